@@ -1,0 +1,3 @@
+from rm_plugin.cli import main
+
+main()

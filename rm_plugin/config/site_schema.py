@@ -1,0 +1,53 @@
+"""The schema of a site's ``rm-plugin.toml``."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+DEFAULT_DATABASE_URL = "sqlite:///rm-plugin.sqlite3"
+
+
+class SiteSection(Schema):
+    name = fields.String(load_default="rm-plugin site")
+    timezone = fields.String(load_default="UTC")
+
+
+class DatabaseSection(Schema):
+    url = fields.String(load_default=DEFAULT_DATABASE_URL, validate=validate.Length(min=1))
+
+
+class OutputSection(Schema):
+    dir = fields.String(load_default="out")
+
+
+class ProgrammeDefaults(Schema):
+    """Defaults copied into every new programme; each programme can override them."""
+
+    min_level_gap = fields.Integer(strict=True, load_default=2, validate=validate.Range(min=0, max=20))
+    tenure_tiebreak = fields.Boolean(load_default=False)
+    mentor_max_level = fields.Integer(strict=True, load_default=None, allow_none=True)
+    mentee_min_level = fields.Integer(strict=True, load_default=None, allow_none=True)
+    reviewers_required = fields.Integer(strict=True, load_default=2, validate=validate.Range(min=1))
+    cadence_days = fields.Integer(strict=True, load_default=14, validate=validate.Range(min=1, max=365))
+    mentor_capacity = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=20))
+    allow_mutual = fields.Boolean(load_default=False)
+    meeting_minutes = fields.Integer(strict=True, load_default=45, validate=validate.Range(min=5, max=480))
+
+
+class PluginsSection(Schema):
+    disabled = fields.List(fields.String(), load_default=list)
+
+
+class SiteConfigSchema(Schema):
+    site = fields.Nested(SiteSection, load_default=lambda: SiteSection().load({}))
+    database = fields.Nested(DatabaseSection, load_default=lambda: DatabaseSection().load({}))
+    output = fields.Nested(OutputSection, load_default=lambda: OutputSection().load({}))
+    programme_defaults = fields.Nested(ProgrammeDefaults, load_default=lambda: ProgrammeDefaults().load({}))
+    plugins = fields.Nested(PluginsSection, load_default=lambda: PluginsSection().load({}))
+
+
+class ConnectionBase(Schema):
+    """Keys every ``connectors/*.toml`` may have besides its type's own."""
+
+    type = fields.String()
+    enabled = fields.Boolean(load_default=True)

@@ -1,0 +1,1 @@
+"""Built-in host connectors, one package per host; each is a pluggy plugin."""

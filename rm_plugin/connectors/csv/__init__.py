@@ -1,0 +1,96 @@
+"""The ``csv`` HR source: a roster from a CSV file (or the bundled sample organisation).
+
+``connectors/csv.toml``::
+
+    path = "data/people.csv"      # relative to the site; or sample = true
+    date_formats = ["%Y-%m-%d"]
+    [columns]                      # our field = the CSV's header, only where they differ
+    hr_id = "Employee ID"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from rm_plugin import hookimpl
+from rm_plugin.connectors.csv.reader import COLUMNS, read_roster
+from rm_plugin.connectors.types import Connection, ConnectionContext, ConnectorType
+from rm_plugin.domain.records import HealthReport, PeopleBatch
+from rm_plugin.people.roster import check_roster
+
+
+class CsvConfig(Schema):
+    path = fields.String()
+    sample = fields.Boolean(load_default=False)
+    delimiter = fields.String(load_default=",", validate=validate.Length(equal=1))
+    encoding = fields.String(load_default="utf-8-sig")
+    date_formats = fields.List(
+        fields.String(), load_default=lambda: ["%Y-%m-%d"], validate=validate.Length(min=1)
+    )
+    languages_separator = fields.String(load_default=";")
+    columns = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(COLUMNS)), values=fields.String(), load_default=dict
+    )
+
+    @validates_schema
+    def _path_or_sample(self, data: Mapping[str, Any], **_: Any) -> None:
+        if not data.get("sample") and not data.get("path"):
+            raise ValidationError("give the roster file's path, or sample = true", "path")
+
+
+def sample_roster_path() -> Path:
+    return Path(str(resources.files("rm_plugin") / "sample" / "people.csv"))
+
+
+class CsvSource(Connection):
+    """One configured CSV roster; always a complete roster (absent people have left)."""
+
+    @property
+    def path(self) -> Path:
+        if self.config.get("sample"):
+            return sample_roster_path()
+        path = Path(self.config["path"]).expanduser()
+        return path if path.is_absolute() else self.context.site_root / path
+
+    @hookimpl
+    def rm_fetch_people(self, connection: str | None, since: str | None) -> PeopleBatch | None:
+        if not self.owns(connection):
+            return None
+        rows, problems = read_roster(
+            self.path,
+            source=self.name,
+            columns=self.config["columns"],
+            date_formats=self.config["date_formats"],
+            delimiter=self.config["delimiter"],
+            encoding=self.config["encoding"],
+            languages_separator=self.config["languages_separator"],
+        )
+        good, roster_problems = check_roster(rows)
+        return PeopleBatch(
+            source=self.name,
+            records=tuple(row.record for row in good),
+            problems=tuple(problems + roster_problems),
+            complete=True,
+        )
+
+    @hookimpl
+    def rm_check_health(self, connection: str | None) -> HealthReport | None:
+        if not self.owns(connection):
+            return None
+        if not self.path.is_file():
+            return HealthReport(self.name, problems=(f"roster file {self.path} does not exist",))
+        return HealthReport(self.name, summary=f"(roster {self.path.name})")
+
+
+def make_connection(context: ConnectionContext, config: Mapping[str, Any]) -> CsvSource:
+    return CsvSource(context, config)
+
+
+@hookimpl
+def rm_register_connector_types(register: Callable[[ConnectorType], None]) -> None:
+    register(ConnectorType("csv", CsvConfig, make_connection, "a roster from a CSV file", roles=("people",)))

@@ -1,0 +1,146 @@
+"""Reading a roster CSV into person records; each unusable row becomes a problem with its line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rm_plugin.domain.records import PersonRecord, RowProblem
+from rm_plugin.people.roster import Located
+
+COLUMNS = (
+    "hr_id",
+    "email",
+    "given_name",
+    "family_name",
+    "job_level",
+    "title",
+    "department",
+    "team",
+    "manager_hr_id",
+    "location",
+    "time_zone",
+    "languages",
+    "hire_date",
+    "termination_date",
+    "status",
+)
+LEFT_STATUSES = {"left", "terminated", "inactive", "former"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class RowError(ValueError):
+    pass
+
+
+def read_roster(
+    path: Path,
+    *,
+    source: str,
+    columns: Mapping[str, str],
+    date_formats: Sequence[str],
+    delimiter: str = ",",
+    encoding: str = "utf-8-sig",
+    languages_separator: str = ";",
+    today: dt.date | None = None,
+) -> tuple[list[Located], list[RowProblem]]:
+    today = today or dt.date.today()
+    rows: list[Located] = []
+    problems: list[RowProblem] = []
+    with path.open(newline="", encoding=encoding) as fh:
+        reader = csv.DictReader(fh, delimiter=delimiter)
+        header = set(reader.fieldnames or [])
+        for required in ("hr_id", "email"):
+            if columns.get(required, required) not in header:
+                name = columns.get(required, required)
+                problems.append(
+                    RowProblem(source, "line 1", f"the header has no column {name!r} ({required})")
+                )
+                return [], problems
+        for line, raw in _numbered(reader):
+            where = f"line {line}"
+            hr_id = (raw.get(columns.get("hr_id", "hr_id")) or "").strip()
+            try:
+                record = _record(raw, columns, source, date_formats, languages_separator, today)
+            except RowError as exc:
+                problems.append(RowProblem(source, where, str(exc), hr_id or None))
+                continue
+            rows.append(Located(record, where))
+    return rows, problems
+
+
+def _numbered(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    for raw in reader:
+        yield reader.line_num, raw
+
+
+def _record(
+    raw: Mapping[str, str | None],
+    columns: Mapping[str, str],
+    source: str,
+    date_formats: Sequence[str],
+    languages_separator: str,
+    today: dt.date,
+) -> PersonRecord:
+    def get(name: str) -> str:
+        return (raw.get(columns.get(name, name)) or "").strip()
+
+    hr_id = get("hr_id")
+    if not hr_id:
+        raise RowError("missing HR id")
+    email = get("email")
+    if not email:
+        raise RowError("missing email")
+    if not _EMAIL.match(email):
+        raise RowError(f"email {email!r} is not an email address")
+    level_text = get("job_level")
+    level: int | None = None
+    if level_text:
+        try:
+            level = int(level_text)
+        except ValueError:
+            raise RowError(f"job level {level_text!r} is not a whole number") from None
+    time_zone = get("time_zone")
+    if time_zone:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise RowError(f"time zone {time_zone!r} is not an IANA time zone (e.g. Europe/London)") from None
+    hire_date = _date(get("hire_date"), "hire date", date_formats)
+    termination_date = _date(get("termination_date"), "termination date", date_formats)
+    status_text = get("status").lower()
+    left = status_text in LEFT_STATUSES or (termination_date is not None and termination_date <= today)
+    languages = tuple(x.strip().lower() for x in get("languages").split(languages_separator) if x.strip())
+    return PersonRecord(
+        hr_id=hr_id,
+        email=email,
+        given_name=get("given_name"),
+        family_name=get("family_name"),
+        job_level=level,
+        title=get("title"),
+        department=get("department"),
+        team=get("team"),
+        manager_hr_id=get("manager_hr_id") or None,
+        location=get("location"),
+        time_zone=time_zone,
+        languages=languages,
+        hire_date=hire_date,
+        termination_date=termination_date,
+        status="left" if left else "active",
+        source=source,
+    )
+
+
+def _date(text: str, what: str, formats: Sequence[str]) -> dt.date | None:
+    if not text:
+        return None
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise RowError(f"{what} {text!r} does not match the date format(s) {', '.join(formats)}")

@@ -1,0 +1,159 @@
+"""Applying people from HR sources to the store: merge, upsert by HR id, mark leavers.
+
+A person is never deleted: one missing from a later full roster of their own source is
+marked ``left`` (their termination date kept or set), which the retention metric needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rm_plugin.domain.records import PeopleBatch, PersonRecord, RowProblem
+from rm_plugin.store.models import Person
+
+FIELDS = (
+    "email",
+    "given_name",
+    "family_name",
+    "job_level",
+    "title",
+    "department",
+    "team",
+    "manager_hr_id",
+    "location",
+    "time_zone",
+    "languages",
+    "hire_date",
+    "termination_date",
+    "status",
+)
+
+
+@dataclass
+class SyncReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    left: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def lines(self) -> list[str]:
+        head = (
+            f"people: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.left} marked as left; {len(self.problems)} record(s) skipped"
+        )
+        return [head, *(f"  skipped: {p}" for p in self.problems)]
+
+
+def merge_batches(batches: Sequence[PeopleBatch]) -> tuple[list[PersonRecord], list[RowProblem]]:
+    """Merge sources by HR id, then by work email; a disagreement is reported, never merged silently.
+
+    The first source (in the given order) wins a conflict; the other source's record is
+    skipped with a problem naming both sources and the differing fields.
+    """
+    by_id: dict[str, PersonRecord] = {}
+    by_email: dict[str, PersonRecord] = {}
+    problems: list[RowProblem] = []
+    for batch in batches:
+        for record in batch.records:
+            email = record.email.lower()
+            existing = by_id.get(record.hr_id)
+            if existing is None and email in by_email:
+                other = by_email[email]
+                problems.append(
+                    RowProblem(
+                        record.source,
+                        f"HR id {record.hr_id}",
+                        f"work email {record.email} already belongs to {other.hr_id} from {other.source}; "
+                        "not merged",
+                        record.hr_id,
+                    )
+                )
+                continue
+            if existing is None:
+                by_id[record.hr_id] = record
+                by_email[email] = record
+                continue
+            merged, differing = _merge(existing, record)
+            if differing:
+                problems.append(
+                    RowProblem(
+                        record.source,
+                        f"HR id {record.hr_id}",
+                        f"disagrees with {existing.source} on {', '.join(differing)}; "
+                        f"kept {existing.source}'s",
+                        record.hr_id,
+                    )
+                )
+            by_id[record.hr_id] = merged
+    return list(by_id.values()), problems
+
+
+def _merge(first: PersonRecord, second: PersonRecord) -> tuple[PersonRecord, list[str]]:
+    """Fill blanks of ``first`` from ``second``; name the fields where both have different values."""
+    changes = {}
+    differing = []
+    for name in FIELDS:
+        a, b = getattr(first, name), getattr(second, name)
+        if _blank(a) and not _blank(b):
+            changes[name] = b
+        elif not _blank(a) and not _blank(b) and _norm(a) != _norm(b):
+            differing.append(name)
+    return dataclasses.replace(first, **changes), differing
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == "" or value == ()
+
+
+def _norm(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+def apply_people(
+    session: Session,
+    records: Sequence[PersonRecord],
+    complete_sources: Sequence[str],
+    today: dt.date | None = None,
+) -> SyncReport:
+    """Upsert records by HR id; people of a complete source missing from it are marked as left."""
+    today = today or dt.date.today()
+    report = SyncReport()
+    existing = {p.hr_id: p for p in session.scalars(select(Person))}
+    seen: set[str] = set()
+    for record in records:
+        seen.add(record.hr_id)
+        values = {name: getattr(record, name) for name in FIELDS}
+        values["languages"] = list(record.languages)
+        person = existing.get(record.hr_id)
+        if person is None:
+            session.add(Person(hr_id=record.hr_id, source=record.source, **values))
+            report.created += 1
+            continue
+        changed = {k: v for k, v in values.items() if getattr(person, k) != v}
+        if person.source != record.source:
+            changed["source"] = record.source
+        if changed:
+            for key, value in changed.items():
+                setattr(person, key, value)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    for person in existing.values():
+        if person.hr_id in seen or person.source not in complete_sources or person.status == "left":
+            continue
+        person.status = "left"
+        person.termination_date = person.termination_date or today
+        report.left += 1
+    return report

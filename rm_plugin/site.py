@@ -1,0 +1,196 @@
+"""A site: the directory an admin owns (``rm-plugin.toml``, ``connectors/``, ``hooks/``, ``exports/``).
+
+Loading a site validates every config file first and reports every problem at once; only a
+site with no problem gets its plugins, connections and database.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from sqlalchemy.engine import make_url
+
+from rm_plugin.config import ConfigError, ConfigProblem, read_toml, resolve_references, validate
+from rm_plugin.config.site_schema import ConnectionBase, SiteConfigSchema
+from rm_plugin.connectors.types import ConnectionContext, ConnectorType
+from rm_plugin.plugins import make_plugin_manager, register
+from rm_plugin.store import Database
+
+SITE_FILE = "rm-plugin.toml"
+SITE_ENV = "RM_PLUGIN_SITE"
+DATABASE_ENV = "RM_PLUGIN_DATABASE_URL"
+
+
+class SiteNotFound(Exception):
+    pass
+
+
+def find_site_root(explicit: str | Path | None = None) -> Path:
+    """The site from ``--site``, else ``RM_PLUGIN_SITE``, else the current directory."""
+    chosen = explicit or os.environ.get(SITE_ENV) or Path.cwd()
+    root = Path(chosen).expanduser().resolve()
+    if not (root / SITE_FILE).is_file():
+        raise SiteNotFound(
+            f"{root} is not an rm-plugin site (no {SITE_FILE}); create one with `rm-plugin init {root}` "
+            f"or point to one with --site or {SITE_ENV}"
+        )
+    return root
+
+
+@dataclass(frozen=True)
+class ConnectionConfig:
+    name: str
+    type: str
+    enabled: bool
+    file: str  # relative to the site
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Site:
+    """A loaded site. Use :meth:`load`; every config problem is raised together as ConfigError."""
+
+    def __init__(
+        self,
+        root: Path,
+        config: Mapping[str, Any],
+        pm: pluggy.PluginManager,
+        connector_types: Mapping[str, ConnectorType],
+        connections: Mapping[str, ConnectionConfig],
+    ) -> None:
+        self.root = root
+        self.config = config
+        self.pm = pm
+        self.connector_types = dict(connector_types)
+        self.connections = dict(connections)
+
+    # --- loading ---------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, root: Path, *, load_entrypoints: bool = True) -> Site:
+        problems: list[ConfigProblem] = []
+        raw, found = read_toml(root / SITE_FILE, SITE_FILE)
+        problems += found
+        resolved, found = resolve_references(raw, SITE_FILE, root)
+        problems += found
+        config, found = validate(SiteConfigSchema(), resolved, SITE_FILE)
+        problems += found
+        if problems:
+            raise ConfigError(problems)
+
+        pm = make_plugin_manager(
+            root, blocked=config["plugins"]["disabled"], load_entrypoints=load_entrypoints
+        )
+        types: dict[str, ConnectorType] = {}
+
+        def add_type(connector_type: ConnectorType) -> None:
+            types[connector_type.name] = connector_type
+
+        pm.hook.rm_register_connector_types(register=add_type)
+
+        connections: dict[str, ConnectionConfig] = {}
+        for path in sorted((root / "connectors").glob("*.toml")):
+            connection, found = _load_connection(root, path, types)
+            problems += found
+            if connection is not None:
+                connections[connection.name] = connection
+        if problems:
+            raise ConfigError(problems)
+
+        site = cls(root, config, pm, types, connections)
+        for connection in connections.values():
+            if connection.enabled:
+                context = ConnectionContext(
+                    name=connection.name,
+                    config_file=root / connection.file,
+                    site_root=root,
+                    output_dir=site.output_dir,
+                    database_url=site.database_url,
+                )
+                plugin = types[connection.type].factory(context, connection.values)
+                register(pm, plugin, f"connection:{connection.name}", f"connection {connection.file}")
+        return site
+
+    # --- what the site provides ------------------------------------------------------
+
+    @property
+    def hook(self) -> Any:
+        return self.pm.hook
+
+    @property
+    def name(self) -> str:
+        return str(self.config["site"]["name"])
+
+    @property
+    def programme_defaults(self) -> Mapping[str, Any]:
+        return self.config["programme_defaults"]
+
+    @property
+    def output_dir(self) -> Path:
+        out = Path(self.config["output"]["dir"]).expanduser()
+        return out if out.is_absolute() else self.root / out
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.root / "exports"
+
+    @property
+    def database_url(self) -> str:
+        url = os.environ.get(DATABASE_ENV) or self.config["database"]["url"]
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+            db_path = Path(parsed.database).expanduser()
+            if not db_path.is_absolute():
+                url = parsed.set(database=str(self.root / db_path)).render_as_string(hide_password=False)
+        return url
+
+    @functools.cached_property
+    def database(self) -> Database:
+        """The site's database, migrated to the newest schema on first use."""
+        db = Database(self.database_url)
+        db.upgrade()
+        return db
+
+    def enabled_connections(self, role: str | None = None) -> list[ConnectionConfig]:
+        return [
+            c
+            for c in self.connections.values()
+            if c.enabled and (role is None or role in self.connector_types[c.type].roles)
+        ]
+
+    def close(self) -> None:
+        if "database" in self.__dict__:
+            self.database.dispose()
+
+
+def _load_connection(
+    root: Path, path: Path, types: Mapping[str, ConnectorType]
+) -> tuple[ConnectionConfig | None, list[ConfigProblem]]:
+    shown_as = str(path.relative_to(root))
+    raw, problems = read_toml(path, shown_as)
+    if problems:
+        return None, problems
+    type_name = raw.get("type", path.stem)
+    enabled = raw.get("enabled", True)
+    if not isinstance(type_name, str) or type_name not in types:
+        known = ", ".join(sorted(types)) or "none"
+        return None, [
+            ConfigProblem(shown_as, "type", f"unknown connector type {type_name!r}; known: {known}")
+        ]
+    if not isinstance(enabled, bool):
+        return None, [ConfigProblem(shown_as, "enabled", "expected true or false")]
+    if not enabled:  # a disabled connection may name secrets that are not set here
+        return ConnectionConfig(path.stem, type_name, False, shown_as), []
+    resolved, problems = resolve_references(raw, shown_as, root)
+    base_keys = set(ConnectionBase().fields)
+    own = {k: v for k, v in resolved.items() if k not in base_keys}
+    values, found = validate(types[type_name].schema(), own, shown_as)
+    problems += found
+    if problems:
+        return None, problems
+    return ConnectionConfig(path.stem, type_name, True, shown_as, values), []

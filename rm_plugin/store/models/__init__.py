@@ -1,0 +1,32 @@
+"""All persistent entities; importing this module registers every table on ``Base.metadata``."""
+
+from rm_plugin.store.models.agreement import Agreement, AgreementSignature, AgreementVersion
+from rm_plugin.store.models.base import Base
+from rm_plugin.store.models.outbox import AuditEntry, OutboxItem, Receipt
+from rm_plugin.store.models.pairs import Pair, PairStatusChange, ReviewDecision
+from rm_plugin.store.models.people import AccountLink, Person, SyncState
+from rm_plugin.store.models.programme import Application, Invitation, Programme
+from rm_plugin.store.models.tracking import Meeting, MilestoneReached, Nudge, SurveyResponse
+
+__all__ = [
+    "AccountLink",
+    "Agreement",
+    "AgreementSignature",
+    "AgreementVersion",
+    "Application",
+    "AuditEntry",
+    "Base",
+    "Invitation",
+    "Meeting",
+    "MilestoneReached",
+    "Nudge",
+    "OutboxItem",
+    "Pair",
+    "PairStatusChange",
+    "Person",
+    "Programme",
+    "Receipt",
+    "ReviewDecision",
+    "SurveyResponse",
+    "SyncState",
+]
