@@ -34,7 +34,9 @@ class ConnectorType:
     schema: type[marshmallow.Schema]
     factory: Callable[[ConnectionContext, Mapping[str, Any]], object]
     description: str = ""
-    roles: tuple[str, ...] = field(default=())  # "people", "lms", "hr-progress", "notify"
+    # What the sync engine routes to it: "people" (an HR source), "progress" (receives
+    # enrolments, completions and awards), "notify" (sends messages), "calendar".
+    roles: tuple[str, ...] = field(default=())
 
 
 class Connection:

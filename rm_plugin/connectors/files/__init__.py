@@ -129,6 +129,6 @@ def rm_register_connector_types(register: Callable[[ConnectorType], None]) -> No
             FilesConfig,
             make_connection,
             "deliveries written as JSON lines in the output folder",
-            roles=("lms", "notify"),
+            roles=("progress", "notify", "calendar"),
         )
     )
