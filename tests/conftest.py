@@ -92,3 +92,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"database tests run per backend: {figures}")
     if not _ran_on.get("postgresql"):
         terminalreporter.write_line(f"PostgreSQL database tests were skipped ({PG_ENV} not set)")
+
+
+@pytest.fixture
+def site_root(tmp_path: Path, db_url: str) -> Path:
+    """A fresh site made from the template (like ``rm-plugin init``) on the test's database backend."""
+    from rm_plugin.demo import create_site
+
+    root = tmp_path / "site"
+    create_site(root)
+    config = root / "rm-plugin.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('url = "sqlite:///rm-plugin.sqlite3"', f'url = "{db_url}"'),
+        encoding="utf-8",
+    )
+    return root

@@ -18,6 +18,10 @@ from rm_plugin.cli.context import SiteHandle
 COMMAND_MODULES: tuple[str, ...] = (
     "rm_plugin.cli.site_cmds",
     "rm_plugin.cli.db_cmds",
+    "rm_plugin.cli.people_cmds",
+    "rm_plugin.cli.programme_cmds",
+    "rm_plugin.cli.applications_cmds",
+    "rm_plugin.cli.demo_cmds",
 )
 
 

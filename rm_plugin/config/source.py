@@ -57,14 +57,13 @@ def resolve_references(
             secret, problem = _read_secret_file(value, shown_as, path, site_root, env)
             if problem:
                 problems.append(problem)
-            else:
-                out[target] = secret
+            # a placeholder keeps the key present, so one mistake gives one problem line
+            out[target] = secret if secret is not None else "<unresolved>"
         elif isinstance(value, str):
             expanded, problem = _expand(value, shown_as, path, env)
             if problem:
                 problems.append(problem)
-            else:
-                out[key] = expanded
+            out[key] = expanded
         elif isinstance(value, list):
             items = []
             for i, item in enumerate(value):

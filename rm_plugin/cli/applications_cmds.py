@@ -1,0 +1,47 @@
+"""``rm-plugin applications``: bring programme applications in from a CSV file."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.enrolment.applications import import_applications
+from rm_plugin.enrolment.programmes import ProgrammeError, get_programme
+
+
+def sample_applications_path() -> Path:
+    return Path(str(resources.files("rm_plugin") / "sample" / "applications.csv"))
+
+
+@click.group()
+def applications() -> None:
+    """Applications to programmes."""
+
+
+@applications.command("import")
+@click.argument("programme_slug")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sample", is_flag=True, help="Import the bundled sample applications.")
+@pass_site
+def import_command(handle: SiteHandle, programme_slug: str, file: Path | None, sample: bool) -> None:
+    """Import applications to PROGRAMME_SLUG from FILE (CSV); bad rows are reported and skipped."""
+    if sample == (file is not None):
+        raise click.UsageError("give either FILE or --sample")
+    path = sample_applications_path() if sample else file
+    assert path is not None
+    with handle.site.database.transaction() as session:
+        try:
+            programme = get_programme(session, programme_slug)
+        except ProgrammeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        report = import_applications(session, programme, path)
+    for line in report.lines():
+        click.echo(line)
+    if report.problems and report.imported == 0:
+        raise SystemExit(1)
+
+
+COMMANDS = [applications]

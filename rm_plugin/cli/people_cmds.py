@@ -1,0 +1,88 @@
+"""``rm-plugin people``: sync the roster from the HR sources and look people up."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import func, select
+
+from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.domain.orgtree import OrgIndex
+from rm_plugin.people.service import NoSource, sync_people
+from rm_plugin.store.models import Application, Person, Programme
+
+
+@click.group()
+def people() -> None:
+    """The people the HR sources describe."""
+
+
+@people.command("sync")
+@click.option("--source", help="Only this connection (a file name in connectors/, without .toml).")
+@click.option("--full", is_flag=True, help="Ignore stored cursors and pull whole rosters.")
+@pass_site
+def sync(handle: SiteHandle, source: str | None, full: bool) -> None:
+    """Pull people from every enabled HR source; bad records are reported and skipped.
+
+    Exits non-zero only if records were offered and none could be imported.
+    """
+    try:
+        report = sync_people(handle.site, source, full=full)
+    except NoSource as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in report.lines():
+        click.echo(line)
+    if report.problems and report.imported == 0:
+        raise SystemExit(1)
+
+
+@people.command("show")
+@click.argument("hr_id")
+@pass_site
+def show(handle: SiteHandle, hr_id: str) -> None:
+    """One person: what HR says, their management chain and their applications."""
+    with handle.site.database.transaction() as session:
+        person = session.scalar(select(Person).where(Person.hr_id == hr_id))
+        if person is None:
+            raise click.ClickException(f"no person with HR id {hr_id}")
+        everyone = list(session.scalars(select(Person)))
+        managers = {p.hr_id: p.manager_hr_id for p in everyone}
+        names = {p.hr_id: p.display_name for p in everyone}
+        chain = OrgIndex(managers).chain(hr_id)
+        applications = session.execute(
+            select(Programme.slug, Application.role, Application.status)
+            .join(Programme, Programme.id == Application.programme_id)
+            .where(Application.person_id == person.id)
+        ).all()
+        click.echo(f"{person.display_name} ({person.hr_id}) <{person.email}>  [{person.status}]")
+        click.echo(f"  level {person.job_level}  {person.title}")
+        click.echo(f"  {person.department} / {person.team}  {person.location} ({person.time_zone})")
+        click.echo(f"  languages: {', '.join(person.languages) or '-'}")
+        click.echo(f"  hired {person.hire_date or '-'}  left {person.termination_date or '-'}")
+        click.echo(f"  source: {person.source}")
+        click.echo("  chain: " + (" > ".join(f"{names.get(m, m)} ({m})" for m in chain) or "(top)"))
+        for slug, role, status in applications:
+            click.echo(f"  applied to {slug} as {role} ({status})")
+
+
+@people.command("list")
+@click.option("--department")
+@click.option("--status", type=click.Choice(["active", "left", "all"]), default="active", show_default=True)
+@pass_site
+def list_people(handle: SiteHandle, department: str | None, status: str) -> None:
+    """People, one per line, with counts per level at the end."""
+    with handle.site.database.transaction() as session:
+        query = select(Person).order_by(Person.hr_id)
+        if department:
+            query = query.where(Person.department == department)
+        if status != "all":
+            query = query.where(Person.status == status)
+        rows = list(session.scalars(query))
+        for p in rows:
+            click.echo(
+                f"{p.hr_id:<8} L{p.job_level or '?':<3} {p.display_name:<28} {p.department:<18} {p.status}"
+            )
+        total = session.scalar(select(func.count()).select_from(Person))
+        click.echo(f"{len(rows)} shown of {total} people")
+
+
+COMMANDS = [people]

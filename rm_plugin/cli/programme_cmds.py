@@ -1,0 +1,170 @@
+"""``rm-plugin programme``: create, list and show programmes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from sqlalchemy import select
+
+from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
+from rm_plugin.enrolment.programmes import ProgrammeError, create_programme, get_programme
+from rm_plugin.store.models import Programme
+
+
+@click.group()
+def programme() -> None:
+    """Reverse-mentoring programmes."""
+
+
+def _key_values(values: tuple[str, ...], what: str) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} must look like name=value", param_hint=what)
+        out[key] = _scalar(raw)
+    return out
+
+
+def _scalar(raw: str) -> object:
+    lowered = raw.lower()
+    if lowered in ("true", "yes"):
+        return True
+    if lowered in ("false", "no"):
+        return False
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            continue
+    return raw
+
+
+@programme.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="The programme's name as participants see it.")
+@click.option("--starts", type=click.DateTime(["%Y-%m-%d"]), help="Start date (YYYY-MM-DD).")
+@click.option("--ends", type=click.DateTime(["%Y-%m-%d"]), help="End date (YYYY-MM-DD).")
+@click.option("--enrolment", type=click.Choice(["open", "invite"]), default="open", show_default=True)
+@click.option(
+    "--objective", "objectives", multiple=True, help="An objective, e.g. digital-skills or dei (repeat)."
+)
+@click.option("--admin", "admin_hr_id", help="HR id of the programme admin (gets escalated nudges).")
+@click.option("--min-level-gap", type=click.IntRange(0, 20), help="Override the site default.")
+@click.option("--tenure-tiebreak/--no-tenure-tiebreak", default=None)
+@click.option("--mentor-max-level", type=int)
+@click.option("--mentee-min-level", type=int)
+@click.option("--reviewers", "reviewers_required", type=click.IntRange(1, 10))
+@click.option("--cadence-days", type=click.IntRange(1, 365))
+@click.option("--capacity", "mentor_capacity", type=click.IntRange(1, 20), help="Mentees per mentor.")
+@click.option(
+    "--mutual/--no-mutual", "allow_mutual", default=None, help="The senior also teaches topics back."
+)
+@click.option(
+    "--rule", "rules", multiple=True, help="A matching rule, e.g. not_same_department=true (repeat)."
+)
+@click.option("--weight", "weights", multiple=True, help="A score weight, e.g. skills=3 (repeat).")
+@pass_site
+def create(
+    handle: SiteHandle,
+    slug: str,
+    name: str,
+    starts: dt.datetime | None,
+    ends: dt.datetime | None,
+    enrolment: str,
+    objectives: tuple[str, ...],
+    admin_hr_id: str | None,
+    rules: tuple[str, ...],
+    weights: tuple[str, ...],
+    **overrides: object,
+) -> None:
+    """Create programme SLUG; unset rules come from the site's [programme_defaults]."""
+    site = handle.site
+    try:
+        with site.database.transaction() as session:
+            created = create_programme(
+                session,
+                slug=slug,
+                name=name,
+                defaults=site.programme_defaults,
+                starts_on=starts.date() if starts else None,
+                ends_on=ends.date() if ends else None,
+                enrolment=enrolment,
+                objectives=objectives,
+                admin_hr_id=admin_hr_id,
+                rules=_key_values(rules, "--rule"),
+                weights=_key_values(weights, "--weight"),
+                **overrides,
+            )
+            click.echo(f"created programme {created.slug} ({created.name})")
+    except ProgrammeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@programme.command("list")
+@pass_site
+def list_programmes(handle: SiteHandle) -> None:
+    """Every programme, one per line."""
+    with handle.site.database.transaction() as session:
+        rows = list(session.scalars(select(Programme).order_by(Programme.created_at)))
+        for p in rows:
+            dates = f"{p.starts_on or '?'} to {p.ends_on or '?'}"
+            click.echo(f"{p.slug:<20} {p.status:<8} {p.enrolment:<7} {dates:<26} {p.name}")
+        if not rows:
+            click.echo("no programmes yet; create one with `rm-plugin programme create`")
+
+
+@programme.command("show")
+@click.argument("slug")
+@pass_site
+def show(handle: SiteHandle, slug: str) -> None:
+    """A programme's rules and who is eligible under its seniority rule."""
+    with handle.site.database.transaction() as session:
+        try:
+            p = get_programme(session, slug)
+        except ProgrammeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for line in describe(p):
+            click.echo(line)
+        for line in eligibility_lines(summarise(session, p)):
+            click.echo(line)
+
+
+def describe(p: Programme) -> list[str]:
+    bounds = []
+    if p.mentor_max_level is not None:
+        bounds.append(f"mentors at most level {p.mentor_max_level}")
+    if p.mentee_min_level is not None:
+        bounds.append(f"mentees at least level {p.mentee_min_level}")
+    return [
+        f"{p.name} ({p.slug}), {p.status}, {p.enrolment} enrolment, "
+        f"{p.starts_on or '?'} to {p.ends_on or '?'}",
+        f"  objectives: {', '.join(p.objectives) or '-'}",
+        f"  seniority: mentee at least {p.min_level_gap} level(s) above the mentor"
+        + (", tenure breaks ties" if p.tenure_tiebreak else "")
+        + (f"; {', '.join(bounds)}" if bounds else ""),
+        f"  reviewers per pair: {p.reviewers_required}; meetings every {p.cadence_days} days; "
+        f"{p.mentor_capacity} mentee(s) per mentor; mutual learning {'on' if p.allow_mutual else 'off'}",
+        f"  rules: {p.rules or '-'}  weights: {p.weights or '-'}",
+    ]
+
+
+def eligibility_lines(s: EligibilitySummary) -> list[str]:
+    levels = "  ".join(f"L{level}:{n}" for level, n in sorted(s.levels.items()))
+    departments = ", ".join(f"{d} {n}" for d, n in s.departments.most_common())
+    lines = [
+        f"people: {s.people_active} active, {s.people_left} left",
+        f"  levels: {levels}",
+        f"  departments: {departments}",
+        f"applications: {s.applications['mentee']} mentee(s), {s.applications['mentor']} mentor(s)",
+        f"  eligible under the seniority rule: {s.eligible['mentee']} mentee(s), "
+        f"{s.eligible['mentor']} mentor(s)",
+    ]
+    for hr_id, role, reason in s.ineligible:
+        lines.append(f"  not eligible: {hr_id} as {role}: {reason}")
+    return lines
+
+
+COMMANDS = [programme]

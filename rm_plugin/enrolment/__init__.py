@@ -1,0 +1,1 @@
+"""Programmes and the applications people make to them (before matching)."""

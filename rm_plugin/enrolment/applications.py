@@ -1,0 +1,192 @@
+"""Importing programme applications from CSV: good rows go in, each bad row is reported by line.
+
+Columns: ``hr_id, role`` (mentor = the junior, mentee = the senior), then optional
+``skills_offered`` and ``topics_offered`` / ``topics_wanted`` (``;``-separated),
+``skills_wanted`` (``skill:priority;…`` with priority 1-3), ``learning_style``, ``interests``,
+``availability`` (``mon 09:00-11:00;thu 14:00-15:30`` in the person's own time zone),
+``meeting_mode`` (in_person, remote, either), ``capacity``, ``goals``, ``consent`` (yes/no),
+``demographics`` (opt-in ``key=value;…``). Re-importing updates each person's application.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rm_plugin.domain.records import RowProblem
+from rm_plugin.store.audit import record
+from rm_plugin.store.models import Application, Person, Programme
+
+ROLES = ("mentor", "mentee")
+MODES = ("in_person", "remote", "either")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SLOT = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\s+([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class RowError(ValueError):
+    pass
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+    def lines(self) -> list[str]:
+        head = f"applications: {self.created} created, {self.updated} updated; "
+        head += f"{len(self.problems)} row(s) skipped"
+        return [head, *(f"  skipped: {p}" for p in self.problems)]
+
+
+def import_applications(
+    session: Session, programme: Programme, path: Path, actor: str = "admin"
+) -> ImportReport:
+    report = ImportReport()
+    people = {p.hr_id: p for p in session.scalars(select(Person))}
+    existing = {
+        (a.person_id, a.role): a
+        for a in session.scalars(select(Application).where(Application.programme_id == programme.id))
+    }
+    seen: dict[tuple[str, str], int] = {}
+    source = path.name
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"hr_id", "role"} - set(reader.fieldnames or [])
+        if missing:
+            report.problems.append(
+                RowProblem(source, "line 1", f"the header lacks {', '.join(sorted(missing))}")
+            )
+            return report
+        for raw in reader:
+            line = reader.line_num
+            hr_id = (raw.get("hr_id") or "").strip()
+            try:
+                values, person = _parse(raw, people)
+                key = (hr_id, values["role"])
+                if key in seen:
+                    raise RowError(f"duplicate application as {values['role']} (first at line {seen[key]})")
+                seen[key] = line
+            except RowError as exc:
+                report.problems.append(RowProblem(source, f"line {line}", str(exc), hr_id or None))
+                continue
+            application = existing.get((person.id, values["role"]))
+            if application is None:
+                session.add(Application(programme_id=programme.id, person_id=person.id, **values))
+                report.created += 1
+            else:
+                for name, value in values.items():
+                    setattr(application, name, value)
+                application.status = "submitted"
+                report.updated += 1
+    record(
+        session,
+        actor,
+        "applications.import",
+        "programme",
+        programme.id,
+        file=source,
+        imported=report.imported,
+    )
+    return report
+
+
+def _parse(raw: Mapping[str, str | None], people: Mapping[str, Person]) -> tuple[dict[str, Any], Person]:
+    def get(name: str) -> str:
+        return (raw.get(name) or "").strip()
+
+    hr_id = get("hr_id")
+    if not hr_id:
+        raise RowError("missing HR id")
+    person = people.get(hr_id)
+    if person is None:
+        raise RowError(f"no person with HR id {hr_id} (sync people first)")
+    if person.status != "active":
+        raise RowError(f"{hr_id} has left the organisation")
+    role = get("role").lower()
+    if role not in ROLES:
+        raise RowError(f"role {get('role')!r} must be mentor (the junior) or mentee (the senior)")
+    mode = get("meeting_mode").lower() or "either"
+    if mode not in MODES:
+        raise RowError(f"meeting mode {mode!r} must be one of {', '.join(MODES)}")
+    capacity_text = get("capacity")
+    capacity = None
+    if capacity_text:
+        if not capacity_text.isdigit() or not 1 <= int(capacity_text) <= 20:
+            raise RowError(f"capacity {capacity_text!r} must be a whole number from 1 to 20")
+        capacity = int(capacity_text)
+    consent_text = get("consent").lower() or "yes"
+    if consent_text not in ("yes", "no"):
+        raise RowError(f"consent {consent_text!r} must be yes or no")
+    if consent_text == "no":
+        raise RowError("no consent to process the application; not imported")
+    values: dict[str, Any] = {
+        "role": role,
+        "skills_offered": _list(get("skills_offered")),
+        "skills_wanted": _priorities(get("skills_wanted")),
+        "topics_offered": _list(get("topics_offered")),
+        "topics_wanted": _list(get("topics_wanted")),
+        "learning_style": get("learning_style").lower(),
+        "interests": _list(get("interests")),
+        "availability": _availability(get("availability")),
+        "meeting_mode": mode,
+        "capacity": capacity,
+        "goals": get("goals"),
+        "consent": {"data_processing": True},
+        "demographics": _pairs(get("demographics")),
+    }
+    if role == "mentor" and not values["skills_offered"]:
+        raise RowError("a mentor must offer at least one skill")
+    if role == "mentee" and not values["skills_wanted"]:
+        raise RowError("a mentee must want at least one skill")
+    return values, person
+
+
+def _list(text: str) -> list[str]:
+    return [item.strip().lower() for item in text.split(";") if item.strip()]
+
+
+def _priorities(text: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in _list(text):
+        skill, _, priority = item.rpartition(":")
+        if not skill:
+            skill, priority = priority, "2"
+        if priority not in ("1", "2", "3"):
+            raise RowError(f"skill priority in {item!r} must be 1, 2 or 3")
+        out[skill.strip()] = int(priority)
+    return out
+
+
+def _availability(text: str) -> list[dict[str, str]]:
+    slots = []
+    for item in _list(text):
+        match = _SLOT.match(item)
+        if not match:
+            raise RowError(f"availability {item!r} must look like 'mon 09:00-11:00'")
+        day, h1, m1, h2, m2 = match.groups()
+        if (int(h2), int(m2)) <= (int(h1), int(m1)):
+            raise RowError(f"availability {item!r} ends before it starts")
+        slots.append({"day": day, "start": f"{h1}:{m1}", "end": f"{h2}:{m2}"})
+    return slots
+
+
+def _pairs(text: str) -> dict[str, str]:
+    out = {}
+    for item in _list(text):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise RowError(f"demographics entry {item!r} must look like key=value")
+        out[key.strip()] = value.strip()
+    return out

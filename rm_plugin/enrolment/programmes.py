@@ -1,0 +1,100 @@
+"""Creating and reading programmes; the site's programme defaults fill what is not given."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rm_plugin.domain.records import ProgrammeInfo
+from rm_plugin.store.audit import record
+from rm_plugin.store.models import Programme
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+RULE_FIELDS = (
+    "min_level_gap",
+    "tenure_tiebreak",
+    "mentor_max_level",
+    "mentee_min_level",
+    "reviewers_required",
+    "cadence_days",
+    "mentor_capacity",
+    "allow_mutual",
+)
+
+
+class ProgrammeError(ValueError):
+    pass
+
+
+def create_programme(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    defaults: Mapping[str, Any],
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    enrolment: str = "open",
+    objectives: tuple[str, ...] = (),
+    admin_hr_id: str | None = None,
+    actor: str = "admin",
+    **overrides: Any,
+) -> Programme:
+    """Create a programme; raises ProgrammeError with every reason it cannot be created."""
+    problems = []
+    if not SLUG.match(slug):
+        problems.append(f"slug {slug!r} must be 2-63 lowercase letters, digits or dashes")
+    elif session.scalar(select(Programme.id).where(Programme.slug == slug)) is not None:
+        problems.append(f"a programme {slug!r} already exists")
+    if not name.strip():
+        problems.append("name must not be empty")
+    if enrolment not in ("open", "invite"):
+        problems.append(f"enrolment must be 'open' or 'invite', not {enrolment!r}")
+    if starts_on and ends_on and ends_on <= starts_on:
+        problems.append(f"end date {ends_on} must be after start date {starts_on}")
+    unknown = set(overrides) - set(RULE_FIELDS) - {"rules", "weights", "milestones", "settings"}
+    if unknown:
+        problems.append(f"unknown programme setting(s): {', '.join(sorted(unknown))}")
+    if problems:
+        raise ProgrammeError("; ".join(problems))
+    values = {key: defaults[key] for key in RULE_FIELDS if key in defaults}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    programme = Programme(
+        slug=slug,
+        name=name.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        enrolment=enrolment,
+        objectives=list(objectives),
+        admin_hr_id=admin_hr_id,
+        **values,
+    )
+    session.add(programme)
+    session.flush()
+    record(session, actor, "programme.create", "programme", programme.id, slug=slug)
+    return programme
+
+
+def get_programme(session: Session, slug: str) -> Programme:
+    programme = session.scalar(select(Programme).where(Programme.slug == slug))
+    if programme is None:
+        known = ", ".join(session.scalars(select(Programme.slug).order_by(Programme.slug))) or "none yet"
+        raise ProgrammeError(f"no programme {slug!r} (known: {known})")
+    return programme
+
+
+def programme_info(programme: Programme) -> ProgrammeInfo:
+    return ProgrammeInfo(
+        id=programme.id,
+        slug=programme.slug,
+        name=programme.name,
+        starts_on=programme.starts_on,
+        ends_on=programme.ends_on,
+        milestones=tuple(m.get("key", "") for m in programme.milestones or ()),
+        objectives=tuple(programme.objectives or ()),
+    )

@@ -1,0 +1,88 @@
+"""``people sync``: ask every HR source, merge, check the whole roster, apply in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+
+from rm_plugin.domain.records import PeopleBatch, RowProblem
+from rm_plugin.people.roster import Located, check_roster
+from rm_plugin.people.sync import SyncReport, apply_people, merge_batches
+from rm_plugin.site import Site
+from rm_plugin.store.models import Person, SyncState
+from rm_plugin.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class NoSource(Exception):
+    pass
+
+
+def sync_people(
+    site: Site, source: str | None = None, *, full: bool = False, today: dt.date | None = None
+) -> SyncReport:
+    """Pull people from the enabled HR sources (or one) and apply them; returns what happened.
+
+    Incremental sources get back the cursor they returned last time unless ``full``.
+    """
+    sources = [c.name for c in site.enabled_connections(role="people")]
+    if source is not None:
+        if source not in site.connections:
+            raise NoSource(f"no connection {source!r} (see connectors/)")
+        if source not in sources:
+            raise NoSource(f"connection {source!r} is disabled or is not an HR source")
+        sources = [source]
+    if not sources:
+        raise NoSource("no enabled HR source: enable connectors/csv.toml or another people connection")
+
+    db = site.database
+    batches: list[PeopleBatch] = []
+    with db.transaction() as session:
+        cursors = {name: session.get(SyncState, f"people:{name}") for name in sources}
+    for name in sources:
+        state = cursors[name]
+        since = None if full or state is None else state.value.get("cursor")
+        for batch in site.hook.rm_fetch_people(connection=name, since=since):
+            if batch is not None and batch.source == name:
+                batches.append(batch)
+                log.info("source %s: %d records, %d problems", name, len(batch.records), len(batch.problems))
+
+    records, problems = merge_batches(batches)
+    for batch in batches:
+        problems = list(batch.problems) + problems
+    with db.transaction() as session:
+        stored = set(session.scalars(select(Person.hr_id)))
+        located = [Located(record, f"HR id {record.hr_id}") for record in records]
+        good, found = check_roster(located, known_hr_ids=stored, complete=False)
+        report = apply_people(
+            session,
+            [row.record for row in good],
+            complete_sources=[b.source for b in batches if b.complete],
+            today=today,
+        )
+        report.problems = _dedupe(problems + found)
+        report.sources = [b.source for b in batches]
+        for batch in batches:
+            state = session.get(SyncState, f"people:{batch.source}") or SyncState(
+                key=f"people:{batch.source}"
+            )
+            state.value = {
+                "cursor": batch.cursor,
+                "synced_at": utcnow().isoformat(),
+                "complete": batch.complete,
+            }
+            session.merge(state)
+    return report
+
+
+def _dedupe(problems: list[RowProblem]) -> list[RowProblem]:
+    seen: set[RowProblem] = set()
+    out = []
+    for problem in problems:
+        if problem not in seen:
+            seen.add(problem)
+            out.append(problem)
+    return out
