@@ -1,0 +1,38 @@
+"""The one HTTP foundation every connector shares: session, retries, paging, redaction, errors.
+
+Connectors build on :class:`HttpClient` (one per configured connection) and override
+:meth:`HttpClient.error_for_response` to read their host's error shape; everything they raise
+is a :class:`HostError` whose ``retryable`` tells the sync worker what to do next.
+"""
+
+from rm_plugin.http.errors import (
+    AuthenticationError,
+    HostConnectionError,
+    HostError,
+    HostTimeout,
+    HostUnavailable,
+    InvalidRequest,
+    NotFound,
+    PagingError,
+    PermissionDenied,
+    RateLimited,
+    UnexpectedResponse,
+)
+from rm_plugin.http.redaction import RedactingFilter, Redactor, Secret
+
+__all__ = [
+    "AuthenticationError",
+    "HostConnectionError",
+    "HostError",
+    "HostTimeout",
+    "HostUnavailable",
+    "InvalidRequest",
+    "NotFound",
+    "PagingError",
+    "PermissionDenied",
+    "RateLimited",
+    "RedactingFilter",
+    "Redactor",
+    "Secret",
+    "UnexpectedResponse",
+]
