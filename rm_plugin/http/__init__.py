@@ -19,6 +19,7 @@ from rm_plugin.http.errors import (
     UnexpectedResponse,
 )
 from rm_plugin.http.redaction import RedactingFilter, Redactor, Secret
+from rm_plugin.http.retry import RetryPolicy
 
 __all__ = [
     "AuthenticationError",
@@ -33,6 +34,7 @@ __all__ = [
     "RateLimited",
     "RedactingFilter",
     "Redactor",
+    "RetryPolicy",
     "Secret",
     "UnexpectedResponse",
 ]
