@@ -20,13 +20,17 @@ from rm_plugin.http.errors import (
 )
 from rm_plugin.http.redaction import RedactingFilter, Redactor, Secret
 from rm_plugin.http.retry import RetryPolicy
+from rm_plugin.http.session import DEFAULT_TIMEOUT, USER_AGENT, HttpClient
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
+    "USER_AGENT",
     "AuthenticationError",
     "HostConnectionError",
     "HostError",
     "HostTimeout",
     "HostUnavailable",
+    "HttpClient",
     "InvalidRequest",
     "NotFound",
     "PagingError",
