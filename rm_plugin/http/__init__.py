@@ -18,6 +18,14 @@ from rm_plugin.http.errors import (
     RateLimited,
     UnexpectedResponse,
 )
+from rm_plugin.http.paging import (
+    PageIterator,
+    cursor_pages,
+    link_header_pages,
+    next_link,
+    numbered_pages,
+    offset_pages,
+)
 from rm_plugin.http.redaction import RedactingFilter, Redactor, Secret
 from rm_plugin.http.retry import RetryPolicy
 from rm_plugin.http.session import DEFAULT_TIMEOUT, USER_AGENT, HttpClient
@@ -33,6 +41,7 @@ __all__ = [
     "HttpClient",
     "InvalidRequest",
     "NotFound",
+    "PageIterator",
     "PagingError",
     "PermissionDenied",
     "RateLimited",
@@ -41,4 +50,9 @@ __all__ = [
     "RetryPolicy",
     "Secret",
     "UnexpectedResponse",
+    "cursor_pages",
+    "link_header_pages",
+    "next_link",
+    "numbered_pages",
+    "offset_pages",
 ]
