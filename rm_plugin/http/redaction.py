@@ -1,0 +1,177 @@
+"""Keep tokens, passwords and keys out of every log line, error message and ``repr``.
+
+A connection's secrets are known exactly (the configured token, API key, password), so they are
+replaced wherever they appear, raw or URL-encoded. Values of parameters and headers that carry
+secrets by convention (``wstoken=``, ``"client_secret": …``, ``Authorization: Bearer …``) are
+replaced too, which also covers secrets the connection never told us about, such as a refreshed
+access token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+
+#: Query, form, JSON and XML field names whose values are secrets on the hosts we talk to.
+SECRET_FIELDS: frozenset[str] = frozenset(
+    {
+        "wstoken",  # Moodle web-service token
+        "wspassword",  # Moodle simpleserver password
+        "token",
+        "privatetoken",
+        "api_key",
+        "apikey",
+        "password",
+        "client_secret",
+        "refresh_token",
+        "access_token",
+        "id_token",
+        "authorization",
+        "privatekey",  # BambooHR webhook HMAC key, shown once on creation
+    }
+)
+
+#: Header names whose whole value is a secret.
+SECRET_HEADERS: frozenset[str] = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+
+
+class Secret:
+    """A string that never shows itself by accident: ``repr``, ``str`` and f-strings print ``***``.
+
+    Config loads tokens into ``Secret`` so that dumping a config object or a connection cannot leak
+    them; code that really needs the value calls :meth:`reveal`.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"Secret wraps a str, not {type(value).__name__}")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself; pass it only to the transport, never to a message or log."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+def _field_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:
+    alternatives = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+    return [
+        # name=value in a query string or form body, also PHP-style users[0][password]=…
+        # and its URL-encoded form users%5B0%5D%5Bpassword%5D=…
+        re.compile(rf"(?:(?<=%5B)|(?<![\w-]))((?:{alternatives})(?:\]|%5D)?=)[^&\s#\"'<>]*", re.IGNORECASE),
+        # "name": "value" in JSON, or 'name': 'value' in a dict's repr (either quote, escapes kept)
+        re.compile(rf"""(["'](?:{alternatives})["']\s*:\s*(["']))(?:(?!\2)[^\\]|\\.)*""", re.IGNORECASE),
+        # <ns:Password …>value</ns:Password> in XML and SOAP bodies
+        re.compile(rf"(<(?:[\w-]+:)?(?:{alternatives})\b[^>]*>)[^<]*", re.IGNORECASE),
+    ]
+
+
+# A bearer token written out in free text.
+_BEARER = re.compile(r"\b(Bearer)\s+[\w.~+/=-]+", re.IGNORECASE)
+# The password in https://user:password@host/
+_URL_PASSWORD = re.compile(r"(://[^/\s:]+:)[^/\s@]+@")
+
+
+class Redactor:
+    """Replaces one connection's secrets, and conventional secret fields, with ``***``."""
+
+    def __init__(
+        self,
+        secrets: Iterable[str | Secret] = (),
+        *,
+        fields: Iterable[str] = SECRET_FIELDS,
+        headers: Iterable[str] = SECRET_HEADERS,
+    ) -> None:
+        self._secrets: set[str] = set()
+        self._ordered: list[str] = []
+        self._headers = frozenset(h.lower() for h in headers)
+        header_names = "|".join(sorted((re.escape(h) for h in self._headers), key=len, reverse=True))
+        self._header_line = re.compile(rf"\b({header_names})(\s*:\s*)[^\r\n]+", re.IGNORECASE)
+        self._patterns = _field_patterns({f.lower() for f in fields} | self._headers)
+        for secret in secrets:
+            self.add_secret(secret)
+
+    def add_secret(self, secret: str | Secret) -> None:
+        """Also hide ``secret`` from now on, e.g. an access token fetched after start-up."""
+        value = secret.reveal() if isinstance(secret, Secret) else secret
+        if value:
+            # Every form it may take in a URL or a form body, longest first so that a secret
+            # containing another is replaced whole.
+            self._secrets.update({value, quote(value), quote(value, safe=""), quote_plus(value)})
+            self._ordered = sorted(self._secrets, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every known secret and every secret-bearing field value masked."""
+        for secret in self._ordered:
+            text = text.replace(secret, MASK)
+        for pattern in self._patterns:
+            text = pattern.sub(rf"\g<1>{MASK}", text)
+        # A raw header line such as "Authorization: Basic …" or "Cookie: …" in a dump.
+        text = self._header_line.sub(rf"\g<1>\g<2>{MASK}", text)
+        text = _BEARER.sub(rf"\g<1> {MASK}", text)
+        return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
+
+    def redact_body(self, body: str | bytes | None) -> str:
+        """A request or response body as text, masked; bytes are decoded leniently."""
+        if body is None:
+            return ""
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", errors="replace")
+        return self.redact(body)
+
+    def redact_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """A copy of ``headers`` safe to log: secret headers fully masked, others redacted."""
+        return {
+            name: MASK if name.lower() in self._headers else self.redact(str(value))
+            for name, value in headers.items()
+        }
+
+    def __repr__(self) -> str:
+        return f"Redactor({len(self._secrets)} secret forms)"
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks secrets in the message, its arguments and any traceback.
+
+    Attach it to a handler (filters on a logger do not see records from child loggers) so that
+    connector logs stay clean even when someone logs a request object or an exception.
+    """
+
+    def __init__(self, redactor: Redactor, name: str = "") -> None:
+        super().__init__(name)
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redactor.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redactor.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redactor.redact(record.stack_info)
+        return True
