@@ -103,7 +103,9 @@ def site_root(tmp_path: Path, db_url: str) -> Path:
     create_site(root)
     config = root / "rm-plugin.toml"
     config.write_text(
-        config.read_text(encoding="utf-8").replace('url = "sqlite:///rm-plugin.sqlite3"', f'url = "{db_url}"'),
+        config.read_text(encoding="utf-8").replace(
+            'url = "sqlite:///rm-plugin.sqlite3"', f'url = "{db_url}"'
+        ),
         encoding="utf-8",
     )
     return root

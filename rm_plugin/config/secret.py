@@ -1,4 +1,4 @@
-"""A string that never shows itself in a log line, an error message or a repr."""
+"""The marshmallow field that loads config values as :class:`~rm_plugin.secret.Secret`."""
 
 from __future__ import annotations
 
@@ -6,31 +6,9 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from rm_plugin.secret import Secret
 
-class Secret:
-    """Holds a token, password or key; only :meth:`reveal` gives the value back."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
+__all__ = ["Secret", "SecretField"]
 
 
 class SecretField(fields.Field):

@@ -9,13 +9,14 @@ access token.
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus
 
-MASK = "***"
+from rm_plugin.secret import MASK, Secret
+
+__all__ = ["MASK", "RedactingFilter", "Redactor", "Secret"]
 
 #: Query, form, JSON and XML field names whose values are secrets on the hosts we talk to.
 SECRET_FIELDS: frozenset[str] = frozenset(
@@ -40,41 +41,6 @@ SECRET_FIELDS: frozenset[str] = frozenset(
 SECRET_HEADERS: frozenset[str] = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
-
-
-class Secret:
-    """A string that never shows itself by accident: ``repr``, ``str`` and f-strings print ``***``.
-
-    Config loads tokens into ``Secret`` so that dumping a config object or a connection cannot leak
-    them; code that really needs the value calls :meth:`reveal`.
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        if not isinstance(value, str):
-            raise TypeError(f"Secret wraps a str, not {type(value).__name__}")
-        self._value = value
-
-    def reveal(self) -> str:
-        """The secret itself; pass it only to the transport, never to a message or log."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"Secret({MASK!r})"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Secret):
-            return NotImplemented
-        return hmac.compare_digest(self._value.encode(), other._value.encode())
-
-    def __hash__(self) -> int:
-        return hash((Secret, self._value))
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
 
 
 def _field_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:

@@ -45,7 +45,10 @@ def test_every_mistake_gets_its_own_line(root: Path, monkeypatch: pytest.MonkeyP
     (root / "rm-plugin.toml").write_text("")
     found = problems_of(root)
     assert "connectors/files.toml: directory: unknown key; expected one of: dir" in found
-    assert "connectors/csv.toml: path: environment variable RM_TEST_UNSET_TOKEN is not set (or is empty)" in found
+    assert (
+        "connectors/csv.toml: path: environment variable RM_TEST_UNSET_TOKEN is not set (or is empty)"
+        in found
+    )
     assert any(
         line.startswith("connectors/extra.toml: dir_file: cannot read secret file 'secrets/missing.txt'")
         for line in found
@@ -62,7 +65,9 @@ def test_missing_required_key_and_wrong_type(root: Path) -> None:
 
 def test_unknown_connector_type_is_named(root: Path) -> None:
     (root / "connectors" / "hris.toml").write_text('type = "peoplesoft"\n')
-    assert problems_of(root) == ["connectors/hris.toml: type: unknown connector type 'peoplesoft'; known: csv, files"]
+    assert problems_of(root) == [
+        "connectors/hris.toml: type: unknown connector type 'peoplesoft'; known: csv, files"
+    ]
 
 
 def test_not_toml(root: Path) -> None:
@@ -73,7 +78,9 @@ def test_not_toml(root: Path) -> None:
 
 def test_a_disabled_connection_may_name_unset_secrets(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RM_TEST_UNSET_TOKEN", raising=False)
-    (root / "connectors" / "later.toml").write_text('type = "files"\nenabled = false\ndir = "${RM_TEST_UNSET_TOKEN}"\n')
+    (root / "connectors" / "later.toml").write_text(
+        'type = "files"\nenabled = false\ndir = "${RM_TEST_UNSET_TOKEN}"\n'
+    )
     site = Site.load(root, load_entrypoints=False)
     assert not site.connections["later"].enabled
 
