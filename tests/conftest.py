@@ -90,7 +90,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _ran_on:
         figures = ", ".join(f"{backend}: {count}" for backend, count in sorted(_ran_on.items()))
         terminalreporter.write_line(f"database tests run per backend: {figures}")
-    if not _ran_on.get("postgresql"):
+    if not os.environ.get(PG_ENV):
         terminalreporter.write_line(f"PostgreSQL database tests were skipped ({PG_ENV} not set)")
 
 

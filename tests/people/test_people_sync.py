@@ -1,0 +1,153 @@
+"""`people sync` from a CSV with bad rows: good rows in, each bad row reported by line, nothing lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from rm_plugin.cli import build_cli
+from rm_plugin.people.service import sync_people
+from rm_plugin.site import Site
+from rm_plugin.store.models import Person
+
+HEADER = (
+    ",".join(
+        [
+            "hr_id",
+            "email",
+            "given_name",
+            "family_name",
+            "job_level",
+            "manager_hr_id",
+            "department",
+            "hire_date",
+            "termination_date",
+            "time_zone",
+        ]
+    )
+    + "\n"
+)
+GOOD = [
+    "E1,ceo@example.com,Ada,Boss,10,,Exec,2010-01-04,,Europe/London",
+    "E2,vp@example.com,Bo,Vee,8,E1,Sales,2012-05-01,,",
+    "E3,dev@example.com,Cy,Dev,3,E2,Sales,2024-02-10,,America/New_York",
+]
+BAD = [
+    "E4,,No,Email,3,E2,Sales,2024-01-01,,",  # line 5: missing email
+    "E2,dup@example.com,Du,Plicate,3,E1,Sales,2024-01-01,,",  # line 6: duplicate HR id
+    "E5,ghost@example.com,Gho,St,3,E99,Sales,2024-01-01,,",  # line 7: manager does not exist
+    "E6,loop1@example.com,Lo,Op,5,E7,Sales,2020-01-01,,",  # line 8: cycle E6 -> E7 -> E6
+    "E7,loop2@example.com,Lo,Op,5,E6,Sales,2020-01-01,,",  # line 9
+    "E8,lvl@example.com,Le,Vel,ten,E2,Sales,2020-01-01,,",  # line 10: non-numeric level
+    "E9,date@example.com,Da,Te,2,E2,Sales,31/12/2020,,",  # line 11: unknown date format
+]
+
+
+def write_roster(site_root: Path, rows: list[str]) -> None:
+    (site_root / "people.csv").write_text(HEADER + "\n".join(rows) + "\n")
+    (site_root / "connectors" / "csv.toml").write_text('type = "csv"\npath = "people.csv"\n')
+
+
+def people(site: Site) -> dict[str, Person]:
+    with site.database.transaction() as session:
+        return {p.hr_id: p for p in session.scalars(select(Person))}
+
+
+def test_bad_rows_are_reported_by_line_and_good_rows_go_in(site_root: Path) -> None:
+    write_roster(site_root, GOOD + BAD)
+    site = Site.load(site_root, load_entrypoints=False)
+    report = sync_people(site)
+    assert report.created == 3
+    reasons = {p.where: p.reason for p in report.problems}
+    assert reasons["line 5"] == "missing email"
+    assert reasons["line 6"] == "duplicate HR id E2 (first seen at line 3); skipped"
+    assert reasons["line 7"] == "manager E99 does not exist in the roster"
+    assert reasons["line 8"].startswith("management cycle") and "E6, E7" in reasons["line 8"]
+    assert reasons["line 9"].startswith("management cycle")
+    assert reasons["line 10"] == "job level 'ten' is not a whole number"
+    assert reasons["line 11"] == "hire date '31/12/2020' does not match the date format(s) %Y-%m-%d"
+    assert len(report.problems) == 7
+    stored = people(site)
+    assert set(stored) == {"E1", "E2", "E3"}
+    assert stored["E2"].email == "vp@example.com"  # the first E2 row won, not the duplicate
+    assert stored["E3"].manager_hr_id == "E2" and stored["E3"].time_zone == "America/New_York"
+    site.close()
+
+
+def test_rerunning_the_same_file_changes_nothing(site_root: Path) -> None:
+    write_roster(site_root, GOOD)
+    site = Site.load(site_root, load_entrypoints=False)
+    sync_people(site)
+    before = {k: (p.updated_at, p.email) for k, p in people(site).items()}
+    again = sync_people(site)
+    assert (again.created, again.updated, again.unchanged, again.left) == (0, 0, 3, 0)
+    assert {k: (p.updated_at, p.email) for k, p in people(site).items()} == before
+    site.close()
+
+
+def test_a_person_missing_from_a_later_roster_is_marked_left_never_deleted(site_root: Path) -> None:
+    write_roster(site_root, GOOD)
+    site = Site.load(site_root, load_entrypoints=False)
+    sync_people(site)
+    write_roster(site_root, GOOD[:2])
+    report = sync_people(site, today=dt.date(2026, 5, 1))
+    assert report.left == 1
+    gone = people(site)["E3"]
+    assert gone.status == "left" and gone.termination_date == dt.date(2026, 5, 1)
+    # coming back in a later roster makes them active again
+    write_roster(site_root, GOOD)
+    assert sync_people(site).updated == 1
+    assert people(site)["E3"].status == "active"
+    site.close()
+
+
+def test_changes_are_updates(site_root: Path) -> None:
+    write_roster(site_root, GOOD)
+    site = Site.load(site_root, load_entrypoints=False)
+    sync_people(site)
+    write_roster(site_root, [*GOOD[:2], GOOD[2].replace(",3,E2,", ",4,E2,")])
+    report = sync_people(site)
+    assert (report.updated, report.unchanged) == (1, 2)
+    assert people(site)["E3"].job_level == 4
+    site.close()
+
+
+def test_cli_exits_non_zero_only_when_nothing_could_be_imported(site_root: Path) -> None:
+    runner = CliRunner()
+    cli = build_cli()
+    write_roster(site_root, GOOD + BAD)
+    result = runner.invoke(cli, ["--site", str(site_root), "people", "sync"])
+    assert result.exit_code == 0, result.output
+    assert "3 created" in result.output and "skipped: csv: line 5 (E4): missing email" in result.output
+    write_roster(site_root, BAD[:1])
+    result = runner.invoke(cli, ["--site", str(site_root), "people", "sync"])
+    assert result.exit_code == 1
+    assert "line 2 (E4): missing email" in result.output
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("E1,not-an-email,A,B,3,,X,2020-01-01,,", "email 'not-an-email' is not an email address"),
+        (
+            "E1,a@example.com,A,B,3,,X,2020-01-01,,Mars/Olympus",
+            "time zone 'Mars/Olympus' is not an IANA time zone",
+        ),
+        (",a@example.com,A,B,3,,X,2020-01-01,,", "missing HR id"),
+        ("E1,a@example.com,A,B,3,,X,2020-01-01,2021-13-01,", "termination date '2021-13-01' does not match"),
+    ],
+)
+def test_row_checks(tmp_path: Path, row: str, reason: str) -> None:
+    from rm_plugin.connectors.csv.reader import COLUMNS, read_roster
+
+    path = tmp_path / "p.csv"
+    path.write_text(HEADER + row + "\n")
+    rows, problems = read_roster(
+        path, source="csv", columns={c: c for c in COLUMNS}, date_formats=["%Y-%m-%d"]
+    )
+    assert rows == []
+    assert problems[0].reason.startswith(reason)

@@ -1,0 +1,23 @@
+"""The demo runs to the end on the embedded defaults and says what it did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from rm_plugin.cli import build_cli
+
+
+def test_demo_runs_in_a_named_site_and_keeps_it(tmp_path: Path) -> None:
+    target = tmp_path / "demo-site"
+    result = CliRunner().invoke(build_cli(), ["demo", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "305 created" in result.output
+    assert "eligible under the seniority rule: 36 mentee(s), 60 mentor(s)" in result.output
+    assert "demo finished" in result.output
+    assert (target / "rm-plugin.sqlite3").exists()
+    # a second run on the same site reuses it: nothing new is created
+    again = CliRunner().invoke(build_cli(), ["demo", str(target)])
+    assert again.exit_code == 0, again.output
+    assert "0 created, 0 updated, 305 unchanged" in again.output
