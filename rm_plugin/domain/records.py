@@ -39,6 +39,26 @@ class PersonRecord:
         return f"{self.given_name} {self.family_name}".strip() or self.hr_id
 
 
+# The person fields a roster can carry, in the order rosters list them ("source" is ours).
+PERSON_FIELDS: tuple[str, ...] = (
+    "hr_id",
+    "email",
+    "given_name",
+    "family_name",
+    "job_level",
+    "title",
+    "department",
+    "team",
+    "manager_hr_id",
+    "location",
+    "time_zone",
+    "languages",
+    "hire_date",
+    "termination_date",
+    "status",
+)
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """A record a source could not use: where it was, and why. The good rows still go through."""

@@ -14,25 +14,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rm_plugin.domain.records import PeopleBatch, PersonRecord, RowProblem
+from rm_plugin.domain.records import PERSON_FIELDS, PeopleBatch, PersonRecord, RowProblem
 from rm_plugin.store.models import Person
 
-FIELDS = (
-    "email",
-    "given_name",
-    "family_name",
-    "job_level",
-    "title",
-    "department",
-    "team",
-    "manager_hr_id",
-    "location",
-    "time_zone",
-    "languages",
-    "hire_date",
-    "termination_date",
-    "status",
-)
+FIELDS = tuple(name for name in PERSON_FIELDS if name != "hr_id")
 
 
 @dataclass

@@ -18,6 +18,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rm_plugin.domain.records import PERSON_FIELDS
+
 SEED = 20260401
 HERE = Path(__file__).parent
 
@@ -225,25 +227,7 @@ def build_organisation(seed: int = SEED) -> list[Employee]:
 def people_csv(people: list[Employee]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            "hr_id",
-            "email",
-            "given_name",
-            "family_name",
-            "job_level",
-            "title",
-            "department",
-            "team",
-            "manager_hr_id",
-            "location",
-            "time_zone",
-            "languages",
-            "hire_date",
-            "termination_date",
-            "status",
-        ]
-    )
+    writer.writerow(PERSON_FIELDS)
     for p in people:
         writer.writerow(
             [

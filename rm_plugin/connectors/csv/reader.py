@@ -9,26 +9,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rm_plugin.domain.records import PersonRecord, RowProblem
+from rm_plugin.domain.records import PERSON_FIELDS, PersonRecord, RowProblem
 from rm_plugin.people.roster import Located
 
-COLUMNS = (
-    "hr_id",
-    "email",
-    "given_name",
-    "family_name",
-    "job_level",
-    "title",
-    "department",
-    "team",
-    "manager_hr_id",
-    "location",
-    "time_zone",
-    "languages",
-    "hire_date",
-    "termination_date",
-    "status",
-)
+COLUMNS = PERSON_FIELDS
 LEFT_STATUSES = {"left", "terminated", "inactive", "former"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
