@@ -33,6 +33,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rm_plugin.connectors.csv",
     "rm_plugin.connectors.files",
     "rm_plugin.connectors.bamboohr",
+    "rm_plugin.connectors.workday",
 )
 
 
