@@ -56,9 +56,7 @@ def bench(name: str, app: Any, connection: Any, people: list, share: float) -> N
     print(f"{name}:")
     full, full_requests, full_time = run("full import", app, connection, None)
     changed = touch(people, share)
-    _, inc_requests, inc_time = run(
-        f"incremental ({len(changed)} changed)", app, connection, full.cursor
-    )
+    _, inc_requests, inc_time = run(f"incremental ({len(changed)} changed)", app, connection, full.cursor)
     print(
         f"  incremental / full: {inc_requests / full_requests:.3f} of the requests, "
         f"{inc_time / full_time:.3f} of the time"

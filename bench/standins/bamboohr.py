@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[2])]
 from org import Employee, sample, synthetic
 
 Start = Callable[[str, list[tuple[str, str]]], Any]
