@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[2])]
-from org import Employee, sample, synthetic
+from org import Employee, sample, synthetic  # noqa: E402
 
 Start = Callable[[str, list[tuple[str, str]]], Any]
 FIELDS = [

@@ -21,9 +21,9 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[2])]
-from org import Employee, sample, synthetic
+from org import Employee, sample, synthetic  # noqa: E402
 
-from rm_plugin.connectors.workday import soap
+from rm_plugin.connectors.workday import soap  # noqa: E402
 
 Start = Callable[[str, list[tuple[str, str]]], Any]
 E = soap.q
