@@ -1,0 +1,33 @@
+"""The ``bamboohr`` connector: BambooHR as a roster source and as the place training records land.
+
+See ``docs/hr.md`` for the setup an HR admin does and every key of ``connectors/bamboohr.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from rm_plugin import hookimpl
+from rm_plugin.connectors.bamboohr.config import BambooHRConfig
+from rm_plugin.connectors.bamboohr.connection import BambooHRConnection
+from rm_plugin.connectors.types import ConnectionContext, ConnectorType
+
+__all__ = ["BambooHRConfig", "BambooHRConnection", "make_connection", "rm_register_connector_types"]
+
+
+def make_connection(context: ConnectionContext, config: Mapping[str, Any]) -> BambooHRConnection:
+    return BambooHRConnection(context, config)
+
+
+@hookimpl
+def rm_register_connector_types(register: Callable[[ConnectorType], None]) -> None:
+    register(
+        ConnectorType(
+            "bamboohr",
+            BambooHRConfig,
+            make_connection,
+            "BambooHR: the roster, and milestones and recognition as training records",
+            roles=("people", "progress"),
+        )
+    )

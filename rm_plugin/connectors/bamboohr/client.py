@@ -1,0 +1,176 @@
+"""The BambooHR API client: BambooHR's error shapes and the calls the connector makes.
+
+Errors arrive three ways: a human-readable ``X-BambooHR-Message`` (or ``x-bamboohr-error-message``)
+header, a JSON body (``{"error": {"code", "message"}}``, RFC 7807 ``{"title", "detail"}`` or
+``{"errors": [{"error"}]}``), or only a status. Throttling is a 503 today and a 429 with
+``Retry-After`` from September 2026; both are retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import requests
+
+from rm_plugin.http import HostError, HttpClient, PageIterator, RateLimited, cursor_pages
+from rm_plugin.http.errors import UnexpectedResponse
+
+MESSAGE_HEADERS = ("X-BambooHR-Message", "x-bamboohr-error-message", "X-BambooHR-Error-Message")
+MAX_FIELDS = 400  # BambooHR refuses requests for more fields than this
+
+
+class BambooHttp(HttpClient):
+    """HttpClient that reads BambooHR's error headers and bodies, and always asks for JSON."""
+
+    def error_for_response(self, response: requests.Response, call: str) -> HostError | None:
+        if response.status_code < 400:
+            return None
+        message, code = self._host_message(response)
+        if response.status_code == 503:
+            # BambooHR throttles with 503 until September 2026 (then 429 with Retry-After).
+            return RateLimited(
+                message or "the host is throttling or unavailable (HTTP 503)",
+                host=self.name,
+                call=call,
+                status=503,
+                code=code,
+                request_id=self.request_id(response),
+                retry_after=self.retry.parse_retry_after(response.headers.get("Retry-After")),
+            )
+        return self.error_from_status(response, call, message=message, code=code)
+
+    def _host_message(self, response: requests.Response) -> tuple[str | None, str | None]:
+        header = next((response.headers[h] for h in MESSAGE_HEADERS if response.headers.get(h)), None)
+        code: str | None = None
+        body_message: str | None = None
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = None
+        if isinstance(body, Mapping):
+            error = body.get("error")
+            if isinstance(error, Mapping):
+                body_message = str(error.get("message") or "") or None
+                code = str(error["code"]) if error.get("code") is not None else None
+            elif body.get("title") or body.get("detail"):  # RFC 7807 (datasets)
+                body_message = ": ".join(str(body[k]) for k in ("title", "detail") if body.get(k))
+                code = str(body["code"]) if body.get("code") is not None else None
+            elif isinstance(body.get("errors"), list):
+                texts = [
+                    str(e.get("error")) for e in body["errors"] if isinstance(e, Mapping) and e.get("error")
+                ]
+                body_message = "; ".join(texts) or None
+        parts = [p for p in (header, body_message) if p]
+        if len(parts) == 2 and parts[0] == parts[1]:
+            parts = parts[:1]
+        return ("; ".join(parts) or None), code
+
+
+class BambooApi:
+    """The BambooHR calls rm-plugin makes, over one :class:`BambooHttp`."""
+
+    def __init__(self, http: BambooHttp) -> None:
+        self.http = http
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        body = self.http.request_json(method, path, headers={"Accept": "application/json"}, **kwargs)
+        return body
+
+    def meta_fields(self) -> list[Mapping[str, Any]]:
+        body = self._json("GET", "/api/v1/meta/fields", call_name="GET /api/v1/meta/fields")
+        if not isinstance(body, list):
+            raise self._shape("GET /api/v1/meta/fields", "a list of fields")
+        return [f for f in body if isinstance(f, Mapping)]
+
+    def employees(
+        self,
+        fields: Sequence[str],
+        *,
+        ids: Iterable[str] = (),
+        only_active: bool = False,
+        page_size: int = 200,
+    ) -> PageIterator[Mapping[str, Any]]:
+        """Employees, one cursor page at a time (``page[after]`` / ``meta.page.nextCursor``)."""
+        if len(fields) > MAX_FIELDS:
+            raise ValueError(f"{self.http.name}: BambooHR returns at most {MAX_FIELDS} fields per request")
+        call = "GET /api/v1/employees"
+        params: dict[str, Any] = {"fields": ",".join(fields), "page[limit]": page_size}
+        id_list = list(ids)
+        if id_list:
+            params["filter[ids]"] = ",".join(id_list)
+        if only_active:
+            params["filter[status]"] = "active"
+
+        def fetch(cursor: str | None) -> tuple[list[Mapping[str, Any]], str | None]:
+            query = dict(params)
+            if cursor:
+                query["page[after]"] = cursor
+            body = self._json("GET", "/api/v1/employees", params=query, call_name=call)
+            if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+                raise self._shape(call, '{"data": [...], "meta": {...}}')
+            page = (body.get("meta") or {}).get("page") or {}
+            return [e for e in body["data"] if isinstance(e, Mapping)], page.get("nextCursor") or None
+
+        return cursor_pages(fetch, host=self.http.name, call=call)
+
+    def changed(self, since: str) -> tuple[str | None, dict[str, str]]:
+        """Employees changed since ``since`` (ISO 8601): the host's ``latest`` and id -> action."""
+        call = "GET /api/v1/employees/changed"
+        body = self._json("GET", "/api/v1/employees/changed", params={"since": since}, call_name=call)
+        if not isinstance(body, Mapping):
+            raise self._shape(call, '{"latest": ..., "employees": {...}}')
+        employees = body.get("employees") or {}
+        if isinstance(employees, list):  # an empty PHP array
+            employees = {}
+        actions = {
+            str(value.get("id", key)): str(value.get("action", "Updated"))
+            for key, value in employees.items()
+            if isinstance(value, Mapping)
+        }
+        return (str(body["latest"]) if body.get("latest") else None), actions
+
+    def training_types(self) -> dict[str, Mapping[str, Any]]:
+        body = self._json("GET", "/api/v1/training/type", call_name="GET /api/v1/training/type")
+        return _keyed(body)
+
+    def create_training_type(self, name: str, category: str | None, description: str) -> Mapping[str, Any]:
+        payload: dict[str, Any] = {"name": name, "description": description}
+        if category:
+            payload["category"] = {"name": category}
+        call = "POST /api/v1/training/type"
+        body = self._json("POST", "/api/v1/training/type", json=payload, call_name=call)
+        if not isinstance(body, Mapping) or "id" not in body:
+            raise self._shape(call, "the created training type")
+        return body
+
+    def training_records(self, employee_id: str, type_id: str) -> dict[str, Mapping[str, Any]]:
+        call = "GET /api/v1/training/record/employee/{id}"
+        body = self._json(
+            "GET", f"/api/v1/training/record/employee/{employee_id}", params={"type": type_id}, call_name=call
+        )
+        return _keyed(body)
+
+    def add_training_record(self, employee_id: str, record: Mapping[str, Any]) -> Mapping[str, Any]:
+        call = "POST /api/v1/training/record/employee/{id}"
+        body = self._json(
+            "POST", f"/api/v1/training/record/employee/{employee_id}", json=dict(record), call_name=call
+        )
+        return body if isinstance(body, Mapping) else {}
+
+    def update_training_record(self, record_id: str, record: Mapping[str, Any]) -> Mapping[str, Any]:
+        call = "PUT /api/v1/training/record/{id}"
+        body = self._json("PUT", f"/api/v1/training/record/{record_id}", json=dict(record), call_name=call)
+        return body if isinstance(body, Mapping) else {}
+
+    def _shape(self, call: str, expected: str) -> UnexpectedResponse:
+        return UnexpectedResponse(f"the answer was not {expected}", host=self.http.name, call=call)
+
+
+def _keyed(body: Any) -> dict[str, Mapping[str, Any]]:
+    """BambooHR answers an object keyed by id, or ``[]`` when there is nothing."""
+    if isinstance(body, Mapping):
+        return {str(k): v for k, v in body.items() if isinstance(v, Mapping)}
+    if isinstance(body, list):
+        return {str(v["id"]): v for v in body if isinstance(v, Mapping) and "id" in v}
+    return {}

@@ -1,0 +1,359 @@
+"""One configured Workday connection: the roster, pairs as mentorships, milestones, recognition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+from rm_plugin import hookimpl
+from rm_plugin.connectors.types import Connection, ConnectionContext
+from rm_plugin.connectors.workday import soap
+from rm_plugin.connectors.workday.client import WorkdayApi, WorkdayHttp
+from rm_plugin.connectors.workday.roster import DEFAULT_COLUMNS, RecordError, from_report_row, from_worker
+from rm_plugin.domain.records import Delivery, HealthReport, PeopleBatch, Receipt, RowProblem
+from rm_plugin.http import AuthenticationError, HostError, RetryPolicy, numbered_pages
+from rm_plugin.people.roster import Located, check_roster
+from rm_plugin.secret import Secret
+
+log = logging.getLogger(__name__)
+
+#: Read-only SOAP operations, safe to repeat although every SOAP call is a POST.
+READ_CALLS = frozenset({"Human_Resources/Get_Workers"})
+
+
+class WorkdayConnection(Connection):
+    """One ``connectors/<name>.toml`` of type ``workday``."""
+
+    def __init__(
+        self,
+        context: ConnectionContext,
+        config: Mapping[str, Any],
+        *,
+        session: requests.Session | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        super().__init__(context, config)
+        self._session = session
+        self._retry = retry or RetryPolicy(retryable_calls=READ_CALLS)
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._soap: WorkdayApi | None = None
+        self._raas: WorkdayApi | None = None
+
+    @property
+    def _file(self) -> str:
+        return f"connectors/{self.name}.toml"
+
+    def _http(self, **kwargs: Any) -> WorkdayHttp:
+        return WorkdayHttp(
+            self.name,
+            self.config["host"],
+            session=self._session,
+            retry=self._retry,
+            timeout=(10.0, float(self.config.get("timeout", 120.0))),
+            log=log,
+            **kwargs,
+        )
+
+    @property
+    def soap_api(self) -> WorkdayApi:
+        if self._soap is None:
+            password: Secret | None = self.config.get("soap_password")
+            self._soap = WorkdayApi(
+                self._http(secrets=[password] if password else []),
+                tenant=self.config["tenant"],
+                version=self.config.get("version", "v42.2"),
+                username=self.config.get("soap_user", ""),
+                password=password,
+            )
+        return self._soap
+
+    @property
+    def raas_api(self) -> WorkdayApi:
+        if self._raas is None:
+            token: Secret | None = self.config.get("raas_token")
+            password: Secret | None = self.config.get("raas_password")
+            if token is not None:
+                http = self._http(
+                    headers={"Authorization": Secret(f"Bearer {token.reveal()}")}, secrets=[token]
+                )
+            else:
+                http = self._http(auth=(self.config.get("raas_user", ""), password or Secret("")))
+            self._raas = WorkdayApi(
+                http, tenant=self.config["tenant"], version=self.config.get("version", "v42.2")
+            )
+        return self._raas
+
+    # --- the roster ----------------------------------------------------------------------
+
+    def fetch(self, since: str | None, today: dt.date | None = None) -> PeopleBatch | None:
+        today = today or self._clock().date()
+        route = self.config.get("roster", "raas")
+        if route == "none":
+            return None
+        levels = self.config.get("job_levels", {})
+        rows: list[Located] = []
+        problems: list[RowProblem] = []
+        cursor: str | None = None
+        complete = True
+        if route == "raas":
+            columns = {**DEFAULT_COLUMNS, **self.config.get("columns", {})}
+            entries = self.raas_api.report(
+                self.config["raas_owner"], self.config["raas_report"], self.config.get("raas_prompts", {})
+            )
+            for index, row in enumerate(entries):
+                where = f"Report_Entry[{index}]"
+                try:
+                    record = from_report_row(row, columns, levels, source=self.name, today=today)
+                except RecordError as exc:
+                    hr_id = row.get(columns["hr_id"])
+                    problems.append(RowProblem(self.name, where, str(exc), str(hr_id) if hr_id else None))
+                    continue
+                rows.append(Located(record, where))
+        else:
+            now = self._clock().replace(microsecond=0)
+            cursor = now.isoformat()
+            complete = since is None
+            for index, worker in enumerate(self.workers(now, since)):
+                reference = soap.ref_id(soap.find(worker, "Worker_Reference"), "Employee_ID")
+                where = f"Worker {reference or index}"
+                try:
+                    record = from_worker(worker, levels, source=self.name, today=today)
+                except RecordError as exc:
+                    problems.append(RowProblem(self.name, where, str(exc), reference or None))
+                    continue
+                rows.append(Located(record, where))
+        if complete:
+            rows, found = check_roster(rows)
+            problems += found
+        return PeopleBatch(self.name, tuple(r.record for r in rows), tuple(problems), complete, cursor)
+
+    def get_workers_request(self, as_of: dt.datetime, since: str | None, page: int) -> Any:
+        body = self.soap_api.new_request("Get_Workers")
+        criteria = soap.add(body, "Request_Criteria")
+        if since is not None:
+            log_data = soap.add(criteria, "Transaction_Log_Criteria_Data")
+            window = soap.add(log_data, "Transaction_Date_Range_Data")
+            soap.add(window, "Updated_From", since)
+            soap.add(window, "Updated_Through", as_of.isoformat())
+        soap.add(criteria, "Exclude_Inactive_Workers", not self.config.get("include_inactive", True))
+        response_filter = soap.add(body, "Response_Filter")
+        soap.add(response_filter, "As_Of_Entry_DateTime", as_of.isoformat())
+        soap.add(response_filter, "Page", page)
+        soap.add(response_filter, "Count", int(self.config.get("page_size", 999)))
+        group = soap.add(body, "Response_Group")
+        for part in (
+            "Include_Reference",
+            "Include_Personal_Information",
+            "Include_Employment_Information",
+            "Include_Organizations",
+            "Include_Management_Chain_Data",
+        ):
+            soap.add(group, part, True)
+        return body
+
+    def workers(self, as_of: dt.datetime, since: str | None) -> Any:
+        """Every worker (or those changed since ``since``), page by page with a fixed as-of time."""
+
+        def fetch(page: int) -> tuple[list[Any], int]:
+            body = self.get_workers_request(as_of, since, page)
+            response = self.soap_api.call("Human_Resources", body, idempotent=True)
+            total = soap.text(response, "Response_Results/Total_Pages")
+            return soap.findall(response, "Response_Data/Worker"), int(total or 0)
+
+        return numbered_pages(fetch, host=self.name, call="Human_Resources/Get_Workers")
+
+    @hookimpl
+    def rm_fetch_people(self, connection: str | None, since: str | None) -> PeopleBatch | None:
+        if not self.owns(connection):
+            return None
+        return self.fetch(since)
+
+    # --- pairs as mentorships ------------------------------------------------------------
+
+    def mentorship_id(self, pair_id: object) -> str:
+        return f"{self.config.get('id_prefix', 'RM')}-PAIR-{pair_id}"
+
+    def _bp(self, body: Any) -> None:
+        if self.config.get("auto_complete"):
+            soap.add(soap.add(body, "Business_Process_Parameters"), "Auto_Complete", True)
+
+    def put_mentorship(self, payload: Mapping[str, Any], *, closing: bool) -> Receipt:
+        """Upsert the pair as a mentorship: the junior is the mentor, the senior the mentee."""
+        body = self.soap_api.new_request("Put_Mentorship")
+        self._bp(body)
+        data = soap.add(body, "Mentorship_Data")
+        ours = self.mentorship_id(payload["pair_id"])
+        soap.add(data, "ID", ours)
+        soap.add_ref(data, "Mentor_Reference", "Employee_ID", str(payload["mentor"]))
+        soap.add_ref(data, "Mentee_Reference", "Employee_ID", str(payload["mentee"]))
+        if self.config.get("mentor_type"):
+            soap.add_ref(data, "Mentor_Type_Reference", "Mentor_Type_ID", self.config["mentor_type"])
+        if payload.get("start"):
+            soap.add(data, "Mentorship_Start_Date", str(payload["start"])[:10])
+        if payload.get("end"):
+            soap.add(data, "Mentorship_End_Date", str(payload["end"])[:10])
+        purpose = payload.get("purpose") or f"Reverse mentoring ({payload.get('programme', '')})"
+        soap.add(data, "Mentorship_Purpose", purpose)
+        if closing:
+            soap.add_ref(data, "Mentorship_Reference", "Mentorship_ID", ours)
+            if self.config.get("close_reason"):
+                soap.add_ref(
+                    data,
+                    "Close_Mentorship_Reason_Reference",
+                    "Close_Mentorship_Reason_ID",
+                    self.config["close_reason"],
+                )
+        response = self.soap_api.call("Talent", body, idempotent=True)
+        wid = soap.ref_id(soap.find(response, "Mentorship_Reference"), "WID")
+        return Receipt(host_ref=f"Mentorship {ours}", data={"mentorship_id": ours, "wid": wid})
+
+    @hookimpl
+    def rm_enrol_pair(self, delivery: Delivery) -> Receipt | None:
+        if not self.owns(delivery.connection):
+            return None
+        if not self.config.get("mentorships", True):
+            return Receipt(skipped=True, data={"reason": f"mentorships = false in {self._file}"})
+        return self.put_mentorship(delivery.payload, closing=False)
+
+    @hookimpl
+    def rm_close_pair(self, delivery: Delivery) -> Receipt | None:
+        if not self.owns(delivery.connection):
+            return None
+        if not self.config.get("mentorships", True):
+            return Receipt(skipped=True, data={"reason": f"mentorships = false in {self._file}"})
+        return self.put_mentorship(delivery.payload, closing=True)
+
+    # --- milestones ----------------------------------------------------------------------
+
+    def milestone_id(self, payload: Mapping[str, Any]) -> str:
+        """Deterministic, so that sending the same milestone again updates instead of adding."""
+        parts = (
+            payload.get("programme", ""),
+            payload["milestone"],
+            payload.get("pair_id", ""),
+            payload["person"],
+        )
+        return "-".join([self.config.get("id_prefix", "RM"), *(str(p) for p in parts)])
+
+    @hookimpl
+    def rm_record_milestone(self, delivery: Delivery) -> Receipt | None:
+        if not self.owns(delivery.connection):
+            return None
+        payload = delivery.payload
+        mode = self.config.get("milestones", "off")
+        milestone = str(payload["milestone"])
+        ours = self.milestone_id(payload)
+        reached = str(payload.get("reached_on") or self._clock().date().isoformat())[:10]
+        if mode == "learning":
+            content = self.config.get("learning_content", {}).get(milestone)
+            if not content:
+                return Receipt(
+                    skipped=True,
+                    data={"reason": f"milestone {milestone!r} has no [learning_content] in {self._file}"},
+                )
+            body = self.soap_api.new_request("Put_Learning_Enrollment")
+            data = soap.add(body, "Learning_Enrollment_Data")
+            soap.add(data, "ID", ours)
+            soap.add_ref(
+                data,
+                "Learning_Content_Reference",
+                self.config.get("learning_content_id_type", "Learning_Course_ID"),
+                content,
+            )
+            soap.add_ref(data, "Learner_Reference", "Employee_ID", str(payload["person"]))
+            soap.add(data, "Registered_Date", reached)
+            soap.add(data, "Learning_Enrollment_Completion_Date", f"{reached}T00:00:00")
+            response = self.soap_api.call("Learning", body, idempotent=True)
+            wid = soap.ref_id(soap.find(response, "Learning_Enrollment_Reference"), "WID")
+            return Receipt(host_ref=f"Learning_Enrollment {ours}", data={"id": ours, "wid": wid})
+        if mode == "training":
+            body = self.soap_api.new_request("Manage_Training")
+            self._bp(body)
+            data = soap.add(body, "Manage_Training_Data")
+            soap.add_ref(data, "Worker_Reference", "Employee_ID", str(payload["person"]))
+            training = soap.add(soap.add(data, "Training"), "Training_Data")
+            soap.add(training, "Training_ID", ours)
+            soap.add(training, "Training", f"Reverse mentoring: {milestone.replace('_', ' ')}")
+            soap.add_ref(
+                training, "Training_Type_Reference", "Training_Type_ID", self.config["training_type"]
+            )
+            soap.add(training, "Completion_Date", reached)
+            self.soap_api.call("Talent", body, idempotent=True)
+            return Receipt(host_ref=f"Training {ours}", data={"training_id": ours})
+        return Receipt(skipped=True, data={"reason": f'milestones = "off" in {self._file}'})
+
+    # --- recognition ---------------------------------------------------------------------
+
+    @hookimpl
+    def rm_award(self, delivery: Delivery) -> Receipt | None:
+        """Feedback with a badge. Give_Feedback always adds, so a stored receipt means "done"."""
+        if not self.owns(delivery.connection):
+            return None
+        if delivery.previous_receipt:
+            previous = delivery.previous_receipt
+            return Receipt(host_ref=str(previous.get("host_ref", "")), data=dict(previous), skipped=True)
+        payload = delivery.payload
+        award = str(payload["award"])
+        badge = self.config.get("badges", {}).get(award)
+        if not badge:
+            return Receipt(
+                skipped=True, data={"reason": f"award {award!r} has no badge in [badges] of {self._file}"}
+            )
+        body = self.soap_api.new_request("Give_Feedback")
+        self._bp(body)
+        data = soap.add(body, "Give_Feedback_Data")
+        soap.add_ref(data, "From_Worker_Reference", "Employee_ID", self.config["feedback_from"])
+        soap.add_ref(data, "To_Worker_Reference", "Employee_ID", str(payload["person"]))
+        soap.add_ref(data, "Badge_Reference", "Feedback_Badge_ID", badge)
+        comment = (
+            payload.get("comment")
+            or f"Recognised in the reverse mentoring programme {payload.get('programme', '')}"
+        )
+        soap.add(data, "Comment", comment)
+        soap.add(data, "Show_Name", True)
+        response = self.soap_api.call("Talent", body, idempotent=False)
+        event = soap.ref_id(soap.find(response, "Give_Feedback_Event_Reference"), "WID")
+        return Receipt(host_ref=f"Give_Feedback {event}", data={"event_wid": event, "badge": badge})
+
+    # --- health --------------------------------------------------------------------------
+
+    def health(self) -> HealthReport:
+        problems: list[str] = []
+        route = self.config.get("roster", "raas")
+        if route == "raas":
+            try:
+                self.raas_api.report(
+                    self.config["raas_owner"], self.config["raas_report"], self.config.get("raas_prompts", {})
+                )
+            except AuthenticationError as exc:
+                problems.append(f"{exc}; check raas_user/raas_password (or raas_token) in {self._file}")
+            except HostError as exc:
+                hint = ""
+                if exc.status == 404:
+                    hint = "; is the report enabled as a web service and shared with the integration user?"
+                problems.append(
+                    f"report {self.config['raas_owner']}/{self.config['raas_report']}: {exc}{hint}"
+                )
+        needs_soap = route == "soap" or self.config.get("mentorships") or self.config.get("badges")
+        if needs_soap:
+            try:
+                body = self.get_workers_request(self._clock().replace(microsecond=0), None, 1)
+                soap.find(body, "Response_Filter/Count").text = "1"  # type: ignore[union-attr]
+                self.soap_api.call("Human_Resources", body, idempotent=True)
+            except AuthenticationError as exc:
+                problems.append(f"{exc}; check soap_user and soap_password in {self._file}")
+            except HostError as exc:
+                problems.append(f"SOAP Get_Workers: {exc}")
+        summary = f"(Workday tenant {self.config['tenant']}, {self.config.get('version', 'v42.2')})"
+        return HealthReport(self.name, summary=summary, problems=tuple(problems))
+
+    @hookimpl
+    def rm_check_health(self, connection: str | None) -> HealthReport | None:
+        if not self.owns(connection):
+            return None
+        return self.health()

@@ -1,0 +1,76 @@
+"""A BambooHR connection against replayed responses shaped like BambooHR's own (host-apis §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from responses.registries import OrderedRegistry
+
+from rm_plugin.connectors.bamboohr import BambooHRConfig, BambooHRConnection
+from rm_plugin.connectors.types import ConnectionContext
+from rm_plugin.http import RetryPolicy
+
+BASE = "https://acme.bamboohr.com"
+API_KEY = "bhr-key-0123456789abcdef"
+NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
+
+META_FIELDS = [
+    {"id": 1, "name": "First Name", "type": "text", "alias": "firstName"},
+    {"id": 4, "name": "Work Email", "type": "email", "alias": "workEmail"},
+    {"id": 4021, "name": "Job Level", "type": "list"},
+    {"id": 4022, "name": "T-shirt size", "type": "list"},
+]
+
+
+def employee(eid: int, **over: Any) -> dict[str, Any]:
+    """One list-employees item with the fields the connector asks for."""
+    base: dict[str, Any] = {
+        "employeeId": eid,
+        "firstName": f"Given{eid}",
+        "lastName": f"Family{eid}",
+        "preferredName": None,
+        "photoUrl": "https://acme.bamboohr.com/images/photo_person_150x150.png",
+        "jobTitleName": "Engineer",
+        "status": "Active",
+        "_restrictedFields": [],
+        "workEmail": f"person{eid}@acme.example",
+        "departmentName": "Engineering",
+        "divisionName": "Product",
+        "locationName": "London",
+        "reportsToId": None if eid == 1 else 1,
+        "hireDate": "2020-01-15",
+        "terminationDate": "0000-00-00",
+        "4021": "3",
+    }
+    base.update(over)
+    return base
+
+
+def page(items: list[dict[str, Any]], next_cursor: str | None, total: int) -> dict[str, Any]:
+    return {
+        "data": items,
+        "meta": {"total": total, "page": {"limit": 2, "nextCursor": next_cursor, "prevCursor": None}},
+        "_links": {"self": "/api/v1/employees"},
+    }
+
+
+def make_connection(tmp_path: Path, raw: Mapping[str, Any] | None = None, sleep=None) -> BambooHRConnection:
+    values = {"company": "acme", "api_key": API_KEY, "job_level_field": "Job Level", "page_size": 2}
+    values.update(raw or {})
+    config = BambooHRConfig().load(values)
+    context = ConnectionContext("bamboohr", tmp_path / "connectors/bamboohr.toml", tmp_path, tmp_path / "out")
+    retry = RetryPolicy(sleep=sleep or (lambda s: None), rng=random.Random(3), clock=lambda: NOW.timestamp())
+    return BambooHRConnection(context, config, retry=retry, clock=lambda: NOW)
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    """Served in the order added; a response left unused fails the test."""
+    with responses.RequestsMock(registry=OrderedRegistry) as rsps:
+        yield rsps

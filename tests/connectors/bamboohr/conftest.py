@@ -1,0 +1,3 @@
+from bamboo_fakes import mocked
+
+__all__ = ["mocked"]

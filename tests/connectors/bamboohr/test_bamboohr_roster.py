@@ -1,0 +1,157 @@
+"""The BambooHR roster: cursor paging to the end, the job-level custom field, leavers, bad records,
+the incremental path through /employees/changed, and ids mapped to employee numbers."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from bamboo_fakes import API_KEY, BASE, META_FIELDS, employee, make_connection, page
+from responses import matchers
+
+from rm_plugin.http import NotFound
+
+FIELDS = (
+    "employeeId,workEmail,firstName,lastName,jobTitleName,departmentName,divisionName,locationName,"
+    "reportsToId,hireDate,terminationDate,status,4021"
+)
+
+
+def test_full_roster_walks_every_cursor_page_and_maps_people(tmp_path, mocked):
+    mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
+    first = mocked.get(
+        f"{BASE}/api/v1/employees",
+        json=page([employee(1, **{"4021": "9"}), employee(2)], "c-2", 5),
+        match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2"})],
+    )
+    mocked.get(
+        f"{BASE}/api/v1/employees",
+        json=page([employee(3), employee(4, status="Inactive", terminationDate="2026-02-01")], "c-3", 5),
+        match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2", "page[after]": "c-2"})],
+    )
+    mocked.get(
+        f"{BASE}/api/v1/employees",
+        json=page([employee(5, reportsToId=2)], None, 5),
+        match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2", "page[after]": "c-3"})],
+    )
+
+    batch = make_connection(tmp_path).fetch(None)
+
+    assert batch.complete and batch.problems == ()
+    assert batch.cursor == "2026-03-10T08:55:00Z"  # started before the pull, with an overlap
+    people = {p.hr_id: p for p in batch.records}
+    assert sorted(people) == ["1", "2", "3", "4", "5"]
+    ceo, leaver, five = people["1"], people["4"], people["5"]
+    assert (ceo.job_level, ceo.manager_hr_id, ceo.email) == (9, None, "person1@acme.example")
+    assert (five.manager_hr_id, five.department, five.team, five.location) == (
+        "2",
+        "Engineering",
+        "Product",
+        "London",
+    )
+    assert leaver.status == "left" and str(leaver.termination_date) == "2026-02-01"
+    assert people["2"].termination_date is None  # BambooHR's 0000-00-00 means no date
+    auth = first.calls[0].request.headers["Authorization"]
+    assert base64.b64decode(auth.split()[1]).decode() == f"{API_KEY}:x"
+    assert first.calls[0].request.headers["Accept"] == "application/json"
+
+
+def test_a_malformed_record_is_reported_and_the_rest_imported(tmp_path, mocked):
+    mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
+    mocked.get(
+        f"{BASE}/api/v1/employees",
+        json=page(
+            [
+                employee(1),
+                employee(2, workEmail=None),
+                employee(3, hireDate="15/01/2020"),
+                employee(4, **{"4021": "Senior"}),
+                employee(5, reportsToId=99),
+                employee(6),
+            ],
+            None,
+            6,
+        ),
+    )
+    batch = make_connection(tmp_path).fetch(None)
+    assert sorted(p.hr_id for p in batch.records) == ["1", "6"]
+    reasons = {p.where: p.reason for p in batch.problems}
+    assert reasons["employee 2"] == "no work email (workEmail)"
+    assert "hire date '15/01/2020' is not a date" in reasons["employee 3"]
+    assert "job level 'Senior' is not a whole number" in reasons["employee 4"]
+    assert "manager 99 does not exist" in reasons["employee 5"]
+
+
+def test_text_job_levels_are_mapped_by_config(tmp_path, mocked):
+    mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
+    mocked.get(f"{BASE}/api/v1/employees", json=page([employee(1, **{"4021": "Director"})], None, 1))
+    batch = make_connection(tmp_path, {"job_levels": {"Director": 8}}).fetch(None)
+    assert batch.records[0].job_level == 8
+
+
+def test_a_missing_job_level_field_is_named(tmp_path, mocked):
+    mocked.get(f"{BASE}/api/v1/meta/fields", json=[f for f in META_FIELDS if f["id"] != 4021])
+    with pytest.raises(
+        NotFound, match=r"custom field 'Job Level' \(job_level_field in connectors/bamboohr.toml\)"
+    ):
+        make_connection(tmp_path).fetch(None)
+
+
+def test_incremental_pull_fetches_only_changed_employees(tmp_path, mocked):
+    mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
+    mocked.get(
+        f"{BASE}/api/v1/employees/changed",
+        json={
+            "latest": "2026-03-10T08:30:00+00:00",
+            "employees": {
+                "2": {"id": "2", "action": "Updated", "lastChanged": "2026-03-10T08:00:00+00:00"},
+                "3": {"id": "3", "action": "Inserted", "lastChanged": "2026-03-10T08:10:00+00:00"},
+                "7": {"id": "7", "action": "Deleted", "lastChanged": "2026-03-10T08:30:00+00:00"},
+            },
+        },
+        match=[matchers.query_param_matcher({"since": "2026-03-09T08:55:00Z"})],
+    )
+    mocked.get(
+        f"{BASE}/api/v1/employees",
+        json=page([employee(2, jobTitleName="Staff engineer"), employee(3, reportsToId=2)], None, 2),
+        match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2", "filter[ids]": "2,3"})],
+    )
+    batch = make_connection(tmp_path).fetch("2026-03-09T08:55:00Z")
+    assert not batch.complete
+    assert batch.cursor == "2026-03-10T08:30:00+00:00"
+    assert [(p.hr_id, p.title) for p in batch.records] == [("2", "Staff engineer"), ("3", "Engineer")]
+    assert [str(p) for p in batch.problems] == [
+        "bamboohr: employee 7: deleted in BambooHR; run a full sync (people sync --full) to mark them as left"
+    ]
+
+
+def test_incremental_pull_with_nothing_changed_costs_two_requests(tmp_path, mocked):
+    mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
+    mocked.get(f"{BASE}/api/v1/employees/changed", json={"latest": None, "employees": []})
+    connection = make_connection(tmp_path)
+    batch = connection.fetch("2026-03-09T08:55:00Z")
+    assert batch.records == () and batch.cursor == "2026-03-09T08:55:00Z"
+    assert sum(connection.api.http.calls.values()) == 2
+
+
+def test_employee_numbers_as_hr_ids_map_managers_too(tmp_path, mocked):
+    mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
+    mocked.get(
+        f"{BASE}/api/v1/employees/changed",
+        json={"latest": "2026-03-10T08:30:00+00:00", "employees": {"5": {"id": "5", "action": "Updated"}}},
+    )
+    mocked.get(
+        f"{BASE}/api/v1/employees",
+        json=page([employee(5, employeeNumber="A-0005", reportsToId=2)], None, 1),
+    )
+    mocked.get(
+        f"{BASE}/api/v1/employees",
+        json=page([{"employeeId": 2, "employeeNumber": "A-0002"}], None, 1),
+        match=[
+            matchers.query_param_matcher(
+                {"fields": "employeeId,employeeNumber", "page[limit]": "200", "filter[ids]": "2"}
+            )
+        ],
+    )
+    batch = make_connection(tmp_path, {"hr_id": "employeeNumber"}).fetch("2026-03-09T00:00:00Z")
+    assert [(p.hr_id, p.manager_hr_id) for p in batch.records] == [("A-0005", "A-0002")]

@@ -1,0 +1,3 @@
+from workday_fakes import mocked
+
+__all__ = ["mocked"]
