@@ -66,7 +66,8 @@ def test_health_lists_exactly_the_functions_the_service_lacks(make_connection, e
     expect("core_webservice_get_site_info", {}, info)
     report = make_connection().rm_check_health(connection="moodle")
     assert report.problems == (
-        "the token's external service lacks 2 function(s): core_completion_override_activity_completion_status, "
+        "the token's external service lacks 2 function(s): "
+        "core_completion_override_activity_completion_status, "
         "core_badges_get_user_badges (Site administration › Server › Web services › External services › "
         "Functions; `rm-plugin moodle functions` lists them all)",
     )
@@ -172,7 +173,7 @@ def test_people_are_resolved_in_batches_and_remembered(
 def test_people_matched_by_email_ignore_case_and_report_duplicates(
     make_connection, people: Database, expect: Expect
 ) -> None:
-    users = body("users") + [body("users")[1] | {"id": 58}]
+    users = [*body("users"), body("users")[1] | {"id": 58}]
     expect(
         "core_user_get_users_by_field",
         {"field": "email", "values[0]": "ada.senior@acme.example", "values[1]": "bo.junior@acme.example"},
@@ -255,7 +256,7 @@ def test_enrol_fails_on_an_unknown_cohort(make_connection, people: Database, exp
         },
     )
     with pytest.raises(
-        MoodleSetupError, match="could not add to cohort.s. rm-participants: Cohort does not exist"
+        MoodleSetupError, match=r"could not add to cohort.s. rm-participants: Cohort does not exist"
     ):
         make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
 
@@ -425,7 +426,8 @@ def test_a_badge_not_yet_issued_is_retried_later(make_connection, people: Databa
 
 ICS = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rm//EN\r\nBEGIN:VEVENT\r\nUID:p9@rm\r\nDTSTAMP:20260101T000000Z\r\n"
-    "DTSTART:20260112T090000Z\r\nDURATION:PT45M\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\nSUMMARY:Pair 9\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    "DTSTART:20260112T090000Z\r\nDURATION:PT45M\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\n"
+    "SUMMARY:Pair 9\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 )
 CALENDAR = PAIR | {
     "summary": "Reverse mentoring: pair 9",
