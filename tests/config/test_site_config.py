@@ -25,7 +25,7 @@ def problems_of(root: Path) -> list[str]:
 
 def test_the_template_site_loads(root: Path) -> None:
     site = Site.load(root, load_entrypoints=False)
-    assert set(site.connections) == {"csv", "files"}
+    assert set(site.connections) == {"csv", "files", "moodle"}
     assert site.programme_defaults["min_level_gap"] == 2
 
 
@@ -66,7 +66,7 @@ def test_missing_required_key_and_wrong_type(root: Path) -> None:
 def test_unknown_connector_type_is_named(root: Path) -> None:
     (root / "connectors" / "hris.toml").write_text('type = "peoplesoft"\n')
     assert problems_of(root) == [
-        "connectors/hris.toml: type: unknown connector type 'peoplesoft'; known: csv, files"
+        "connectors/hris.toml: type: unknown connector type 'peoplesoft'; known: csv, files, moodle"
     ]
 
 
