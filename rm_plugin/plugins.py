@@ -32,6 +32,7 @@ __all__ = ["DEFAULT_PLUGINS", "PluginError", "hookimpl", "make_plugin_manager"]
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "rm_plugin.connectors.csv",
     "rm_plugin.connectors.files",
+    "rm_plugin.connectors.moodle",
     "rm_plugin.connectors.bamboohr",
     "rm_plugin.connectors.workday",
 )

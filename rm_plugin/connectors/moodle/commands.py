@@ -1,0 +1,63 @@
+"""``rm-plugin moodle …``: what an admin pastes into Moodle, and who has no Moodle account."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from rm_plugin.connectors.moodle.functions import BY_NAME, CAPABILITIES, required_functions
+from rm_plugin.domain.records import PersonRecord
+from rm_plugin.store.models import Person
+
+
+@click.group("moodle")
+def moodle() -> None:
+    """Set up and inspect Moodle connections."""
+
+
+@moodle.command("functions")
+@click.option("--capabilities", is_flag=True, help="List the integration role's capabilities instead.")
+@click.option("--explain", is_flag=True, help="Say what each one is for.")
+def functions(capabilities: bool, explain: bool) -> None:
+    """Print the web-service functions to add to the external service, one per line."""
+    if capabilities:
+        for name, why in CAPABILITIES:
+            click.echo(f"{name}  # {why}" if explain else name)
+        return
+    for name in required_functions():
+        click.echo(f"{name}  # {BY_NAME[name].purpose}" if explain else name)
+
+
+@moodle.command("accounts")
+@click.option("--connection", "connection_name", help="The Moodle connection (default: every enabled one).")
+@click.pass_obj
+def accounts(handle: object, connection_name: str | None) -> None:
+    """Match every active person to a Moodle account and list those without one."""
+    from rm_plugin.connectors.moodle.connection import MoodleConnection
+
+    site = handle.site  # type: ignore[attr-defined]
+    names = [c.name for c in site.enabled_connections() if c.type == "moodle"]
+    if connection_name:
+        if connection_name not in names:
+            raise click.ClickException(
+                f"no enabled Moodle connection named {connection_name!r}; have: {', '.join(names) or 'none'}"
+            )
+        names = [connection_name]
+    with site.database.transaction() as session:
+        people = [
+            PersonRecord(hr_id=p.hr_id, email=p.email, given_name=p.given_name, family_name=p.family_name)
+            for p in session.scalars(select(Person).where(Person.status == "active").order_by(Person.hr_id))
+        ]
+    missing_total = 0
+    for name in names:
+        plugin = site.pm.get_plugin(f"connection:{name}")
+        assert isinstance(plugin, MoodleConnection)
+        result = plugin.accounts.resolve(people)
+        click.echo(
+            f"{name}: {len(result.found)} of {len(people)} people matched ({result.lookups} lookup call(s))"
+        )
+        for hr_id, why in sorted(result.missing.items()):
+            click.echo(f"  no account: {hr_id}: {why}")
+        missing_total += len(result.missing)
+    if missing_total:
+        raise SystemExit(1)

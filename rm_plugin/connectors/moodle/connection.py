@@ -1,0 +1,472 @@
+"""One configured Moodle connection: every host hook the product routes to Moodle.
+
+Writes Moodle makes idempotent (enrolment, cohort membership, completion override) are sent as
+they are; the others are guarded: a delivery with a previous receipt makes no call, a calendar
+event is looked up on Moodle by its reference before it is created, and an award reads the
+participant's badges first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import requests
+
+from rm_plugin import hookimpl
+from rm_plugin.connectors.moodle.accounts import AccountBook
+from rm_plugin.connectors.moodle.client import MoodleClient
+from rm_plugin.connectors.moodle.course import CourseSetup, read_course_setup
+from rm_plugin.connectors.moodle.errors import MoodleError, MoodleInvalidRequest, MoodleSetupError
+from rm_plugin.connectors.moodle.functions import required_functions
+from rm_plugin.connectors.moodle.meetings import event_duration, occurrence_times
+from rm_plugin.connectors.types import Connection, ConnectionContext
+from rm_plugin.domain.records import Delivery, HealthReport, PersonRecord, ProgrammeInfo, Receipt
+from rm_plugin.http import HostError, RetryPolicy
+from rm_plugin.store import Database
+
+SITE_INFO = "core_webservice_get_site_info"
+ENROL = "enrol_manual_enrol_users"
+COHORT_ADD = "core_cohort_add_cohort_members"
+OVERRIDE = "core_completion_override_activity_completion_status"
+USER_BADGES = "core_badges_get_user_badges"
+GET_EVENTS = "core_calendar_get_calendar_events"
+CREATE_EVENTS = "core_calendar_create_calendar_events"
+SEND_MESSAGES = "core_message_send_instant_messages"
+
+#: Moodle 4.4.0's version number: the oldest release the connector is built and checked against.
+OLDEST_VERSION = 2024042200
+FORMAT_PLAIN = 2
+COHORT_ALREADY_MEMBER = "3"
+
+
+class BadgePending(MoodleError):
+    """The badge's criterion is not met yet on Moodle (e.g. the course is not complete); retry later."""
+
+    default_retryable = True
+
+
+def reference(key: str) -> str:
+    """A short, stable tag for a delivery, written into what Moodle stores so a repeat can find it."""
+    return "rm-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+class MoodleConnection(Connection):
+    """Talks to one Moodle site; safe to share between threads of one sync worker."""
+
+    def __init__(
+        self,
+        context: ConnectionContext,
+        config: Mapping[str, Any],
+        *,
+        session: requests.Session | None = None,
+        retry: RetryPolicy | None = None,
+        database: Database | None = None,
+    ) -> None:
+        super().__init__(context, config)
+        self.client = MoodleClient(
+            context.name,
+            config["url"],
+            config["token"],
+            session=session,
+            retry=retry,
+            timeout=(10.0, float(config["timeout"])),
+        )
+        if database is None and context.database_url:
+            database = Database(context.database_url)
+        self.database = database
+        self.accounts = AccountBook(
+            self.client,
+            context.name,
+            match_by=config["match_by"],
+            batch_size=config["batch_size"],
+            database=database,
+        )
+        self._courses: dict[str, CourseSetup] = {}
+        self._lock = threading.Lock()
+
+    # -- shared steps ------------------------------------------------------------------------
+
+    def course_ref(self, programme: str) -> str:
+        return str(self.config["courses"].get(programme, self.config["course"]))
+
+    def course_setup(self, programme: str, milestones: Sequence[str] | None = None) -> CourseSetup:
+        """The programme course and its activities, read from Moodle once and then kept."""
+        with self._lock:
+            cached = self._courses.get(programme)
+        if cached is not None and (milestones is None or set(milestones) <= set(cached.activities)):
+            return cached
+        setup = read_course_setup(
+            self.client,
+            field_name=self.config["course_field"],
+            course_ref=self.course_ref(programme),
+            milestones=list(milestones) if milestones is not None else list(self.config["milestones"]),
+            milestone_map=self.config["milestones"],
+            awards=self.config["awards"],
+        )
+        with self._lock:
+            self._courses[programme] = setup
+        return setup
+
+    def _skip(self, delivery: Delivery) -> Receipt | None:
+        previous = delivery.previous_receipt
+        if previous is None:
+            return None
+        return Receipt(
+            host_ref=str(previous.get("host_ref", "")),
+            data=dict(previous.get("data", previous)),
+            skipped=True,
+        )
+
+    # -- people ------------------------------------------------------------------------------
+
+    @hookimpl
+    def rm_resolve_accounts(
+        self, connection: str, people: Sequence[PersonRecord]
+    ) -> Mapping[str, str] | None:
+        if connection != self.name:
+            return None
+        result = self.accounts.resolve(people)
+        return {hr_id: str(user_id) for hr_id, user_id in result.found.items()}
+
+    # -- health and setup --------------------------------------------------------------------
+
+    @hookimpl
+    def rm_check_health(self, connection: str | None) -> HealthReport | None:
+        if not self.owns(connection):
+            return None
+        try:
+            info = self.client.call(SITE_INFO) or {}
+        except HostError as exc:
+            return HealthReport(self.name, problems=(str(exc),))
+        problems: list[str] = []
+        granted = {f.get("name") for f in info.get("functions") or []}
+        missing = [name for name in required_functions(self.config) if name not in granted]
+        if missing:
+            problems.append(
+                f"the token's external service lacks {len(missing)} function(s): {', '.join(missing)} "
+                "(Site administration › Server › Web services › External services › Functions; "
+                "`rm-plugin moodle functions` lists them all)"
+            )
+        release = str(info.get("release") or "?")
+        try:
+            version = int(str(info.get("version") or "0").split(".")[0])
+        except ValueError:
+            version = 0
+        if version < OLDEST_VERSION:
+            problems.append(f"Moodle {release} is older than 4.4, which this connector needs")
+        if not missing:
+            try:
+                read_course_setup(
+                    self.client,
+                    field_name=self.config["course_field"],
+                    course_ref=self.config["course"],
+                    milestones=list(self.config["milestones"]),
+                    milestone_map=self.config["milestones"],
+                    awards=self.config["awards"],
+                )
+            except HostError as exc:
+                problems.append(str(exc))
+        who = info.get("username") or "?"
+        summary = f"({info.get('sitename') or '?'}, Moodle {release}, as {who})"
+        return HealthReport(self.name, summary=summary, problems=tuple(problems))
+
+    @hookimpl
+    def rm_prepare_programme(self, connection: str, programme: ProgrammeInfo) -> Receipt | None:
+        if connection != self.name:
+            return None
+        with self._lock:
+            self._courses.pop(programme.slug, None)
+        setup = self.course_setup(programme.slug, programme.milestones)
+        return Receipt(
+            host_ref=f"course {setup.course_id}",
+            data={
+                "course_id": setup.course_id,
+                "shortname": setup.shortname,
+                "activities": dict(setup.activities),
+            },
+            skipped=True,  # Moodle structures are made by an admin; preparing only checks them
+        )
+
+    # -- deliveries ----------------------------------------------------------------------------
+
+    def _enrolments(self, setup: CourseSetup, users: Mapping[str, int], **extra: Any) -> list[dict[str, Any]]:
+        return [
+            {"roleid": self.config["role_id"], "userid": uid, "courseid": setup.course_id, **extra}
+            for uid in users.values()
+        ]
+
+    @hookimpl
+    def rm_enrol_pair(self, delivery: Delivery) -> Receipt | None:
+        if delivery.connection != self.name:
+            return None
+        if (skipped := self._skip(delivery)) is not None:
+            return skipped
+        payload = delivery.payload
+        setup = self.course_setup(payload["programme"])
+        users = self.accounts.require([payload["mentee"], payload["mentor"]])
+        extra: dict[str, Any] = {}
+        if payload.get("start"):
+            start = dt.date.fromisoformat(str(payload["start"])[:10])
+            extra["timestart"] = int(dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC).timestamp())
+        self.client.call(ENROL, {"enrolments": self._enrolments(setup, users, **extra)})
+        if self.config["cohorts"]:
+            self._add_to_cohorts(self.config["cohorts"], users.values())
+        return Receipt(
+            host_ref=f"course {setup.course_id}",
+            data={"course_id": setup.course_id, "users": users, "cohorts": list(self.config["cohorts"])},
+        )
+
+    def _add_to_cohorts(self, cohorts: Sequence[str], user_ids: Any) -> None:
+        members = [
+            {"cohorttype": {"type": "idnumber", "value": cohort}, "usertype": {"type": "id", "value": uid}}
+            for cohort in cohorts
+            for uid in user_ids
+        ]
+        answer = self.client.call(COHORT_ADD, {"members": members}) or {}
+        failed = [
+            w for w in answer.get("warnings") or [] if str(w.get("warningcode")) != COHORT_ALREADY_MEMBER
+        ]
+        if failed:
+            reasons = "; ".join(str(w.get("message", "")) for w in failed)
+            raise MoodleSetupError(
+                f"could not add to cohort(s) {', '.join(cohorts)}: {reasons} (create the cohort with that "
+                "idnumber in Site administration › Users › Cohorts)",
+                host=self.name,
+                call=COHORT_ADD,
+                code="cohortwarning",
+            )
+
+    @hookimpl
+    def rm_close_pair(self, delivery: Delivery) -> Receipt | None:
+        if delivery.connection != self.name:
+            return None
+        if self.config["on_close"] == "keep":
+            return Receipt(data={"on_close": "keep"}, skipped=True)
+        if (skipped := self._skip(delivery)) is not None:
+            return skipped
+        payload = delivery.payload
+        setup = self.course_setup(payload["programme"])
+        users = self.accounts.require([payload["mentee"], payload["mentor"]])
+        self.client.call(ENROL, {"enrolments": self._enrolments(setup, users, suspend=1)})
+        return Receipt(host_ref=f"course {setup.course_id}", data={"suspended": users})
+
+    @hookimpl
+    def rm_record_milestone(self, delivery: Delivery) -> Receipt | None:
+        if delivery.connection != self.name:
+            return None
+        if (skipped := self._skip(delivery)) is not None:
+            return skipped
+        payload = delivery.payload
+        milestone = str(payload["milestone"])
+        if milestone not in self.config["milestones"]:
+            raise MoodleSetupError(
+                f"milestone {milestone!r} has no activity: add `{milestone} = <course-module id or name>` "
+                "under [milestones] in the connector config",
+                host=self.name,
+                call=OVERRIDE,
+                code="nomilestone",
+            )
+        setup = self.course_setup(payload["programme"], [milestone])
+        cmid = setup.activities[milestone]
+        uid = self.accounts.require([payload["person"]])[payload["person"]]
+        answer = self._complete(cmid, uid)
+        return Receipt(
+            host_ref=f"cm {cmid} user {uid}",
+            data={"cmid": cmid, "userid": uid, "timecompleted": answer.get("timecompleted")},
+        )
+
+    def _complete(self, cmid: int, uid: int) -> Mapping[str, Any]:
+        answer = self.client.call(OVERRIDE, {"userid": uid, "cmid": cmid, "newstate": 1}) or {}
+        if int(answer.get("state", -1)) != 1:
+            raise MoodleInvalidRequest(
+                f"activity {cmid} for user {uid} is in completion state "
+                f"{answer.get('state')!r}, not complete",
+                host=self.name,
+                call=OVERRIDE,
+            )
+        return answer
+
+    @hookimpl
+    def rm_award(self, delivery: Delivery) -> Receipt | None:
+        if delivery.connection != self.name:
+            return None
+        if (skipped := self._skip(delivery)) is not None:
+            return skipped
+        payload = delivery.payload
+        name = str(payload["award"])
+        award = self.config["awards"].get(name)
+        if award is None:
+            raise MoodleSetupError(
+                f"award {name!r} has no route: add [awards.{name}] with route and badge "
+                "to the connector config",
+                host=self.name,
+                call=USER_BADGES,
+                code="noaward",
+            )
+        setup = self.course_setup(payload["programme"])
+        uid = self.accounts.require([payload["person"]])[payload["person"]]
+        badge = self._find_badge(uid, award["badge"])
+        if badge is not None:
+            return self._badge_receipt(badge, uid, skipped=True)
+        if award["route"] == "cohort":
+            self._add_to_cohorts([award["cohort"]], [uid])
+        elif award["route"] == "activity":
+            self._complete(setup.award_activities[name], uid)
+        badge = self._find_badge(uid, award["badge"])
+        if badge is None:
+            why = {
+                "course_completion": f"the course (id {setup.course_id}) is not complete for user {uid} yet",
+                "activity": "the badge's other criteria are not met yet",
+                "cohort": "the badge's other criteria are not met yet",
+            }[award["route"]]
+            raise BadgePending(
+                f"badge {award['badge']!r} is not issued to user {uid}: {why}; "
+                "check that the badge is enabled "
+                "and its criteria, then the delivery is retried",
+                host=self.name,
+                call=USER_BADGES,
+                code="badgepending",
+                retry_after=300.0,
+            )
+        return self._badge_receipt(badge, uid, skipped=False)
+
+    def _find_badge(self, uid: int, ref: int | str) -> Mapping[str, Any] | None:
+        answer = self.client.call(USER_BADGES, {"userid": uid}) or {}
+        for badge in answer.get("badges") or []:
+            if (isinstance(ref, int) and int(badge.get("id", 0)) == ref) or badge.get("name") == ref:
+                return badge
+        return None
+
+    def _badge_receipt(self, badge: Mapping[str, Any], uid: int, *, skipped: bool) -> Receipt:
+        unique = str(badge.get("uniquehash") or "")
+        link = f"{self.client.base_url}/badges/assertion.php?b={unique}" if unique else ""
+        return Receipt(
+            host_ref=link,
+            data={
+                "badge_id": badge.get("id"),
+                "badge": badge.get("name"),
+                "userid": uid,
+                "uniquehash": unique,
+                "dateissued": badge.get("dateissued"),
+                "assertion": link,
+            },
+            skipped=skipped,
+        )
+
+    @hookimpl
+    def rm_put_calendar_event(self, delivery: Delivery) -> Receipt | None:
+        if delivery.connection != self.name:
+            return None
+        if not self.config["calendar"]:
+            return Receipt(data={"calendar": "off in the connector config"}, skipped=True)
+        if (skipped := self._skip(delivery)) is not None:
+            return skipped
+        payload = delivery.payload
+        setup = self.course_setup(payload["programme"])
+        times = occurrence_times(payload.get("occurrences") or [])
+        if not times:
+            raise MoodleInvalidRequest(
+                "the delivery has no occurrences to put in the calendar", host=self.name, call=CREATE_EVENTS
+            )
+        tag = reference(delivery.key)
+        existing = self._tagged_events(setup.course_id, tag, min(times), max(times))
+        duration = event_duration(str(payload.get("ics") or ""))
+        summary = str(payload.get("summary") or "Reverse mentoring meeting")
+        new = [
+            {
+                "name": summary,
+                "description": f"{summary}\n\nAgreed reverse-mentoring meeting [{tag}]",
+                "format": FORMAT_PLAIN,
+                "courseid": setup.course_id,
+                "eventtype": "course",
+                "timestart": when,
+                "timeduration": duration,
+            }
+            for when in times
+            if when not in existing
+        ]
+        ids = dict(existing)
+        if new:
+            answer = self.client.call(CREATE_EVENTS, {"events": new}) or {}
+            refused = [w for w in answer.get("warnings") or []]
+            if refused and not answer.get("events"):
+                reasons = "; ".join(str(w.get("message") or w.get("warningcode")) for w in refused)
+                raise MoodleSetupError(
+                    f"Moodle refused the course events: {reasons} (the integration role needs "
+                    "moodle/calendar:manageentries)",
+                    host=self.name,
+                    call=CREATE_EVENTS,
+                    code="nopermissions",
+                )
+            for event in answer.get("events") or []:
+                ids[int(event["timestart"])] = int(event["id"])
+        event_ids = [ids[t] for t in times if t in ids]
+        return Receipt(
+            host_ref="events " + ",".join(str(i) for i in event_ids),
+            data={"course_id": setup.course_id, "event_ids": event_ids, "reference": tag},
+            skipped=not new,
+        )
+
+    def _tagged_events(self, course_id: int, tag: str, first: int, last: int) -> dict[int, int]:
+        answer = (
+            self.client.call(
+                GET_EVENTS,
+                {
+                    "events": {"courseids": [course_id]},
+                    "options": {
+                        "userevents": False,
+                        "siteevents": False,
+                        "timestart": first,
+                        "timeend": last + 1,
+                    },
+                },
+            )
+            or {}
+        )
+        return {
+            int(e["timestart"]): int(e["id"])
+            for e in answer.get("events") or []
+            if f"[{tag}]" in str(e.get("description") or "")
+        }
+
+    @hookimpl
+    def rm_send_notification(self, delivery: Delivery) -> Receipt | None:
+        if delivery.connection != self.name:
+            return None
+        if not self.config["messages"]:
+            return Receipt(data={"messages": "off in the connector config"}, skipped=True)
+        if (skipped := self._skip(delivery)) is not None:
+            return skipped
+        payload = delivery.payload
+        audience = [str(h) for h in payload.get("audience") or []]
+        resolution = self.accounts.resolve_hr_ids(audience)
+        failed: dict[str, str] = dict(resolution.missing)
+        sent: dict[str, int] = {}
+        tag = reference(delivery.key)
+        text = f"{payload.get('subject', '')}\n\n{payload.get('body', '')}".strip()
+        recipients = [(h, resolution.found[h]) for h in audience if h in resolution.found]
+        if recipients:
+            messages = [
+                {"touserid": uid, "text": text, "textformat": FORMAT_PLAIN, "clientmsgid": f"{tag}-{i}"}
+                for i, (_, uid) in enumerate(recipients)
+            ]
+            answer = self.client.call(SEND_MESSAGES, {"messages": messages}) or []
+            by_client = {str(m.get("clientmsgid")): m for m in answer}
+            for i, (hr_id, _uid) in enumerate(recipients):
+                result = by_client.get(f"{tag}-{i}") or (answer[i] if i < len(answer) else {})
+                msgid = int(result.get("msgid", -1))
+                if msgid == -1:
+                    failed[hr_id] = str(result.get("errormessage") or "Moodle did not send it")
+                else:
+                    sent[hr_id] = msgid
+        if not sent:
+            who = "; ".join(f"{h}: {why}" for h, why in failed.items()) or "the audience is empty"
+            raise MoodleInvalidRequest(f"no recipient was reached: {who}", host=self.name, call=SEND_MESSAGES)
+        return Receipt(
+            host_ref="messages " + ",".join(str(m) for m in sent.values()),
+            data={"sent": sent, "failed": failed, "reference": tag},
+        )

@@ -1,0 +1,568 @@
+"""Every Moodle hook against Moodle 4.4-shaped answers, with the exact form fields each sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import responses
+from conftest import Expect, body
+from sqlalchemy import select
+
+from rm_plugin.connectors.moodle.connection import BadgePending, reference
+from rm_plugin.connectors.moodle.errors import MoodleSetupError
+from rm_plugin.domain.records import Delivery, PersonRecord, ProgrammeInfo
+from rm_plugin.store import Database
+from rm_plugin.store.models import AccountLink
+
+COURSE = {"field": "idnumber", "value": "rm-2026"}
+CONTENTS = {"courseid": "12", "options[0][name]": "excludecontents", "options[0][value]": "1"}
+PAIR = {
+    "pair_id": 9,
+    "programme": "rm-2026",
+    "mentee": "E100",
+    "mentor": "E200",
+    "start": "2026-01-05",
+    "end": "2026-07-03",
+}
+
+
+def delivery(
+    action: str, payload: dict[str, Any], key: str = "k1", previous: dict[str, Any] | None = None
+) -> Delivery:
+    return Delivery(1, key, "moodle", action, payload, previous_receipt=previous)
+
+
+def expect_course(expect: Expect) -> None:
+    expect("core_course_get_courses_by_field", COURSE, body("courses"))
+    expect("core_course_get_contents", CONTENTS, body("contents"))
+
+
+def expect_users(expect: Expect, *ids: str) -> None:
+    fields = {"field": "idnumber", **{f"values[{i}]": v for i, v in enumerate(ids)}}
+    users = [u for u in body("users") if u["idnumber"] in ids]
+    expect("core_user_get_users_by_field", fields, users)
+
+
+# -- health ------------------------------------------------------------------------------------
+
+
+def test_health_names_site_release_and_passes(make_connection, expect: Expect) -> None:
+    expect("core_webservice_get_site_info", {}, body("site_info"))
+    expect_course(expect)
+    report = make_connection().rm_check_health(connection="moodle")
+    assert report.ok, report.problems
+    assert report.summary == "(Acme Learning, Moodle 4.4.3+ (Build: 20240920), as rm-integration)"
+
+
+def test_health_lists_exactly_the_functions_the_service_lacks(make_connection, expect: Expect) -> None:
+    info = body("site_info")
+    info["functions"] = [
+        f
+        for f in info["functions"]
+        if f["name"]
+        not in {"core_badges_get_user_badges", "core_completion_override_activity_completion_status"}
+    ]
+    expect("core_webservice_get_site_info", {}, info)
+    report = make_connection().rm_check_health(connection="moodle")
+    assert report.problems == (
+        "the token's external service lacks 2 function(s): "
+        "core_completion_override_activity_completion_status, "
+        "core_badges_get_user_badges (Site administration › Server › Web services › External services › "
+        "Functions; `rm-plugin moodle functions` lists them all)",
+    )
+
+
+def test_health_without_calendar_and_messages_needs_fewer_functions(make_connection, expect: Expect) -> None:
+    info = body("site_info")
+    info["functions"] = [
+        f for f in info["functions"] if "calendar" not in f["name"] and "message" not in f["name"]
+    ]
+    expect("core_webservice_get_site_info", {}, info)
+    expect_course(expect)
+    assert make_connection(calendar=False, messages=False).rm_check_health(connection="moodle").ok
+
+
+def test_health_reports_a_refused_token_and_an_old_moodle(make_connection, expect: Expect) -> None:
+    expect("core_webservice_get_site_info", {}, body("invalidtoken"))
+    report = make_connection().rm_check_health(connection="moodle")
+    assert len(report.problems) == 1 and "invalidtoken" in report.problems[0]
+    assert make_connection().rm_check_health(connection="other") is None
+
+
+def test_health_reports_moodle_older_than_4_4(make_connection, expect: Expect) -> None:
+    info = body("site_info") | {"release": "4.1.2 (Build: 20230313)", "version": "2022112802"}
+    expect("core_webservice_get_site_info", {}, info)
+    expect_course(expect)
+    assert make_connection().rm_check_health(connection="moodle").problems == (
+        "Moodle 4.1.2 (Build: 20230313) is older than 4.4, which this connector needs",
+    )
+
+
+# -- prepare -------------------------------------------------------------------------------------
+
+
+PROGRAMME = ProgrammeInfo(
+    1, "rm-2026", "RM 2026", None, None, milestones=("agreement_signed", "first_meeting")
+)
+
+
+def test_prepare_maps_each_milestone_to_its_activity(make_connection, expect: Expect) -> None:
+    expect_course(expect)
+    receipt = make_connection().rm_prepare_programme(connection="moodle", programme=PROGRAMME)
+    assert receipt.host_ref == "course 12" and receipt.skipped
+    assert receipt.data["activities"] == {"agreement_signed": 310, "first_meeting": 311}
+
+
+def test_prepare_names_a_missing_course(make_connection, expect: Expect) -> None:
+    expect("core_course_get_courses_by_field", COURSE, {"courses": [], "warnings": []})
+    with pytest.raises(MoodleSetupError, match="no course has idnumber 'rm-2026'"):
+        make_connection().rm_prepare_programme(connection="moodle", programme=PROGRAMME)
+
+
+def test_prepare_names_every_problem_of_the_course_at_once(make_connection, expect: Expect) -> None:
+    courses = body("courses")
+    courses["courses"][0]["enablecompletion"] = 0
+    expect("core_course_get_courses_by_field", COURSE, courses)
+    expect("core_course_get_contents", CONTENTS, body("contents"))
+    connection = make_connection(milestones={"agreement_signed": 313, "first_meeting": 999})
+    programme = ProgrammeInfo(
+        1, "rm-2026", "RM", None, None, milestones=("agreement_signed", "first_meeting", "midpoint")
+    )
+    with pytest.raises(MoodleSetupError) as caught:
+        connection.rm_prepare_programme(connection="moodle", programme=programme)
+    message = str(caught.value)
+    assert "course 'RM-2026' (id 12) does not track completion" in message
+    assert (
+        "milestone 'agreement_signed': activity 'Course feedback' (id 313) uses automatic completion"
+        in message
+    )
+    assert (
+        "milestone 'first_meeting': course 'RM-2026' (id 12) has no activity with course-module id 999"
+        in message
+    )
+    assert "milestone 'midpoint' has no activity: add `midpoint = <course-module id or name>`" in message
+    assert not caught.value.retryable
+
+
+# -- people --------------------------------------------------------------------------------------
+
+
+def test_people_are_resolved_in_batches_and_remembered(
+    make_connection, people: Database, expect: Expect, mock: responses.RequestsMock
+) -> None:
+    connection = make_connection(people, batch_size=2)
+    records = [
+        PersonRecord("E100", "a@x.example"),
+        PersonRecord("E200", "b@x.example"),
+        PersonRecord("E300", "c@x.example"),
+    ]
+    expect_users(expect, "E100", "E200")
+    expect("core_user_get_users_by_field", {"field": "idnumber", "values[0]": "E300"}, [])
+    assert connection.rm_resolve_accounts(connection="moodle", people=records) == {"E100": "41", "E200": "57"}
+    result = connection.accounts.resolve(records)
+    assert result.missing == {"E300": "no Moodle account has idnumber 'E300'"}
+    with people.transaction() as session:
+        assert sorted(session.scalars(select(AccountLink.account_id))) == ["41", "57"]
+    # a new connection (a later run) reads the stored links: no call for E100 and E200
+    again = make_connection(people)
+    assert again.accounts.resolve(records[:2]).found == {"E100": 41, "E200": 57}
+    assert again.client.calls_by_name["core_user_get_users_by_field"] == 0
+
+
+def test_people_matched_by_email_ignore_case_and_report_duplicates(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    users = [*body("users"), body("users")[1] | {"id": 58}]
+    expect(
+        "core_user_get_users_by_field",
+        {"field": "email", "values[0]": "ada.senior@acme.example", "values[1]": "bo.junior@acme.example"},
+        users,
+    )
+    result = make_connection(people, match_by="email").accounts.resolve_hr_ids(["E100", "E200", "E999"])
+    assert result.found == {"E100": 41}
+    assert result.missing == {
+        "E200": "2 Moodle accounts (57, 58) have email 'bo.junior@acme.example'",
+        "E999": "not a known person (run `rm-plugin people sync`)",
+    }
+
+
+# -- enrol ---------------------------------------------------------------------------------------
+
+
+def test_enrol_puts_both_members_in_the_course_and_the_cohorts_in_two_calls(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100", "E200")
+    expect(
+        "enrol_manual_enrol_users",
+        {
+            "enrolments[0][roleid]": "5",
+            "enrolments[0][userid]": "41",
+            "enrolments[0][courseid]": "12",
+            "enrolments[0][timestart]": "1767571200",
+            "enrolments[1][roleid]": "5",
+            "enrolments[1][userid]": "57",
+            "enrolments[1][courseid]": "12",
+            "enrolments[1][timestart]": "1767571200",
+        },
+        None,
+    )
+    expect(
+        "core_cohort_add_cohort_members",
+        {
+            "members[0][cohorttype][type]": "idnumber",
+            "members[0][cohorttype][value]": "rm-participants",
+            "members[0][usertype][type]": "id",
+            "members[0][usertype][value]": "41",
+            "members[1][cohorttype][type]": "idnumber",
+            "members[1][cohorttype][value]": "rm-participants",
+            "members[1][usertype][type]": "id",
+            "members[1][usertype][value]": "57",
+        },
+        {
+            "warnings": [
+                {"item": "cohort", "itemid": 4, "warningcode": "3", "message": "record already exists"}
+            ]
+        },
+    )
+    receipt = make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
+    assert receipt.host_ref == "course 12" and not receipt.skipped
+    assert receipt.data["users"] == {"E100": 41, "E200": 57}
+
+
+def test_enrol_names_the_person_without_an_account_and_writes_nothing(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100", "E300")
+    with pytest.raises(
+        MoodleSetupError, match="no Moodle account for E300: no Moodle account has idnumber 'E300'"
+    ):
+        make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR | {"mentor": "E300"}))
+
+
+def test_enrol_fails_on_an_unknown_cohort(make_connection, people: Database, expect: Expect, mock) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100", "E200")
+    mock.post("https://moodle.example.org/webservice/rest/server.php", json=None)
+    mock.post(
+        "https://moodle.example.org/webservice/rest/server.php",
+        json={
+            "warnings": [
+                {"item": "cohort", "itemid": 0, "warningcode": "2", "message": "Cohort does not exist"}
+            ]
+        },
+    )
+    with pytest.raises(
+        MoodleSetupError, match=r"could not add to cohort.s. rm-participants: Cohort does not exist"
+    ):
+        make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
+
+
+def test_a_rerun_with_receipts_makes_no_call_at_all(make_connection, people: Database) -> None:
+    connection = make_connection(people)
+    previous = {"host_ref": "course 12", "data": {"course_id": 12}}
+    milestone = {"programme": "rm-2026", "milestone": "first_meeting", "person": "E100", "pair_id": 9}
+    award = {"programme": "rm-2026", "award": "reverse_mentor", "person": "E100", "pair_id": 9}
+    calendar = PAIR | {"summary": "Pair 9", "occurrences": ["2026-01-12T09:00:00+00:00"], "ics": ""}
+    notify = {"audience": ["E100"], "subject": "s", "body": "b", "kind": "reminder"}
+    receipts = [
+        connection.rm_enrol_pair(delivery=delivery("enrol", PAIR, previous=previous)),
+        connection.rm_record_milestone(delivery=delivery("completion", milestone, previous=previous)),
+        connection.rm_award(delivery=delivery("award", award, previous=previous)),
+        connection.rm_put_calendar_event(delivery=delivery("calendar", calendar, previous=previous)),
+        connection.rm_send_notification(delivery=delivery("notify", notify, previous=previous)),
+        connection.rm_close_pair(delivery=delivery("close", PAIR)),
+    ]
+    assert all(r.skipped for r in receipts)
+    assert receipts[0].host_ref == "course 12"
+    assert sum(connection.client.calls.values()) == 0  # the mock would fail on any request
+
+
+def test_other_connections_deliveries_are_not_answered(make_connection) -> None:
+    other = Delivery(1, "k", "bamboo", "enrol", PAIR)
+    connection = make_connection()
+    assert connection.rm_enrol_pair(delivery=other) is None
+    assert connection.rm_award(delivery=other) is None
+    assert connection.rm_resolve_accounts(connection="bamboo", people=[]) is None
+
+
+def test_close_suspends_both_enrolments_when_configured(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100", "E200")
+    expect(
+        "enrol_manual_enrol_users",
+        {
+            "enrolments[0][roleid]": "5",
+            "enrolments[0][userid]": "41",
+            "enrolments[0][courseid]": "12",
+            "enrolments[0][suspend]": "1",
+            "enrolments[1][roleid]": "5",
+            "enrolments[1][userid]": "57",
+            "enrolments[1][courseid]": "12",
+            "enrolments[1][suspend]": "1",
+        },
+        None,
+    )
+    receipt = make_connection(people, on_close="suspend").rm_close_pair(delivery=delivery("close", PAIR))
+    assert receipt.data == {"suspended": {"E100": 41, "E200": 57}}
+
+
+# -- milestones ----------------------------------------------------------------------------------
+
+
+def test_a_milestone_overrides_the_participants_completion(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100")
+    expect(
+        "core_completion_override_activity_completion_status",
+        {"userid": "41", "cmid": "311", "newstate": "1"},
+        body("override"),
+    )
+    payload = {
+        "programme": "rm-2026",
+        "milestone": "first_meeting",
+        "person": "E100",
+        "pair_id": 9,
+        "reached_on": "2026-01-12",
+    }
+    receipt = make_connection(people).rm_record_milestone(delivery=delivery("completion", payload))
+    assert receipt.host_ref == "cm 311 user 41"
+    assert receipt.data == {"cmid": 311, "userid": 41, "timecompleted": 1767700000}
+
+
+def test_an_unmapped_milestone_is_named(make_connection, people: Database) -> None:
+    payload = {"programme": "rm-2026", "milestone": "meetings_3", "person": "E100", "pair_id": 9}
+    with pytest.raises(MoodleSetupError, match="milestone 'meetings_3' has no activity"):
+        make_connection(people).rm_record_milestone(delivery=delivery("completion", payload))
+
+
+# -- awards --------------------------------------------------------------------------------------
+
+AWARD = {"programme": "rm-2026", "award": "reverse_mentor", "person": "E100", "pair_id": 9}
+
+
+def test_a_course_completion_badge_is_read_back_as_its_assertion(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100")
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_none"))
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_one"))
+    receipt = make_connection(people).rm_award(delivery=delivery("award", AWARD))
+    assert receipt.host_ref == (
+        "https://moodle.example.org/badges/assertion.php?b=5f1d0c3a9e2b4d6f8a7c1e3b5d7f9a0c2e4b6d8f"
+    )
+    assert receipt.data["badge_id"] == 7 and receipt.data["dateissued"] == 1767800000
+
+
+def test_a_badge_already_issued_makes_no_write(make_connection, people: Database, expect: Expect) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100")
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_one"))
+    award = AWARD | {"award": "mentor_cohort"}
+    connection = make_connection(people)
+    receipt = connection.rm_award(delivery=delivery("award", award))
+    assert receipt.skipped and receipt.data["uniquehash"]
+    assert connection.client.calls_by_name["core_cohort_add_cohort_members"] == 0
+
+
+def test_a_cohort_badge_adds_the_person_to_the_badge_cohort(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100")
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_none"))
+    expect(
+        "core_cohort_add_cohort_members",
+        {
+            "members[0][cohorttype][type]": "idnumber",
+            "members[0][cohorttype][value]": "rm-badge-mentor",
+            "members[0][usertype][type]": "id",
+            "members[0][usertype][value]": "41",
+        },
+        {"warnings": []},
+    )
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_one"))
+    receipt = make_connection(people).rm_award(delivery=delivery("award", AWARD | {"award": "mentor_cohort"}))
+    assert not receipt.skipped and receipt.data["badge"] == "Reverse mentor"
+
+
+def test_an_activity_badge_completes_its_activity(make_connection, people: Database, expect: Expect) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100")
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_none"))
+    expect(
+        "core_completion_override_activity_completion_status",
+        {"userid": "41", "cmid": "312", "newstate": "1"},
+        body("override") | {"cmid": 312},
+    )
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_one"))
+    awards = {"finisher": {"route": "activity", "badge": "Reverse mentor", "activity": "Final retrospective"}}
+    receipt = make_connection(people, awards=awards).rm_award(
+        delivery=delivery("award", AWARD | {"award": "finisher"})
+    )
+    assert receipt.data["userid"] == 41
+
+
+def test_a_badge_not_yet_issued_is_retried_later(make_connection, people: Database, expect: Expect) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100")
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_none"))
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_none"))
+    with pytest.raises(BadgePending) as caught:
+        make_connection(people).rm_award(delivery=delivery("award", AWARD))
+    assert caught.value.retryable and caught.value.retry_after == 300.0
+    assert "the course (id 12) is not complete for user 41" in str(caught.value)
+
+
+# -- calendar ------------------------------------------------------------------------------------
+
+ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rm//EN\r\nBEGIN:VEVENT\r\nUID:p9@rm\r\nDTSTAMP:20260101T000000Z\r\n"
+    "DTSTART:20260112T090000Z\r\nDURATION:PT45M\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\n"
+    "SUMMARY:Pair 9\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+CALENDAR = PAIR | {
+    "summary": "Reverse mentoring: pair 9",
+    "ics": ICS,
+    "occurrences": ["2026-01-12T09:00:00+00:00", "2026-01-19T09:00:00+00:00"],
+}
+LOOKUP = {
+    "events[courseids][0]": "12",
+    "options[userevents]": "0",
+    "options[siteevents]": "0",
+    "options[timestart]": "1768208400",
+    "options[timeend]": "1768813201",
+}
+
+
+def event_fields(i: int, when: int, tag: str) -> dict[str, str]:
+    return {
+        f"events[{i}][name]": "Reverse mentoring: pair 9",
+        f"events[{i}][description]": f"Reverse mentoring: pair 9\n\nAgreed reverse-mentoring meeting [{tag}]",
+        f"events[{i}][format]": "2",
+        f"events[{i}][courseid]": "12",
+        f"events[{i}][eventtype]": "course",
+        f"events[{i}][timestart]": str(when),
+        f"events[{i}][timeduration]": "2700",
+    }
+
+
+def test_meetings_become_course_events_tagged_with_the_delivery(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    tag = reference("cal-9")
+    expect_course(expect)
+    expect("core_calendar_get_calendar_events", LOOKUP, body("events_none"))
+    created = {
+        "events": [
+            {"id": 501, "name": "x", "timestart": 1768208400, "eventtype": "course"},
+            {"id": 502, "name": "x", "timestart": 1768813200, "eventtype": "course"},
+        ],
+        "warnings": [],
+    }
+    expect(
+        "core_calendar_create_calendar_events",
+        event_fields(0, 1768208400, tag) | event_fields(1, 1768813200, tag),
+        created,
+    )
+    receipt = make_connection(people).rm_put_calendar_event(
+        delivery=delivery("calendar", CALENDAR, key="cal-9")
+    )
+    assert receipt.host_ref == "events 501,502" and not receipt.skipped
+
+
+def test_a_repeat_after_a_crash_finds_the_events_on_moodle(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    tag = reference("cal-9")
+    expect_course(expect)
+    found = {
+        "events": [
+            {
+                "id": 501,
+                "timestart": 1768208400,
+                "description": f"<p>Agreed reverse-mentoring meeting [{tag}]</p>",
+            },
+            {"id": 777, "timestart": 1768813200, "description": "someone else's event"},
+        ],
+        "warnings": [],
+    }
+    expect("core_calendar_get_calendar_events", LOOKUP, found)
+    expect(
+        "core_calendar_create_calendar_events",
+        event_fields(0, 1768813200, tag),
+        {"events": [{"id": 502, "timestart": 1768813200}], "warnings": []},
+    )
+    receipt = make_connection(people).rm_put_calendar_event(
+        delivery=delivery("calendar", CALENDAR, key="cal-9")
+    )
+    assert receipt.data["event_ids"] == [501, 502]
+
+
+# -- messages ------------------------------------------------------------------------------------
+
+
+def test_messages_report_each_recipient_moodle_refused(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    tag = reference("n-1")
+    expect_users(expect, "E100", "E200", "E300")
+    text = "Time to meet\n\nPlease plan your next meeting."
+    expect(
+        "core_message_send_instant_messages",
+        {
+            "messages[0][touserid]": "41",
+            "messages[0][text]": text,
+            "messages[0][textformat]": "2",
+            "messages[0][clientmsgid]": f"{tag}-0",
+            "messages[1][touserid]": "57",
+            "messages[1][text]": text,
+            "messages[1][textformat]": "2",
+            "messages[1][clientmsgid]": f"{tag}-1",
+        },
+        [
+            {
+                "msgid": 901,
+                "clientmsgid": f"{tag}-0",
+                "text": text,
+                "timecreated": 1,
+                "conversationid": 3,
+                "useridfrom": 3,
+                "candeletemessagesforallusers": False,
+            },
+            {
+                "msgid": -1,
+                "clientmsgid": f"{tag}-1",
+                "errormessage": "The user is not able to receive messages",
+            },
+        ],
+    )
+    payload = {
+        "audience": ["E100", "E200", "E300"],
+        "subject": "Time to meet",
+        "body": "Please plan your next meeting.",
+        "kind": "reminder",
+    }
+    receipt = make_connection(people).rm_send_notification(delivery=delivery("notify", payload, key="n-1"))
+    assert receipt.data["sent"] == {"E100": 901}
+    assert receipt.data["failed"] == {
+        "E200": "The user is not able to receive messages",
+        "E300": "no Moodle account has idnumber 'E300'",
+    }
+
+
+def test_messages_that_reach_nobody_fail_the_delivery(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_users(expect, "E300")
+    payload = {"audience": ["E300"], "subject": "s", "body": "b", "kind": "nudge"}
+    with pytest.raises(Exception, match="no recipient was reached: E300: no Moodle account"):
+        make_connection(people).rm_send_notification(delivery=delivery("notify", payload))
