@@ -47,7 +47,8 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
 
 
-def _due(now: dt.datetime) -> Any:
+def due(now: dt.datetime) -> Any:
+    """Rows a worker may claim at ``now``: pending, due, and not leased to a live worker."""
     c = OUTBOX.c
     return and_(
         c.status == "pending",
@@ -62,16 +63,20 @@ def claim(
     """Lease up to ``limit`` due rows of ``connection`` to ``worker``; ``prepare`` rows first."""
     c = OUTBOX.c
     first = case((c.action == "prepare", 0), else_=1)
+    # A materialised CTE, not a plain IN (subquery): PostgreSQL may rescan a LIMITed
+    # subquery inside UPDATE and lease far more rows than asked for.
     pick = (
         select(c.id)
-        .where(_due(now), c.connection == connection)
+        .where(due(now), c.connection == connection)
         .order_by(first, c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     stmt = (
         update(OUTBOX)
-        .where(c.id.in_(pick.scalar_subquery()), _due(now))
+        .where(c.id.in_(select(pick.c.id)), due(now))
         .values(locked_by=worker, lease_until=now + lease, attempts=c.attempts + 1)
         .returning(c.id, c.key, c.connection, c.action, c.payload, c.attempts)
     )

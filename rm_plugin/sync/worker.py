@@ -33,6 +33,7 @@ from rm_plugin.sync.dispatch import deliver
 from rm_plugin.sync.leases import (
     Claimed,
     claim,
+    due,
     new_worker_id,
     release_dead_local_workers,
     settle_done,
@@ -94,9 +95,7 @@ def due_count(db: Database, connections: Iterable[str] | None = None, now: dt.da
 
 
 def _due_rows(db: Database, connections: Iterable[str] | None, now: dt.datetime) -> list[tuple[int, str]]:
-    query = select(OutboxItem.id, OutboxItem.connection).where(
-        OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now
-    )
+    query = select(OutboxItem.id, OutboxItem.connection).where(due(now))
     if connections is not None:
         query = query.where(OutboxItem.connection.in_(list(connections)))
     with db.transaction() as session:

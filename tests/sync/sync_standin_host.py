@@ -101,7 +101,9 @@ class StandinHost:
                 headers = [("Retry-After", retry_after)] if retry_after is not None else []
                 return _answer(start_response, status, {"error": f"scripted {status}"}, headers)
             self._posts += 1
-            kill = self.kill if self.kill and self.kill.at_write == self._posts else None
+            kill = (
+                self.kill if self.kill and self.kill.pid > 0 and self.kill.at_write == self._posts else None
+            )
             if kill and kill.mode == "before_write":
                 os.kill(kill.pid, signal.SIGKILL)
                 return _answer(start_response, 503, {"error": "worker gone"})
