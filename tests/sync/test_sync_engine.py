@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import random
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sync_factory import add_milestones
+from sync_factory import add_milestones, load_site
 from sync_standin_host import Served
 
 from rm_plugin import hookimpl
@@ -257,3 +259,19 @@ def test_backoff_grows_with_jitter_up_to_the_cap_and_retry_after_wins() -> None:
     assert not policy.gives_up_after(4) and policy.gives_up_after(5)
     with pytest.raises(ValueError):
         RetryPolicy(base=10, cap=5)
+
+
+def test_the_built_in_files_host_receives_each_delivery_once(tmp_path: Path, db_url: str) -> None:
+    root = tmp_path / "site"
+    (root / "connectors").mkdir(parents=True)
+    (root / "rm-plugin.toml").write_text(f'[database]\nurl = "{db_url}"\n')
+    (root / "connectors" / "files.toml").write_text('type = "files"\nconcurrency = 2\n')
+    files_site = load_site(root)
+    try:
+        keys = add_milestones(files_site.database, 5, connection="files")
+        assert run_sync(files_site).delivered == 5
+        journal = root / "out" / "files-host" / "completions.jsonl"
+        assert sorted(json.loads(line)["key"] for line in journal.read_text().splitlines()) == keys
+        assert run_sync(files_site).handled == 0
+    finally:
+        files_site.close()
