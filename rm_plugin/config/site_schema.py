@@ -51,3 +51,4 @@ class ConnectionBase(Schema):
 
     type = fields.String()
     enabled = fields.Boolean(load_default=True)
+    concurrency = fields.Integer(strict=True, load_default=4, validate=validate.Range(min=1, max=64))

@@ -17,6 +17,8 @@ class OutboxItem(Base):
     ``key`` is the idempotency key (unique): writing the same fact twice is a no-op.
     ``status``: pending -> done, or pending -> parked (a permanent failure, with
     ``last_error``); ``next_attempt_at`` delays a retry after a transient failure.
+    ``locked_by``/``lease_until`` lease a pending row to one sync worker while it delivers it;
+    a row whose lease ran out (its worker died) can be claimed again.
     """
 
     __tablename__ = "outbox"
@@ -33,6 +35,8 @@ class OutboxItem(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Receipt(Base):

@@ -1,0 +1,166 @@
+"""A small HTTP host stand-in on 127.0.0.1 that counts every call, for sync tests and the benchmark.
+
+``POST /deliveries`` with ``{"key", "action", "payload"}`` records a write and is *not*
+idempotent: posting a key twice records it twice, as Moodle's messages or BambooHR's
+training records would. ``GET /deliveries?key=K`` answers 200 with the stored write or 404.
+It can inject a fixed latency, scripted failures per key (status and ``Retry-After``), and
+a ``SIGKILL`` of the worker process at its N-th write, before or after recording it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from socketserver import ThreadingMixIn
+from typing import Any
+from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+Start = Callable[[str, list[tuple[str, str]]], Any]
+
+
+@dataclass
+class KillPlan:
+    at_write: int  # the N-th POST overall (1-based)
+    mode: str  # "before_write" (request lost) or "after_write" (written, never acknowledged)
+    pid: int = 0
+
+
+@dataclass
+class StandinHost:
+    latency: float = 0.0
+    writes: Counter[str] = field(default_factory=Counter)  # key -> times written
+    calls: Counter[str] = field(default_factory=Counter)  # "GET"/"POST" -> count
+    workers: Counter[str] = field(default_factory=Counter)  # X-Worker header -> writes
+    failures: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
+    kill: KillPlan | None = None
+    expect_workers: int = 0  # hold writes until this many distinct workers have called
+    bodies: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _all_here: threading.Event = field(default_factory=threading.Event)
+    _posts: int = 0
+    active: int = 0
+    max_parallel: int = 0  # the most requests the host was serving at once
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    def fail(self, key: str, *responses: tuple[int, str | None]) -> None:
+        """Answer the next writes of ``key`` with these (status, Retry-After) before accepting one."""
+        self.failures[key] = list(responses)
+
+    def __call__(self, environ: dict[str, Any], start_response: Start) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        with self._lock:
+            self.calls[method] += 1
+            self.active += 1
+            self.max_parallel = max(self.max_parallel, self.active)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            return self._respond(method, environ, start_response)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+    def _respond(self, method: str, environ: dict[str, Any], start_response: Start) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/deliveries":
+            return _answer(start_response, 404, {"error": "no such resource"})
+        if method == "GET":
+            key = parse_qs(environ.get("QUERY_STRING", "")).get("key", [""])[0]
+            with self._lock:
+                found = self.writes.get(key, 0)
+            if not found:
+                return _answer(start_response, 404, {"error": "not found"})
+            return _answer(start_response, 200, {"id": f"w-{key}", "copies": found})
+        if method != "POST":
+            return _answer(start_response, 405, {"error": "method not allowed"})
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+        try:
+            doc = json.loads(body)
+            key = str(doc["key"])
+        except (ValueError, KeyError):
+            return _answer(start_response, 400, {"error": "body must be JSON with a key"})
+        worker = environ.get("HTTP_X_WORKER", "")
+        self._hold_for_workers(worker)
+        with self._lock:
+            scripted = self.failures.get(key)
+            if scripted:
+                status, retry_after = scripted.pop(0)
+                headers = [("Retry-After", retry_after)] if retry_after is not None else []
+                return _answer(start_response, status, {"error": f"scripted {status}"}, headers)
+            self._posts += 1
+            kill = (
+                self.kill if self.kill and self.kill.pid > 0 and self.kill.at_write == self._posts else None
+            )
+            if kill and kill.mode == "before_write":
+                os.kill(kill.pid, signal.SIGKILL)
+                return _answer(start_response, 503, {"error": "worker gone"})
+            self.writes[key] += 1
+            self.workers[worker] += 1
+            self.bodies.append(body)
+            if kill:
+                os.kill(kill.pid, signal.SIGKILL)
+        return _answer(start_response, 201, {"id": f"w-{key}"})
+
+    def _hold_for_workers(self, worker: str) -> None:
+        if not self.expect_workers:
+            return
+        with self._lock:
+            self.workers.setdefault(worker, 0)
+            if len(self.workers) >= self.expect_workers:
+                self._all_here.set()
+        self._all_here.wait(timeout=60)
+
+
+def _answer(
+    start_response: Start, status: int, doc: dict[str, Any], headers: list[tuple[str, str]] | None = None
+) -> list[bytes]:
+    reasons = {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed"}
+    data = json.dumps(doc).encode()
+    start_response(
+        f"{status} {reasons.get(status, 'Error')}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *(headers or [])],
+    )
+    return [data]
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class Served:
+    """A running stand-in: ``url`` to configure, ``host`` to inspect."""
+
+    def __init__(self, host: StandinHost) -> None:
+        self.host = host
+        self.server = make_server(
+            "127.0.0.1", 0, host, server_class=_ThreadingServer, handler_class=_QuietHandler
+        )
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Served:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
