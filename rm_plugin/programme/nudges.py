@@ -1,0 +1,140 @@
+"""At-risk pairs and the nudges that escalate: the mentee first, then both, then the admin.
+
+A pair is at risk when no meeting was logged for 1.5 times its agreed cadence. A *lapse* is
+named by the date of the pair's last meeting (or its start), so a nudge level is sent at most
+once per lapse; logging a meeting starts a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rm_plugin.programme import lookups
+from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.programme.messages import send_message
+from rm_plugin.store import audit
+from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Nudge, Pair, Person, Programme
+
+log = logging.getLogger(__name__)
+
+# (level, multiple of the cadence after which it is due), in escalation order.
+LEVELS: tuple[tuple[str, float], ...] = (("mentee", 1.5), ("both", 2.0), ("admin", 3.0))
+
+
+@dataclass(frozen=True)
+class Lapse:
+    pair_id: int
+    since: dt.date
+    days: int
+    cadence_days: int
+
+    @property
+    def key(self) -> str:
+        return f"since:{self.since.isoformat()}"
+
+    def due(self) -> list[str]:
+        return [level for level, factor in LEVELS if self.days >= factor * self.cadence_days]
+
+
+def _cadence(session: Session, pair: Pair, programme: Programme) -> int:
+    agreement = session.scalar(select(Agreement).where(Agreement.pair_id == pair.id))
+    if agreement is not None:
+        body = session.scalar(
+            select(AgreementVersion.body).where(
+                AgreementVersion.agreement_id == agreement.id,
+                AgreementVersion.version == (agreement.signed_version or agreement.current_version),
+            )
+        )
+        if body and isinstance(body.get("schedule", {}).get("cadence_days"), int):
+            return int(body["schedule"]["cadence_days"])
+    return programme.cadence_days
+
+
+def lapse_of(session: Session, pair: Pair, today: dt.date) -> Lapse:
+    """How long since the pair last met (or started), against its agreed cadence."""
+    programme = session.get(Programme, pair.programme_id)
+    assert programme is not None
+    last = session.scalar(select(func.max(Meeting.held_on)).where(Meeting.pair_id == pair.id))
+    since = last or pair.starts_on or programme.starts_on or pair.created_at.date()
+    return Lapse(pair.id, since, max((today - since).days, 0), _cadence(session, pair, programme))
+
+
+def at_risk(session: Session, programme_slug: str, today: dt.date) -> list[Lapse]:
+    """Active pairs of a programme that have not met for 1.5 times their cadence."""
+    programme = lookups.programme(session, programme_slug)
+    pairs = session.scalars(
+        select(Pair).where(Pair.programme_id == programme.id, Pair.status == "active").order_by(Pair.id)
+    )
+    return [lapse for pair in pairs if (lapse := lapse_of(session, pair, today)).due()]
+
+
+def run_nudges(
+    session: Session, ctx: ProgrammeContext, programme_slug: str, today: dt.date
+) -> list[tuple[int, str]]:
+    """Send the highest due nudge level of each at-risk pair not yet sent for its lapse.
+
+    Lower levels skipped over (a long gap between runs) are recorded too, so they never
+    follow the higher one. Returns (pair id, level) for every nudge sent.
+    """
+    programme = lookups.programme(session, programme_slug)
+    sent: list[tuple[int, str]] = []
+    for lapse in at_risk(session, programme_slug, today):
+        done = set(
+            session.scalars(
+                select(Nudge.level).where(Nudge.pair_id == lapse.pair_id, Nudge.lapse == lapse.key)
+            )
+        )
+        due = [level for level in lapse.due() if level not in done]
+        if not due:
+            continue
+        top = due[-1]
+        pair = lookups.pair(session, lapse.pair_id)
+        if _send(session, ctx, programme, pair, lapse, top):
+            sent.append((pair.id, top))
+        for level in due:
+            detail = "sent" if level == top else f"skipped: {top} was due by then"
+            session.add(Nudge(pair_id=pair.id, lapse=lapse.key, level=level, detail=detail))
+        audit.record(session, "system", "pair.nudged", "pair", pair.id, level=top, days=lapse.days)
+    session.flush()
+    return sent
+
+
+def _send(
+    session: Session, ctx: ProgrammeContext, programme: Programme, pair: Pair, lapse: Lapse, level: str
+) -> bool:
+    mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
+    assert mentee is not None and mentor is not None
+    if level == "mentee":
+        audience = [mentee.hr_id]
+    elif level == "both":
+        audience = [mentee.hr_id, mentor.hr_id]
+    else:
+        if not programme.admin_hr_id:
+            log.warning(
+                "pair %s needs an admin nudge but programme %s has no admin_hr_id", pair.id, programme.slug
+            )
+            return False
+        audience = [programme.admin_hr_id]
+    context = {
+        "programme": {"slug": programme.slug, "name": programme.name},
+        "pair_id": pair.id,
+        "mentee": {"hr_id": mentee.hr_id, "name": mentee.display_name},
+        "mentor": {"hr_id": mentor.hr_id, "name": mentor.display_name},
+        "days": lapse.days,
+        "cadence_days": lapse.cadence_days,
+    }
+    send_message(
+        session,
+        ctx,
+        key=f"nudge:{programme.slug}:{pair.id}:{lapse.key}:{level}",
+        audience=audience,
+        template=f"nudge_{level}.txt.j2",
+        context=context,
+        kind="nudge",
+    )
+    return True
