@@ -59,6 +59,8 @@ class Renderer:
             raise TemplateProblem(f"export template {name!r} not found in exports/ or the defaults") from exc
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(f"template {exc.name or name} line {exc.lineno}: {exc.message}") from exc
+        except jinja2.exceptions.SecurityError as exc:
+            raise TemplateProblem(f"template {name} does something the sandbox forbids: {exc}") from exc
         except jinja2.UndefinedError as exc:
             raise TemplateProblem(f"template {name}: {exc.message}") from exc
 

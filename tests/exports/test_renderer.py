@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -30,17 +31,17 @@ def test_errors_name_the_template_and_line(tmp_path: Path) -> None:
     (tmp_path / "nosubject.txt.j2").write_text("Hello\n")
     (tmp_path / "undefined.md.j2").write_text("{{ missing.value }}")
     renderer = Renderer(tmp_path)
-    with pytest.raises(TemplateProblem, match="broken.md.j2 line 2"):
+    with pytest.raises(TemplateProblem, match=re.escape("broken.md.j2 line 2")):
         renderer.render("broken.md.j2", {})
-    with pytest.raises(TemplateProblem, match="'nope.md.j2' not found"):
+    with pytest.raises(TemplateProblem, match=re.escape("'nope.md.j2' not found")):
         renderer.render("nope.md.j2", {})
-    with pytest.raises(TemplateProblem, match="first line must be 'Subject: ...'"):
+    with pytest.raises(TemplateProblem, match=re.escape("first line must be 'Subject: ...'")):
         renderer.message("nosubject.txt.j2", {})
-    with pytest.raises(TemplateProblem, match="undefined.md.j2: 'missing' is undefined"):
+    with pytest.raises(TemplateProblem, match=re.escape("undefined.md.j2: 'missing' is undefined")):
         renderer.render("undefined.md.j2", {})
 
 
 def test_admin_templates_run_in_a_sandbox(tmp_path: Path) -> None:
     (tmp_path / "evil.md.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
-    with pytest.raises(Exception, match="unsafe|not safely"):
+    with pytest.raises(TemplateProblem, match=re.escape("evil.md.j2 does something the sandbox forbids")):
         Renderer(tmp_path).render("evil.md.j2", {})
