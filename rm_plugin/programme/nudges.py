@@ -1,5 +1,9 @@
 """At-risk pairs and the nudges that escalate: the mentee first, then both, then the admin.
 
+An agreement left unsigned is chased the same way: its owner, the mentee, is reminded first
+(after ``settings.agreement_reminder_days``, default 7), then both after twice that; once
+per version.
+
 A pair is at risk when no meeting was logged for 1.5 times its agreed cadence. A *lapse* is
 named by the date of the pair's last meeting (or its start), so a nudge level is sent at most
 once per lapse; logging a meeting starts a new one.
@@ -79,10 +83,11 @@ def run_nudges(
     """Send the highest due nudge level of each at-risk pair not yet sent for its lapse.
 
     Lower levels skipped over (a long gap between runs) are recorded too, so they never
-    follow the higher one. Returns (pair id, level) for every nudge sent.
+    follow the higher one. Unsigned agreements are chased first. Returns (pair id, level)
+    for every nudge sent; agreement reminders have levels ``agreement:mentee|both``.
     """
     programme = lookups.programme(session, programme_slug)
-    sent: list[tuple[int, str]] = []
+    sent = remind_unsigned_agreements(session, ctx, programme, today)
     for lapse in at_risk(session, programme_slug, today):
         done = set(
             session.scalars(
@@ -138,3 +143,53 @@ def _send(
         kind="nudge",
     )
     return True
+
+
+def remind_unsigned_agreements(
+    session: Session, ctx: ProgrammeContext, programme: Programme, today: dt.date
+) -> list[tuple[int, str]]:
+    """Remind the mentee, then both, of an agreement version not yet signed by both."""
+    after = int((programme.settings or {}).get("agreement_reminder_days", 7))
+    rows = session.execute(
+        select(Pair, Agreement, AgreementVersion.created_at)
+        .join(Agreement, Agreement.pair_id == Pair.id)
+        .join(
+            AgreementVersion,
+            (AgreementVersion.agreement_id == Agreement.id)
+            & (AgreementVersion.version == Agreement.current_version),
+        )
+        .where(Pair.programme_id == programme.id, Pair.status == "active", Agreement.status == "draft")
+        .order_by(Pair.id)
+    ).all()
+    sent: list[tuple[int, str]] = []
+    for pair, agreement, created_at in rows:
+        waited = (today - created_at.date()).days
+        due = [level for level, factor in (("mentee", 1), ("both", 2)) if waited >= factor * after]
+        lapse = f"agreement:v{agreement.current_version}"
+        done = set(session.scalars(select(Nudge.level).where(Nudge.pair_id == pair.id, Nudge.lapse == lapse)))
+        if not due or due[-1] in done:
+            continue
+        level = due[-1]
+        mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
+        assert mentee is not None and mentor is not None
+        audience = [mentee.hr_id] if level == "mentee" else [mentee.hr_id, mentor.hr_id]
+        for hr_id in audience:
+            name = (mentee if hr_id == mentee.hr_id else mentor).display_name
+            send_message(
+                session,
+                ctx,
+                key=f"agreement-reminder:{programme.slug}:{pair.id}:{lapse}:{level}:{hr_id}",
+                audience=[hr_id],
+                template="agreement_reminder.txt.j2",
+                context={
+                    "programme": {"slug": programme.slug, "name": programme.name},
+                    "person": {"name": name},
+                    "version": agreement.current_version,
+                },
+                kind="reminder",
+            )
+        for skipped in due:
+            if skipped not in done:
+                session.add(Nudge(pair_id=pair.id, lapse=lapse, level=skipped, detail=f"agreement {level}"))
+        sent.append((pair.id, f"agreement:{level}"))
+    return sent

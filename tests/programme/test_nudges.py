@@ -77,3 +77,27 @@ def test_without_an_admin_the_admin_level_is_recorded_but_not_sent(world, ctx) -
     world.pair("SENIOR", "JUNIOR")
     assert run(world, ctx, START + dt.timedelta(days=45)) == []
     assert world.outbox("notify") == []
+
+
+def test_an_unsigned_agreement_reminds_the_mentee_first_then_both_once_per_version(world, ctx) -> None:
+    from rm_plugin.programme import agreements
+    from rm_plugin.store.models import AgreementVersion
+
+    pair_id = world.pair("SENIOR", "JUNIOR")
+    with world.db.transaction() as s:
+        agreements.draft_agreement(s, ctx, pair_id, START)
+        agreements.sign_agreement(s, ctx, pair_id, "JUNIOR", START)
+        s.flush()
+        for version in s.scalars(select(AgreementVersion)):
+            version.created_at = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    assert run(world, ctx, START + dt.timedelta(days=6)) == []
+    assert run(world, ctx, START + dt.timedelta(days=7)) == [(pair_id, "agreement:mentee")]
+    assert run(world, ctx, START + dt.timedelta(days=8)) == []
+    assert run(world, ctx, START + dt.timedelta(days=14)) == [(pair_id, "agreement:both")]
+    assert run(world, ctx, START + dt.timedelta(days=15)) == []
+    reminders = [i.payload for i in world.outbox("notify") if i.payload["kind"] == "reminder"]
+    assert [r["audience"] for r in reminders] == [["SENIOR"], ["SENIOR"], ["JUNIOR"]]
+    assert reminders[0]["subject"] == "Your mentoring agreement is waiting"
+    with world.db.transaction() as s:
+        agreements.sign_agreement(s, ctx, pair_id, "SENIOR", START + dt.timedelta(days=16))
+    assert [lvl for _, lvl in run(world, ctx, START + dt.timedelta(days=20))] == []
