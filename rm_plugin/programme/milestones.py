@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -119,61 +120,80 @@ def check_milestones(definitions: Sequence[Mapping[str, Any]]) -> list[str]:
     return problems
 
 
-def _holds_for(session: Session, pair: Pair, item: Mapping[str, Any]) -> set[int]:
-    """The people of ``pair`` for whom ``item``'s rule holds now (its prerequisites aside)."""
-    both = {pair.mentee_id, pair.mentor_id}
-    rule = item["rule"]
-    if rule == "agreement_signed":
+@dataclass(frozen=True)
+class _PairState:
+    """What the rules read about one pair, fetched in a few queries per evaluation."""
+
+    both: frozenset[int]
+    signed: bool
+    confirmed_meetings: int
+    answered: Mapping[str, frozenset[int]]  # survey kind -> people who answered it
+
+    @classmethod
+    def load(cls, session: Session, pair: Pair) -> _PairState:
         signed = session.scalar(select(Agreement.signed_version).where(Agreement.pair_id == pair.id))
-        return both if signed is not None else set()
-    if rule == "meetings":
         confirmed = session.scalar(
             select(func.count(Meeting.id)).where(
                 Meeting.pair_id == pair.id, Meeting.confirmed_at.is_not(None)
             )
         )
-        return both if (confirmed or 0) >= item["count"] else set()
-    if rule in ("retrospective", "completed"):
-        kind = item.get("kind", "final")
-        answered = set(
-            session.scalars(
-                select(SurveyResponse.person_id).where(
-                    SurveyResponse.pair_id == pair.id, SurveyResponse.kind == kind
-                )
-            )
+        answered: dict[str, set[int]] = {}
+        for kind, person_id in session.execute(
+            select(SurveyResponse.kind, SurveyResponse.person_id)
+            .where(SurveyResponse.pair_id == pair.id, SurveyResponse.kind != "pulse")
+            .distinct()
+        ):
+            answered.setdefault(kind, set()).add(person_id)
+        return cls(
+            both=frozenset({pair.mentee_id, pair.mentor_id}),
+            signed=signed is not None,
+            confirmed_meetings=confirmed or 0,
+            answered={k: frozenset(v) for k, v in answered.items()},
         )
+
+    def holds_for(self, item: Mapping[str, Any]) -> set[int]:
+        """The people for whom ``item``'s rule holds now (its prerequisites aside)."""
+        rule = item["rule"]
+        if rule == "agreement_signed":
+            return set(self.both) if self.signed else set()
+        if rule == "meetings":
+            return set(self.both) if self.confirmed_meetings >= item["count"] else set()
         if rule == "retrospective":
-            return answered & both
-        return both if both <= answered else set()
-    return set()  # "reported": only report_milestone() reaches it
+            return set(self.answered.get(item["kind"], frozenset()) & self.both)
+        if rule == "completed":
+            return set(self.both) if self.both <= self.answered.get("final", frozenset()) else set()
+        return set()  # "reported": only report_milestone() reaches it
 
 
-def _reached(session: Session, pair_id: int, key: str) -> set[int]:
-    return {
-        person_id
-        for person_id in session.scalars(
-            select(MilestoneReached.person_id).where(
-                MilestoneReached.pair_id == pair_id, MilestoneReached.milestone == key
-            )
+def _reached_map(session: Session, pair_id: int) -> dict[str, set[int]]:
+    reached: dict[str, set[int]] = {}
+    for key, person_id in session.execute(
+        select(MilestoneReached.milestone, MilestoneReached.person_id).where(
+            MilestoneReached.pair_id == pair_id
         )
-        if person_id is not None
-    }
+    ):
+        if person_id is not None:
+            reached.setdefault(key, set()).add(person_id)
+    return reached
 
 
 def evaluate(session: Session, ctx: ProgrammeContext, pair: Pair, on: dt.date) -> list[str]:
     """Reach every milestone of ``pair`` whose rule now holds; returns the keys newly reached."""
     programme = session.get(Programme, pair.programme_id)
     assert programme is not None
+    state = _PairState.load(session, pair)
+    reached = _reached_map(session, pair.id)
     newly: list[str] = []
     for item in programme.milestones or []:
         if item["rule"] == "reported":
             continue
-        people = _holds_for(session, pair, item)
+        people = state.holds_for(item)
         for need in item.get("requires", []):
-            people &= _reached(session, pair.id, need)
-        people -= _reached(session, pair.id, item["key"])
+            people &= reached.get(need, set())
+        people -= reached.get(item["key"], set())
         if people:
             _reach(session, ctx, programme, pair, item, people, on)
+            reached.setdefault(item["key"], set()).update(people)
             newly.append(item["key"])
     return newly
 
@@ -192,7 +212,7 @@ def report_milestone(
     item = next((m for m in programme.milestones or [] if m["key"] == key), None)
     if item is None or item["rule"] != "reported":
         raise ProgrammeError(f"programme {programme.slug} has no reported milestone {key!r}")
-    if who.id in _reached(session, pair.id, key):
+    if who.id in _reached_map(session, pair.id).get(key, set()):
         return False
     _reach(session, ctx, programme, pair, item, {who.id}, on)
     evaluate(session, ctx, pair, on)

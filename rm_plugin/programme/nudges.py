@@ -69,12 +69,45 @@ def lapse_of(session: Session, pair: Pair, today: dt.date) -> Lapse:
 
 
 def at_risk(session: Session, programme_slug: str, today: dt.date) -> list[Lapse]:
-    """Active pairs of a programme that have not met for 1.5 times their cadence."""
+    """Active pairs of a programme that have not met for 1.5 times their cadence.
+
+    Three queries for the whole programme, whatever its size: pairs, last meetings, and
+    the agreed cadences.
+    """
     programme = lookups.programme(session, programme_slug)
-    pairs = session.scalars(
-        select(Pair).where(Pair.programme_id == programme.id, Pair.status == "active").order_by(Pair.id)
+    pairs = list(
+        session.scalars(
+            select(Pair).where(Pair.programme_id == programme.id, Pair.status == "active").order_by(Pair.id)
+        )
     )
-    return [lapse for pair in pairs if (lapse := lapse_of(session, pair, today)).due()]
+    in_programme = select(Pair.id).where(Pair.programme_id == programme.id, Pair.status == "active")
+    last_met = dict(
+        session.execute(
+            select(Meeting.pair_id, func.max(Meeting.held_on))
+            .where(Meeting.pair_id.in_(in_programme))
+            .group_by(Meeting.pair_id)
+        ).all()
+    )
+    bodies = dict(
+        session.execute(
+            select(Agreement.pair_id, AgreementVersion.body)
+            .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
+            .where(
+                Agreement.pair_id.in_(in_programme),
+                AgreementVersion.version
+                == func.coalesce(Agreement.signed_version, Agreement.current_version),
+            )
+        ).all()
+    )
+    lapses = []
+    for pair in pairs:
+        since = last_met.get(pair.id) or pair.starts_on or programme.starts_on or pair.created_at.date()
+        cadence = (bodies.get(pair.id) or {}).get("schedule", {}).get("cadence_days")
+        cadence = cadence if isinstance(cadence, int) else programme.cadence_days
+        lapse = Lapse(pair.id, since, max((today - since).days, 0), cadence)
+        if lapse.due():
+            lapses.append(lapse)
+    return lapses
 
 
 def run_nudges(
