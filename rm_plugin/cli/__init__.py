@@ -21,6 +21,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rm_plugin.cli.people_cmds",
     "rm_plugin.cli.programme_cmds",
     "rm_plugin.cli.applications_cmds",
+    "rm_plugin.cli.agreement_cmds",
+    "rm_plugin.cli.meeting_cmds",
+    "rm_plugin.cli.survey_cmds",
     "rm_plugin.cli.sync_cmds",
     "rm_plugin.cli.demo_cmds",
 )

@@ -8,6 +8,7 @@ import click
 from sqlalchemy import select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.cli.recruitment_cmds import invite_command, remind_command
 from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
 from rm_plugin.enrolment.programmes import ProgrammeError, create_programme, get_programme
 from rm_plugin.store.models import Programme
@@ -166,5 +167,8 @@ def eligibility_lines(s: EligibilitySummary) -> list[str]:
         lines.append(f"  not eligible: {hr_id} as {role}: {reason}")
     return lines
 
+
+programme.add_command(invite_command)
+programme.add_command(remind_command)
 
 COMMANDS = [programme]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import ProgrammeInfo
+from rm_plugin.programme.milestones import check_milestones, fill_default_milestones
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Programme
 
@@ -62,8 +63,14 @@ def create_programme(
         problems.append(f"unknown programme setting(s): {', '.join(sorted(unknown))}")
     if problems:
         raise ProgrammeError("; ".join(problems))
+    milestone_problems = check_milestones(overrides.get("milestones") or [])
+    if milestone_problems:
+        raise ProgrammeError("; ".join(milestone_problems))
     values = {key: defaults[key] for key in RULE_FIELDS if key in defaults}
     values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = dict(values.pop("settings", None) or {})
+    settings.setdefault("meeting_minutes", defaults.get("meeting_minutes", 45))
+    values["settings"] = settings
     programme = Programme(
         slug=slug,
         name=name.strip(),
@@ -74,6 +81,7 @@ def create_programme(
         admin_hr_id=admin_hr_id,
         **values,
     )
+    fill_default_milestones(programme)
     session.add(programme)
     session.flush()
     record(session, actor, "programme.create", "programme", programme.id, slug=slug)

@@ -1,0 +1,99 @@
+"""``rm-plugin meeting``: log and confirm meetings, list them for the pair, nudge pairs at risk."""
+
+from __future__ import annotations
+
+import click
+
+from rm_plugin.cli.acting import as_option, pair_options, parse_date, resolve_pair, today_in, unit_of_work
+from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.programme import meetings, nudges
+
+
+@click.group()
+def meeting() -> None:
+    """Meetings of a pair: one logs it, the other confirms it."""
+
+
+@meeting.command("log")
+@as_option()
+@pair_options
+@click.option("--date", "held_on", required=True, help="When it was held (YYYY-MM-DD).")
+@click.option("--minutes", type=int, required=True, help="How long it lasted.")
+@click.option("--mode", type=click.Choice(meetings.MODES), required=True)
+@click.option("--topic", "topics", multiple=True, help="A topic discussed (repeatable).")
+@click.option("--note", default="", help="A private note only the pair will ever see.")
+@pass_site
+def log_command(
+    handle: SiteHandle,
+    as_hr_id: str,
+    pair_id: int | None,
+    programme_slug: str | None,
+    held_on: str,
+    minutes: int,
+    mode: str,
+    topics: tuple[str, ...],
+    note: str,
+) -> None:
+    """Log a meeting you held; the other member of the pair confirms it."""
+    site = handle.site
+    day = parse_date(held_on, "--date")
+    assert day is not None
+    with unit_of_work(site) as (session, ctx):
+        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
+        logged = meetings.log_meeting(
+            session, ctx, pair_id, as_hr_id, held_on=day, minutes=minutes, mode=mode, topics=topics,
+            private_note=note, today=today_in(site),
+        )  # fmt: skip
+        meeting_id = logged.id
+    click.echo(f"logged meeting {meeting_id} of pair {pair_id} on {day}; the other member confirms it")
+
+
+@meeting.command("confirm")
+@as_option()
+@click.argument("meeting_id", type=int)
+@pass_site
+def confirm(handle: SiteHandle, as_hr_id: str, meeting_id: int) -> None:
+    """Confirm a meeting the other member of your pair logged."""
+    site = handle.site
+    with unit_of_work(site) as (session, ctx):
+        meetings.confirm_meeting(session, ctx, meeting_id, as_hr_id, today_in(site))
+    click.echo(f"confirmed meeting {meeting_id}")
+
+
+@meeting.command("list")
+@as_option()
+@pair_options
+@click.option("--notes", is_flag=True, help="Show the private notes too (members of the pair only).")
+@pass_site
+def list_command(
+    handle: SiteHandle, as_hr_id: str, pair_id: int | None, programme_slug: str | None, notes: bool
+) -> None:
+    """List your pair's meetings."""
+    with unit_of_work(handle.site) as (session, _ctx):
+        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
+        rows = meetings.meetings_for_member(session, pair_id, as_hr_id)
+    for row in rows:
+        m = row.meeting
+        state = "confirmed" if m.confirmed else "awaiting confirmation"
+        click.echo(f"{m.id}\t{m.held_on}\t{m.minutes} min\t{m.mode}\t{', '.join(m.topics)}\t{state}")
+        if notes and row.private_note:
+            click.echo(f"\tnote: {row.private_note}")
+
+
+@meeting.command("nudge")
+@click.argument("programme_slug", metavar="PROGRAMME")
+@click.option("--today", help="The date to judge lapses on (default: today).")
+@pass_site
+def nudge(handle: SiteHandle, programme_slug: str, today: str | None) -> None:
+    """Nudge pairs that have not met for 1.5× their cadence: mentee, then both, then the admin."""
+    site = handle.site
+    day = parse_date(today, "--today") or today_in(site)
+    with unit_of_work(site) as (session, ctx):
+        at_risk = nudges.at_risk(session, programme_slug, day)
+        sent = nudges.run_nudges(session, ctx, programme_slug, day)
+    click.echo(f"{len(at_risk)} pair(s) at risk; {len(sent)} nudge(s) queued")
+    for pair_id, level in sent:
+        click.echo(f"pair {pair_id}: {level}")
+
+
+COMMANDS = [meeting]

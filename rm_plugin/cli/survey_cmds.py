@@ -1,0 +1,112 @@
+"""``rm-plugin survey``: pulse surveys and retrospectives, and the admins' aggregates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rm_plugin.cli.acting import as_option, pair_options, resolve_pair, today_in, unit_of_work
+from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.programme import surveys
+
+
+@click.group()
+def survey() -> None:
+    """Short pulses after meetings, midpoint and final retrospectives."""
+
+
+@survey.command("submit")
+@as_option()
+@click.argument("kind", type=click.Choice(surveys.KINDS))
+@pair_options
+@click.option("--meeting", "meeting_id", type=int, help="pulse: the confirmed meeting it is about.")
+@click.option("--rating", type=int, help="pulse: 1 (poor) to 5 (great).")
+@click.option("--comment", default="", help="pulse: an optional comment (never shown to admins).")
+@click.option("--went-well", default="")
+@click.option("--to-improve", default="")
+@click.option("--actions", default="")
+@click.option("--learning", "learning_gained", type=int, help="retrospective: learning gained, 1-5.")
+@click.option("--relationship", "relationship_quality", type=int, help="retrospective: relationship, 1-5.")
+@click.option(
+    "--skill", "skills", multiple=True, metavar="SKILL=BEFORE:AFTER", help="e.g. 'generative AI=2:4'."
+)
+@click.option(
+    "--from-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Retrospective answers (JSON).",
+)
+@pass_site
+def submit(
+    handle: SiteHandle,
+    as_hr_id: str,
+    kind: str,
+    pair_id: int | None,
+    programme_slug: str | None,
+    meeting_id: int | None,
+    rating: int | None,
+    comment: str,
+    went_well: str,
+    to_improve: str,
+    actions: str,
+    learning_gained: int | None,
+    relationship_quality: int | None,
+    skills: tuple[str, ...],
+    from_file: Path | None,
+) -> None:
+    """Answer a pulse (KIND pulse) or a retrospective (midpoint or final)."""
+    site = handle.site
+    if kind == "pulse":
+        if meeting_id is None or rating is None:
+            raise click.UsageError("a pulse needs --meeting and --rating")
+        with unit_of_work(site) as (session, ctx):
+            surveys.submit_pulse(session, ctx, meeting_id, as_hr_id, rating, comment, today_in(site))
+        click.echo(f"thank you: pulse for meeting {meeting_id} saved")
+        return
+    answers: dict[str, Any] = {}
+    if from_file is not None:
+        try:
+            answers = json.loads(from_file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"{from_file}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    for key, value in (("went_well", went_well), ("to_improve", to_improve), ("actions", actions)):
+        if value:
+            answers[key] = value
+    for key, number in (("learning_gained", learning_gained), ("relationship_quality", relationship_quality)):
+        if number is not None:
+            answers[key] = number
+    if skills:
+        answers["skill_confidence"] = _parse_skills(skills)
+    with unit_of_work(site) as (session, ctx):
+        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
+        surveys.submit_retrospective(session, ctx, pair_id, as_hr_id, kind, answers, today_in(site))
+    click.echo(f"thank you: {kind} retrospective for pair {pair_id} saved")
+
+
+def _parse_skills(items: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for item in items:
+        skill, _, scores = item.rpartition("=")
+        before, _, after = scores.partition(":")
+        if not skill or not before.isdigit() or not after.isdigit():
+            raise click.BadParameter(
+                f"expected SKILL=BEFORE:AFTER like 'AI=2:4', not {item!r}", param_hint="--skill"
+            )
+        out[skill.strip()] = {"before": int(before), "after": int(after)}
+    return out
+
+
+@survey.command("summary")
+@click.argument("programme_slug", metavar="PROGRAMME")
+@click.option("--kind", type=click.Choice(surveys.KINDS), default="pulse", show_default=True)
+@pass_site
+def summary(handle: SiteHandle, programme_slug: str, kind: str) -> None:
+    """Figures over a programme's answers, only over at least 5 answers and never any text."""
+    with unit_of_work(handle.site) as (session, _ctx):
+        figures = surveys.aggregate(session, programme_slug, kind)
+    click.echo(json.dumps(figures, indent=2))
+
+
+COMMANDS = [survey]

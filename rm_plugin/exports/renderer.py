@@ -1,0 +1,73 @@
+"""The one Jinja2 renderer for exports and messages.
+
+Templates are looked up first in the site's ``exports/`` folder, then among the defaults
+shipped in this package, so an admin overrides one by saving a file of the same name.
+Admin-edited templates run in Jinja2's sandbox; HTML templates are autoescaped.
+
+Message templates (``*.txt.j2``) start with a ``Subject: ...`` line, then a blank line, then
+the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+DEFAULTS = Path(__file__).parent / "templates"
+
+
+class TemplateProblem(Exception):
+    """A template is missing or broken; the message names the template and the line."""
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+
+
+def _autoescape(name: str | None) -> bool:
+    return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))
+
+
+class Renderer:
+    """Renders templates by name; ``site_exports`` (optional) overrides the package defaults."""
+
+    def __init__(self, site_exports: Path | None = None) -> None:
+        loaders: list[jinja2.BaseLoader] = []
+        if site_exports is not None:
+            loaders.append(jinja2.FileSystemLoader(site_exports))
+        loaders.append(jinja2.FileSystemLoader(DEFAULTS))
+        self.env = SandboxedEnvironment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=_autoescape,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(self, name: str, context: Mapping[str, Any]) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem(f"export template {name!r} not found in exports/ or the defaults") from exc
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(f"template {exc.name or name} line {exc.lineno}: {exc.message}") from exc
+        except jinja2.exceptions.SecurityError as exc:
+            raise TemplateProblem(f"template {name} does something the sandbox forbids: {exc}") from exc
+        except jinja2.UndefinedError as exc:
+            raise TemplateProblem(f"template {name}: {exc.message}") from exc
+
+    def message(self, name: str, context: Mapping[str, Any]) -> Message:
+        """Render a ``Subject:`` line plus body template into a :class:`Message`."""
+        text = self.render(name, context)
+        first, _, rest = text.partition("\n")
+        if not first.lower().startswith("subject:"):
+            raise TemplateProblem(f"template {name}: the first line must be 'Subject: ...'")
+        return Message(subject=first.split(":", 1)[1].strip(), body=rest.strip() + "\n")

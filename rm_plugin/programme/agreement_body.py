@@ -1,0 +1,154 @@
+"""An agreement's content: seeding a first draft and checking every edit. No I/O.
+
+The body is a plain dict (stored as JSON, one per version)::
+
+    purpose, goals [{skill, aim}], norms {communication, where, language, confidentiality},
+    schedule {cadence_days, weekday, time "HH:MM", minutes, time_zone}, starts_on, ends_on
+    (ISO dates), wrap_up
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rm_plugin.programme.errors import ProgrammeError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TOP_KEYS = ("purpose", "goals", "norms", "schedule", "starts_on", "ends_on", "wrap_up")
+NORM_KEYS = ("communication", "where", "language", "confidentiality")
+SCHEDULE_KEYS = ("cadence_days", "weekday", "time", "minutes", "time_zone")
+CONFIDENTIALITY = (
+    "What we say in our meetings stays between us. Our notes are private to the two of us; "
+    "the programme sees only that we met, never what we discussed."
+)
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def seed_body(
+    *,
+    skills: Iterable[str],
+    mentee_name: str,
+    mentor_name: str,
+    cadence_days: int,
+    minutes: int,
+    weekday: str,
+    time: str,
+    time_zone: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    meeting_mode: str = "either",
+) -> dict[str, Any]:
+    """A first draft both parties then edit; goals come from the skills the match was made on."""
+    skills = list(dict.fromkeys(skills))
+    where = {"in_person": "in person", "remote": "by video call"}.get(
+        meeting_mode, "in person or by video call"
+    )
+    body = {
+        "purpose": (
+            f"{mentor_name} helps {mentee_name} see the organisation from another angle and grow in "
+            + (", ".join(skills) if skills else "the areas we agree on")
+            + "; we both learn from each other."
+        ),
+        "goals": [{"skill": s, "aim": f"Feel more confident with {s}"} for s in skills],
+        "norms": {
+            "communication": (
+                "Chat or email between meetings; either of us may move a meeting with a day's notice."
+            ),
+            "where": f"We meet {where}.",
+            "language": "Informal: first names, no titles, every question is welcome.",
+            "confidentiality": CONFIDENTIALITY,
+        },
+        "schedule": {
+            "cadence_days": cadence_days,
+            "weekday": weekday,
+            "time": time,
+            "minutes": minutes,
+            "time_zone": time_zone,
+        },
+        "starts_on": starts_on.isoformat(),
+        "ends_on": ends_on.isoformat(),
+        "wrap_up": "A final retrospective together, then we share what we learned with the programme team.",
+    }
+    check_body(body)
+    return body
+
+
+def merge_edit(body: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with ``changes`` applied (``norms`` and ``schedule`` merge key by key), checked."""
+    unknown = sorted(set(changes) - set(TOP_KEYS))
+    if unknown:
+        raise ProgrammeError(f"unknown agreement field(s) {unknown}; fields are {list(TOP_KEYS)}")
+    merged = copy.deepcopy(dict(body))
+    for key, value in changes.items():
+        if key in ("norms", "schedule") and isinstance(value, Mapping):
+            merged[key] = {**merged.get(key, {}), **value}
+        else:
+            merged[key] = value
+    check_body(merged)
+    return merged
+
+
+def check_body(body: Mapping[str, Any]) -> None:
+    """Raise a ProgrammeError listing every problem in ``body``."""
+    problems: list[str] = []
+    for key in ("purpose", "wrap_up"):
+        if not isinstance(body.get(key), str) or not body[key].strip():
+            problems.append(f"{key} must be non-empty text")
+    goals = body.get("goals")
+    if not isinstance(goals, list) or not all(
+        isinstance(g, Mapping) and isinstance(g.get("skill"), str) and g["skill"].strip() for g in goals
+    ):
+        problems.append("goals must be a list of {skill, aim} with a skill name each")
+    norms = body.get("norms")
+    if not isinstance(norms, Mapping):
+        problems.append(f"norms must hold {list(NORM_KEYS)}")
+    else:
+        problems += [
+            f"norms.{k} must be non-empty text" for k in NORM_KEYS if not str(norms.get(k, "")).strip()
+        ]
+        problems += [f"norms.{k} is not a known norm" for k in norms if k not in NORM_KEYS]
+    problems += _schedule_problems(body.get("schedule"))
+    dates: dict[str, dt.date] = {}
+    for key in ("starts_on", "ends_on"):
+        try:
+            dates[key] = dt.date.fromisoformat(str(body.get(key)))
+        except ValueError:
+            problems.append(f"{key} must be a date like 2026-03-01, not {body.get(key)!r}")
+    if len(dates) == 2 and dates["ends_on"] <= dates["starts_on"]:
+        problems.append("ends_on must be after starts_on")
+    if problems:
+        raise ProgrammeError("agreement is not valid: " + "; ".join(problems))
+
+
+def _schedule_problems(schedule: Any) -> list[str]:
+    if not isinstance(schedule, Mapping):
+        return [f"schedule must hold {list(SCHEDULE_KEYS)}"]
+    problems = [f"schedule.{k} is not a known field" for k in schedule if k not in SCHEDULE_KEYS]
+    cadence = schedule.get("cadence_days")
+    if not isinstance(cadence, int) or isinstance(cadence, bool) or not 1 <= cadence <= 365:
+        problems.append(
+            f"schedule.cadence_days must be a whole number of days from 1 to 365, not {cadence!r}"
+        )
+    if schedule.get("weekday") not in WEEKDAYS:
+        problems.append(f"schedule.weekday must be one of {list(WEEKDAYS)}, not {schedule.get('weekday')!r}")
+    if not isinstance(schedule.get("time"), str) or not _TIME.match(schedule["time"]):
+        problems.append(f"schedule.time must be HH:MM (24-hour), not {schedule.get('time')!r}")
+    minutes = schedule.get("minutes")
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 5 <= minutes <= 480:
+        problems.append(f"schedule.minutes must be from 5 to 480, not {minutes!r}")
+    try:
+        zoneinfo.ZoneInfo(str(schedule.get("time_zone")))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"schedule.time_zone must be an IANA zone like Europe/London, not {schedule.get('time_zone')!r}"
+        )
+    return problems
+
+
+def goal_skills(body: Mapping[str, Any]) -> list[str]:
+    return [g["skill"] for g in body.get("goals", [])]

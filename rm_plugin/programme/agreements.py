@@ -1,0 +1,307 @@
+"""Agreements: drafted for each active pair, edited by both (every version kept), signed by both.
+
+An agreement is active once both parties signed its current version; an edit after that
+makes a new version that needs both signatures again. The senior mentee owns it. When it
+becomes active the agreed schedule goes to every calendar connection, the
+``agreement_signed`` milestone is checked, and ``rm_agreement_signed`` fires after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rm_plugin.programme import lookups, milestones
+from rm_plugin.programme.agreement_body import merge_edit, seed_body
+from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.programme.errors import NotFound, ProgrammeError
+from rm_plugin.programme.events import after_commit
+from rm_plugin.programme.schedule import Attendee, Schedule, to_ics
+from rm_plugin.store import audit
+from rm_plugin.store.models import (
+    Agreement,
+    AgreementSignature,
+    AgreementVersion,
+    Application,
+    Pair,
+    Person,
+    Programme,
+)
+from rm_plugin.sync.outbox import enqueue
+
+DEFAULT_LENGTH_DAYS = 182
+CALENDAR_OCCURRENCES = 10
+
+
+def matched_skills(session: Session, pair: Pair) -> list[str]:
+    """The skills the match was made on: the pair's breakdown, else wanted ∩ offered by priority."""
+    for key in ("skills", "matched_skills", "shared_skills"):
+        found = (pair.breakdown or {}).get(key)
+        if isinstance(found, list) and all(isinstance(s, str) for s in found) and found:
+            return list(found)
+
+    def application(person_id: int, role: str) -> Application | None:
+        return session.scalar(
+            select(Application).where(
+                Application.programme_id == pair.programme_id,
+                Application.person_id == person_id,
+                Application.role == role,
+            )
+        )
+
+    mentee_app, mentor_app = application(pair.mentee_id, "mentee"), application(pair.mentor_id, "mentor")
+    if mentee_app is None or mentor_app is None:
+        return []
+    offered = set(mentor_app.skills_offered or [])
+    wanted = sorted((mentee_app.skills_wanted or {}).items(), key=lambda kv: (-int(kv[1]), kv[0]))
+    return [skill for skill, _ in wanted if skill in offered]
+
+
+def _slot(session: Session, pair: Pair) -> tuple[str, str]:
+    """The first weekly window both wrote down (mentee's first), else Tuesday 10:00."""
+    windows = {}
+    for person_id, role in ((pair.mentee_id, "mentee"), (pair.mentor_id, "mentor")):
+        app = session.scalar(
+            select(Application).where(
+                Application.programme_id == pair.programme_id,
+                Application.person_id == person_id,
+                Application.role == role,
+            )
+        )
+        windows[role] = [(w.get("day"), w.get("start")) for w in (app.availability if app else []) or []]
+    mentor_days = {day for day, _ in windows["mentor"]}
+    for day, start in windows["mentee"]:
+        if day in mentor_days and isinstance(start, str):
+            return str(day), start
+    return "tue", "10:00"
+
+
+def get_agreement(session: Session, pair_id: int) -> Agreement:
+    agreement = session.scalar(select(Agreement).where(Agreement.pair_id == pair_id))
+    if agreement is None:
+        raise NotFound(f"pair {pair_id} has no agreement yet; draft one first")
+    return agreement
+
+
+def version_body(session: Session, agreement: Agreement, version: int | None = None) -> dict[str, Any]:
+    wanted = version or agreement.current_version
+    row = session.scalar(
+        select(AgreementVersion).where(
+            AgreementVersion.agreement_id == agreement.id, AgreementVersion.version == wanted
+        )
+    )
+    if row is None:
+        raise NotFound(f"agreement of pair {agreement.pair_id} has no version {wanted}")
+    return dict(row.body)
+
+
+def draft_agreement(session: Session, ctx: ProgrammeContext, pair_id: int, today: dt.date) -> Agreement:
+    """The pair's agreement, drafting version 1 from the match and programme if it has none."""
+    pair = lookups.active_pair(session, pair_id)
+    existing = session.scalar(select(Agreement).where(Agreement.pair_id == pair.id))
+    if existing is not None:
+        return existing
+    programme = session.get(Programme, pair.programme_id)
+    mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
+    assert programme is not None and mentee is not None and mentor is not None
+    starts_on = pair.starts_on or programme.starts_on or today
+    ends_on = pair.ends_on or programme.ends_on or starts_on + dt.timedelta(days=DEFAULT_LENGTH_DAYS)
+    weekday, time = _slot(session, pair)
+    mentee_app = session.scalar(
+        select(Application).where(
+            Application.programme_id == pair.programme_id, Application.person_id == mentee.id
+        )
+    )
+    body = seed_body(
+        skills=matched_skills(session, pair),
+        mentee_name=mentee.display_name,
+        mentor_name=mentor.display_name,
+        cadence_days=programme.cadence_days,
+        minutes=int((programme.settings or {}).get("meeting_minutes", 45)),
+        weekday=weekday,
+        time=time,
+        time_zone=mentee.time_zone or "UTC",
+        starts_on=starts_on,
+        ends_on=ends_on,
+        meeting_mode=mentee_app.meeting_mode if mentee_app else "either",
+    )
+    agreement = Agreement(pair_id=pair.id, status="draft", current_version=1)
+    session.add(agreement)
+    session.flush()
+    session.add(AgreementVersion(agreement_id=agreement.id, version=1, body=body, author_id=None))
+    audit.record(session, "system", "agreement.drafted", "agreement", agreement.id, pair_id=pair.id)
+    return agreement
+
+
+def edit_agreement(
+    session: Session, ctx: ProgrammeContext, pair_id: int, by_hr_id: str, changes: Mapping[str, Any]
+) -> int:
+    """Save ``changes`` as a new version by a party; returns its number. Signatures start over."""
+    pair = lookups.active_pair(session, pair_id)
+    author = lookups.member(session, pair, by_hr_id)
+    agreement = get_agreement(session, pair.id)
+    if agreement.status == "closed":
+        raise ProgrammeError(f"the agreement of pair {pair.id} is closed and can no longer be edited")
+    body = merge_edit(version_body(session, agreement), changes)
+    agreement.current_version += 1
+    agreement.status = "draft"
+    session.add(
+        AgreementVersion(
+            agreement_id=agreement.id, version=agreement.current_version, body=body, author_id=author.id
+        )
+    )
+    audit.record(
+        session, by_hr_id, "agreement.edited", "agreement", agreement.id,
+        version=agreement.current_version, fields=sorted(changes),
+    )  # fmt: skip
+    return agreement.current_version
+
+
+def signatures(session: Session, agreement: Agreement, version: int) -> set[int]:
+    return set(
+        session.scalars(
+            select(AgreementSignature.person_id).where(
+                AgreementSignature.agreement_id == agreement.id, AgreementSignature.version == version
+            )
+        )
+    )
+
+
+def sign_agreement(
+    session: Session,
+    ctx: ProgrammeContext,
+    pair_id: int,
+    by_hr_id: str,
+    today: dt.date,
+    version: int | None = None,
+) -> bool:
+    """Sign the current version (``version``, if given, must be it); True once both have signed."""
+    pair = lookups.active_pair(session, pair_id)
+    signer = lookups.member(session, pair, by_hr_id)
+    agreement = get_agreement(session, pair.id)
+    if version is not None and version != agreement.current_version:
+        raise ProgrammeError(
+            f"version {version} of pair {pair.id}'s agreement was replaced by version "
+            f"{agreement.current_version}; read and sign that one"
+        )
+    current = agreement.current_version
+    if signer.id in signatures(session, agreement, current):
+        raise ProgrammeError(f"{by_hr_id} already signed version {current} of pair {pair.id}'s agreement")
+    session.add(AgreementSignature(agreement_id=agreement.id, version=current, person_id=signer.id))
+    session.flush()
+    audit.record(session, by_hr_id, "agreement.signed", "agreement", agreement.id, version=current)
+    if signatures(session, agreement, current) != {pair.mentee_id, pair.mentor_id}:
+        return False
+    agreement.status = "active"
+    agreement.signed_version = current
+    _queue_calendar(session, ctx, pair, agreement)
+    milestones.evaluate(session, ctx, pair, today)
+    if ctx.hook is not None:
+        info, hook = lookups.pair_info(session, pair), ctx.hook
+        after_commit(
+            session,
+            lambda: hook.rm_agreement_signed(pair=info, version=current, signed_on=today),
+            "rm_agreement_signed",
+        )
+    return True
+
+
+def is_active(agreement: Agreement) -> bool:
+    return agreement.signed_version is not None and agreement.signed_version == agreement.current_version
+
+
+def calendar_for(session: Session, pair: Pair, agreement: Agreement) -> tuple[str, list[dt.datetime]]:
+    """The agreed schedule as .ics text and its first occurrences."""
+    body = version_body(session, agreement, agreement.signed_version or agreement.current_version)
+    schedule = Schedule.from_body(body)
+    mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
+    programme = session.get(Programme, pair.programme_id)
+    assert mentee is not None and mentor is not None and programme is not None
+    ics = to_ics(
+        schedule,
+        uid=f"rm-pair-{pair.id}@{programme.slug}.rm-plugin",
+        summary=f"Reverse mentoring: {mentee.display_name} and {mentor.display_name}",
+        description=f"{programme.name}: our agreed meeting, every {schedule.cadence_days} days.",
+        organiser=Attendee(mentee.display_name, mentee.email),
+        other=Attendee(mentor.display_name, mentor.email),
+    )
+    return ics, schedule.occurrences(CALENDAR_OCCURRENCES)
+
+
+def _queue_calendar(session: Session, ctx: ProgrammeContext, pair: Pair, agreement: Agreement) -> None:
+    if not ctx.calendar:
+        return
+    ics, occurrences = calendar_for(session, pair, agreement)
+    info = lookups.pair_info(session, pair)
+    mentee = session.get(Person, pair.mentee_id)
+    mentor = session.get(Person, pair.mentor_id)
+    assert mentee is not None and mentor is not None
+    payload = {
+        "pair_id": pair.id,
+        "programme": info.programme_slug,
+        "mentee": info.mentee_hr_id,
+        "mentor": info.mentor_hr_id,
+        "summary": f"Reverse mentoring: {mentee.display_name} and {mentor.display_name}",
+        "ics": ics,
+        "occurrences": [o.isoformat() for o in occurrences],
+    }
+    for connection in ctx.calendar:
+        enqueue(
+            session,
+            key=f"calendar:{info.programme_slug}:{pair.id}:v{agreement.current_version}:{connection}",
+            connection=connection,
+            action="calendar",
+            payload=payload,
+        )
+
+
+def agreement_view(session: Session, pair_id: int, version: int | None = None) -> dict[str, Any]:
+    """What an agreement export shows: the parties, the body, its version and who signed it."""
+    pair = lookups.pair(session, pair_id)
+    agreement = get_agreement(session, pair.id)
+    shown = version or agreement.current_version
+    mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
+    programme = session.get(Programme, pair.programme_id)
+    assert mentee is not None and mentor is not None and programme is not None
+    signed = signatures(session, agreement, shown)
+    return {
+        "programme": {"slug": programme.slug, "name": programme.name},
+        "pair_id": pair.id,
+        "mentee": {"hr_id": mentee.hr_id, "name": mentee.display_name, "email": mentee.email},
+        "mentor": {"hr_id": mentor.hr_id, "name": mentor.display_name, "email": mentor.email},
+        "owner": mentee.display_name,
+        "version": shown,
+        "current_version": agreement.current_version,
+        "status": "active" if is_active(agreement) and shown == agreement.current_version else "draft",
+        "signed_by": [p.display_name for p in (mentee, mentor) if p.id in signed],
+        "body": version_body(session, agreement, shown),
+    }
+
+
+def render_agreement(ctx: ProgrammeContext, view: Mapping[str, Any], fmt: str) -> str:
+    if fmt not in ("html", "md"):
+        raise ProgrammeError(f"agreement format must be html or md, not {fmt!r}")
+    return ctx.renderer.render(f"agreement.{fmt}.j2", view)
+
+
+def export_agreement(session: Session, ctx: ProgrammeContext, pair_id: int, out_dir: Path) -> list[Path]:
+    """Write the agreement as HTML and Markdown, and its schedule as .ics; returns the files."""
+    view = agreement_view(session, pair_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"agreement-{view['programme']['slug']}-pair-{pair_id}"
+    written = []
+    for fmt in ("html", "md"):
+        path = out_dir / f"{stem}.{fmt}"
+        path.write_text(render_agreement(ctx, view, fmt), encoding="utf-8")
+        written.append(path)
+    pair = lookups.pair(session, pair_id)
+    ics, _ = calendar_for(session, pair, get_agreement(session, pair_id))
+    path = out_dir / f"{stem}.ics"
+    path.write_text(ics, encoding="utf-8", newline="")
+    written.append(path)
+    return written

@@ -1,0 +1,36 @@
+"""Messages to people (invitations, reminders, nudges) as ``notify`` outbox rows.
+
+One row per enabled ``notify`` connection, rendered from a message template. Callers pass
+only what the template may show: never meeting notes or survey comments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.sync.outbox import enqueue
+
+
+def send_message(
+    session: Session,
+    ctx: ProgrammeContext,
+    *,
+    key: str,
+    audience: Sequence[str],
+    template: str,
+    context: Mapping[str, Any],
+    kind: str,
+) -> int:
+    """Queue one message to ``audience`` (HR ids) on every notify connection; returns rows added."""
+    message = ctx.renderer.message(template, context)
+    payload = {"audience": list(audience), "subject": message.subject, "body": message.body, "kind": kind}
+    added = 0
+    for connection in ctx.notify:
+        added += enqueue(
+            session, key=f"notify:{key}:{connection}", connection=connection, action="notify", payload=payload
+        )
+    return added

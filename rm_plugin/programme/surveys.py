@@ -1,0 +1,203 @@
+"""Pulse surveys after confirmed meetings, midpoint and final retrospectives, and admin aggregates.
+
+Admins see answers only as aggregates over at least :data:`MIN_GROUP` responses, and never
+the free-text fields (comments, what went well, actions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rm_plugin.programme import lookups, milestones
+from rm_plugin.programme.agreement_body import goal_skills
+from rm_plugin.programme.agreements import get_agreement, version_body
+from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.programme.errors import NotFound, ProgrammeError
+from rm_plugin.store import audit
+from rm_plugin.store.models import Meeting, Pair, SurveyResponse
+
+MIN_GROUP = 5
+KINDS = ("pulse", "midpoint", "final")
+TEXT_LIMIT = 4000
+
+
+class TooFewResponses(ProgrammeError):
+    """An aggregate was asked for over fewer answers than the minimum group size."""
+
+
+def _scale(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise ProgrammeError(f"{name} must be a whole number from 1 to 5, not {value!r}")
+    return value
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ProgrammeError(f"{name} must be text")
+    if len(value) > TEXT_LIMIT:
+        raise ProgrammeError(f"{name} is longer than {TEXT_LIMIT} characters")
+    return value.strip()
+
+
+def submit_pulse(
+    session: Session,
+    ctx: ProgrammeContext,
+    meeting_id: int,
+    by_hr_id: str,
+    rating: int,
+    comment: str = "",
+    today: dt.date | None = None,
+) -> SurveyResponse:
+    """A member's 1–5 pulse on a confirmed meeting, once per person and meeting."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(f"no meeting {meeting_id}")
+    pair = lookups.pair(session, meeting.pair_id)
+    who = lookups.member(session, pair, by_hr_id)
+    if meeting.confirmed_at is None:
+        raise ProgrammeError(
+            f"meeting {meeting_id} is not confirmed yet; the pulse follows a confirmed meeting"
+        )
+    answers = {"rating": _scale("rating", rating), "comment": _text("comment", comment)}
+    taken = session.scalar(
+        select(SurveyResponse.id).where(
+            SurveyResponse.meeting_id == meeting.id,
+            SurveyResponse.person_id == who.id,
+            SurveyResponse.kind == "pulse",
+        )
+    )
+    if taken is not None:
+        raise ProgrammeError(f"{by_hr_id} already answered the pulse for meeting {meeting_id}")
+    response = SurveyResponse(
+        pair_id=pair.id, person_id=who.id, kind="pulse", meeting_id=meeting.id, answers=answers
+    )
+    session.add(response)
+    session.flush()
+    audit.record(session, by_hr_id, "survey.submitted", "survey", response.id, kind="pulse")
+    return response
+
+
+def submit_retrospective(
+    session: Session,
+    ctx: ProgrammeContext,
+    pair_id: int,
+    by_hr_id: str,
+    kind: str,
+    answers: Mapping[str, Any],
+    today: dt.date,
+) -> SurveyResponse:
+    """A member's midpoint or final retrospective, once each.
+
+    ``answers``: ``went_well``, ``to_improve``, ``actions`` (text), ``learning_gained`` and
+    ``relationship_quality`` (1–5), and ``skill_confidence``: for every goal skill of the
+    agreement, ``{"before": 1–5, "after": 1–5}``.
+    """
+    if kind not in ("midpoint", "final"):
+        raise ProgrammeError(f"a retrospective is midpoint or final, not {kind!r}")
+    pair = lookups.active_pair(session, pair_id)
+    who = lookups.member(session, pair, by_hr_id)
+    expected = {
+        "went_well",
+        "to_improve",
+        "actions",
+        "learning_gained",
+        "relationship_quality",
+        "skill_confidence",
+    }
+    unknown = sorted(set(answers) - expected)
+    if unknown:
+        raise ProgrammeError(f"unknown retrospective answer(s) {unknown}; expected {sorted(expected)}")
+    clean: dict[str, Any] = {k: _text(k, answers.get(k, "")) for k in ("went_well", "to_improve", "actions")}
+    for key in ("learning_gained", "relationship_quality"):
+        if key not in answers:
+            raise ProgrammeError(f"{key} (1 to 5) is required")
+        clean[key] = _scale(key, answers[key])
+    skills = goal_skills(version_body(session, get_agreement(session, pair.id)))
+    given = answers.get("skill_confidence", {})
+    if not isinstance(given, Mapping):
+        raise ProgrammeError("skill_confidence must map each goal skill to {before, after}")
+    missing, extra = sorted(set(skills) - set(given)), sorted(set(given) - set(skills))
+    if missing or extra:
+        raise ProgrammeError(
+            f"skill_confidence must cover exactly the agreement's goal skills {skills}"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; not a goal {extra}" if extra else "")
+        )
+    clean["skill_confidence"] = {
+        skill: {
+            "before": _scale(f"{skill} before", (given[skill] or {}).get("before")),
+            "after": _scale(f"{skill} after", (given[skill] or {}).get("after")),
+        }
+        for skill in skills
+    }
+    taken = session.scalar(
+        select(SurveyResponse.id).where(
+            SurveyResponse.pair_id == pair.id, SurveyResponse.person_id == who.id, SurveyResponse.kind == kind
+        )
+    )
+    if taken is not None:
+        raise ProgrammeError(f"{by_hr_id} already submitted the {kind} retrospective of pair {pair.id}")
+    response = SurveyResponse(pair_id=pair.id, person_id=who.id, kind=kind, answers=clean)
+    session.add(response)
+    session.flush()
+    audit.record(session, by_hr_id, "survey.submitted", "survey", response.id, kind=kind)
+    milestones.evaluate(session, ctx, pair, today)
+    return response
+
+
+def aggregate(session: Session, programme_slug: str, kind: str, min_group: int = MIN_GROUP) -> dict[str, Any]:
+    """Figures over a programme's answers of one kind, only when at least ``min_group`` exist.
+
+    Never any free text: pulse gives the rating's mean and distribution; retrospectives give
+    the means of learning gained and relationship quality, and confidence before and after
+    per skill (a skill shown only when it has ``min_group`` answers itself).
+    """
+    if kind not in KINDS:
+        raise ProgrammeError(f"survey kind must be one of {list(KINDS)}, not {kind!r}")
+    min_group = max(min_group, MIN_GROUP)
+    programme = lookups.programme(session, programme_slug)
+    answers = list(
+        session.scalars(
+            select(SurveyResponse.answers)
+            .join(Pair, Pair.id == SurveyResponse.pair_id)
+            .where(Pair.programme_id == programme.id, SurveyResponse.kind == kind)
+        )
+    )
+    if len(answers) < min_group:
+        raise TooFewResponses(
+            f"{programme.slug} has {len(answers)} {kind} answer(s); figures are shown only over at least "
+            f"{min_group}, so no single person's answer can be read from them"
+        )
+    if kind == "pulse":
+        ratings = [a["rating"] for a in answers]
+        return {
+            "kind": kind,
+            "responses": len(ratings),
+            "rating_mean": round(statistics.fmean(ratings), 2),
+            "rating_distribution": {str(v): ratings.count(v) for v in range(1, 6)},
+        }
+    per_skill: dict[str, list[tuple[int, int]]] = {}
+    for a in answers:
+        for skill, pair_of in a.get("skill_confidence", {}).items():
+            per_skill.setdefault(skill, []).append((pair_of["before"], pair_of["after"]))
+    return {
+        "kind": kind,
+        "responses": len(answers),
+        "learning_gained_mean": round(statistics.fmean(a["learning_gained"] for a in answers), 2),
+        "relationship_quality_mean": round(statistics.fmean(a["relationship_quality"] for a in answers), 2),
+        "skill_confidence": {
+            skill: {
+                "responses": len(values),
+                "before_mean": round(statistics.fmean(b for b, _ in values), 2),
+                "after_mean": round(statistics.fmean(a for _, a in values), 2),
+            }
+            for skill, values in sorted(per_skill.items())
+            if len(values) >= min_group
+        },
+    }

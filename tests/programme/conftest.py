@@ -1,0 +1,157 @@
+"""Rows the programme tests need, made directly through the models, and a hook recorder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from rm_plugin import hookimpl
+from rm_plugin.exports.renderer import Renderer
+from rm_plugin.plugins import make_plugin_manager, register
+from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.programme.milestones import default_milestones
+from rm_plugin.store import Database
+from rm_plugin.store.models import Application, OutboxItem, Pair, Person, Programme
+
+START = dt.date(2026, 3, 2)  # a Monday; Europe/London moves to summer time on 29 March
+
+
+class Recorder:
+    """A site plugin that records the lifecycle hooks it receives."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    @hookimpl
+    def rm_agreement_signed(self, pair: Any, version: int, signed_on: dt.date) -> None:
+        self.calls.append(("agreement_signed", {"pair": pair, "version": version, "signed_on": signed_on}))
+
+    @hookimpl
+    def rm_meeting_logged(self, pair: Any, meeting: Any) -> None:
+        self.calls.append(("meeting_logged", {"pair": pair, "meeting": meeting}))
+
+    @hookimpl
+    def rm_milestone_reached(self, pair: Any, milestone: str, people: Any, reached_on: dt.date) -> None:
+        self.calls.append(("milestone_reached", {"milestone": milestone, "people": tuple(people)}))
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+
+@dataclass
+class World:
+    """A programme with people and active pairs, built straight through the models."""
+
+    db: Database
+    programme_slug: str = "rm-2026"
+    pairs: list[int] = field(default_factory=list)
+
+    def person(self, hr_id: str, level: int, **extra: Any) -> None:
+        with self.db.transaction() as s:
+            s.add(
+                Person(
+                    hr_id=hr_id,
+                    email=f"{hr_id.lower()}@example.com",
+                    given_name=extra.pop("given_name", hr_id),
+                    family_name=extra.pop("family_name", "Test"),
+                    job_level=level,
+                    time_zone=extra.pop("time_zone", "Europe/London"),
+                    **extra,
+                )
+            )
+
+    def pair(
+        self,
+        mentee: str,
+        mentor: str,
+        *,
+        wanted: dict[str, int] | None = None,
+        offered: list[str] | None = None,
+    ) -> int:
+        with self.db.transaction() as s:
+            programme = s.scalar(select(Programme).where(Programme.slug == self.programme_slug))
+            ids = {p.hr_id: p.id for p in s.scalars(select(Person).where(Person.hr_id.in_([mentee, mentor])))}
+            s.add(
+                Application(
+                    programme_id=programme.id,
+                    person_id=ids[mentee],
+                    role="mentee",
+                    skills_wanted=wanted if wanted is not None else {"generative AI": 3, "TikTok": 1},
+                    availability=[{"day": "wed", "start": "14:30", "end": "16:00"}],
+                )
+            )
+            s.add(
+                Application(
+                    programme_id=programme.id,
+                    person_id=ids[mentor],
+                    role="mentor",
+                    skills_offered=offered if offered is not None else ["generative AI", "TikTok", "Figma"],
+                    availability=[{"day": "wed", "start": "14:00", "end": "17:00"}],
+                )
+            )
+            pair = Pair(
+                programme_id=programme.id,
+                mentee_id=ids[mentee],
+                mentor_id=ids[mentor],
+                status="active",
+                score=0.8,
+            )
+            s.add(pair)
+            s.flush()
+            self.pairs.append(pair.id)
+            return pair.id
+
+    def outbox(self, action: str | None = None) -> list[OutboxItem]:
+        with self.db.transaction() as s:
+            query = select(OutboxItem).order_by(OutboxItem.id)
+            if action:
+                query = query.where(OutboxItem.action == action)
+            return list(s.scalars(query))
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def ctx(recorder: Recorder) -> ProgrammeContext:
+    pm = make_plugin_manager(None, load_entrypoints=False)
+    register(pm, recorder, "recorder", "test")
+    return ProgrammeContext(
+        progress=("files", "lms"), notify=("files",), calendar=("files",), renderer=Renderer(), hook=pm.hook
+    )
+
+
+@pytest.fixture
+def world(db: Database) -> Iterator[World]:
+    w = World(db)
+    with db.transaction() as s:
+        s.add(
+            Programme(
+                slug=w.programme_slug,
+                name="Reverse Mentoring 2026",
+                starts_on=START,
+                ends_on=START + dt.timedelta(days=180),
+                enrolment="invite",
+                cadence_days=14,
+                admin_hr_id="ADMIN",
+                milestones=default_milestones(meetings=3),
+                settings={"meeting_minutes": 45},
+            )
+        )
+    for hr_id, level in (
+        ("ADMIN", 6),
+        ("SENIOR", 9),
+        ("JUNIOR", 2),
+        ("SENIOR2", 8),
+        ("JUNIOR2", 3),
+        ("OTHER", 5),
+    ):
+        w.person(hr_id, level)
+    yield w
