@@ -75,7 +75,9 @@ def test_rest_validation_errors_name_the_field_and_are_not_retried(tmp_path, moc
         status=400,
         json={
             "error": "Validation error occurred. Invalid request",
-            "errors": [{"error": "The badge is inactive.", "code": "S22", "field": "badge", "path": "badge.id"}],
+            "errors": [
+                {"error": "The badge is inactive.", "code": "S22", "field": "badge", "path": "badge.id"}
+            ],
         },
     )
     with pytest.raises(InvalidRequest) as caught:
@@ -132,6 +134,7 @@ def test_rest_feedback_needs_the_oauth_keys():
         )
     assert caught.value.messages == {
         "feedback": [
-            'feedback = "rest" needs the OAuth keys: oauth_client_id, oauth_client_secret, oauth_refresh_token'
+            'feedback = "rest" needs the OAuth keys: '
+            "oauth_client_id, oauth_client_secret, oauth_refresh_token"
         ]
     }
