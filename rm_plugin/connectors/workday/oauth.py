@@ -29,9 +29,10 @@ DEFAULT_LIFETIME = dt.timedelta(minutes=15)
 #: A token this close to its expiry is not used any more: a request may take a while to arrive.
 EXPIRY_MARGIN = dt.timedelta(seconds=60)
 #: OAuth error codes (RFC 6749 §5.2) that mean the client or its refresh token were refused.
-_T = TypeVar("_T")
-
 REFUSED = frozenset({"invalid_grant", "invalid_client", "unauthorized_client", "invalid_token"})
+
+
+_T = TypeVar("_T")
 
 
 class RefreshTokenStore(Protocol):
@@ -273,5 +274,7 @@ def once_more_on_401(oauth: WorkdayOAuth | None, send: Callable[[], _T]) -> _T:
     except AuthenticationError as exc:
         if exc.call == oauth.call or oauth.fetched != fetched_before or exc.status != 401:
             raise
-        oauth.invalidate(oauth.access_token_if_cached() or Secret(""))
+        refused = oauth.access_token_if_cached()
+        if refused is not None:
+            oauth.invalidate(refused)
         return send()
