@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from rm_plugin.connectors.workday import soap
+from rm_plugin.connectors.workday.oauth import WorkdayOAuth, once_more_on_401
 from rm_plugin.http import (
     AuthenticationError,
     HostError,
@@ -97,8 +98,10 @@ class WorkdayApi:
         version: str,
         username: str = "",
         password: Secret | None = None,
+        oauth: WorkdayOAuth | None = None,
     ) -> None:
         self.http = http
+        self.oauth = oauth
         self.tenant = tenant
         self.version = version
         self.username = username if "@" in username or not username else f"{username}@{tenant}"
@@ -139,11 +142,14 @@ class WorkdayApi:
     def report(self, owner: str, name: str, prompts: Mapping[str, str]) -> list[Mapping[str, Any]]:
         """The rows of a RaaS custom report in JSON (``Report_Entry``); one call, no paging."""
         call = f"RaaS {owner}/{name}"
-        body = self.http.request_json(
-            "GET",
-            f"/ccx/service/customreport2/{self.tenant}/{owner}/{name}",
-            params={**prompts, "format": "json"},
-            call_name=call,
+        body = once_more_on_401(
+            self.oauth,
+            lambda: self.http.request_json(
+                "GET",
+                f"/ccx/service/customreport2/{self.tenant}/{owner}/{name}",
+                params={**prompts, "format": "json"},
+                call_name=call,
+            ),
         )
         if not isinstance(body, Mapping) or not isinstance(body.get("Report_Entry", []), list):
             raise UnexpectedResponse(

@@ -10,6 +10,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from rm_plugin.config.secret import SecretField
 from rm_plugin.connectors.workday.roster import DEFAULT_COLUMNS
 
+#: All three are needed for the OAuth refresh-token grant.
+OAUTH_KEYS = ("oauth_client_id", "oauth_client_secret", "oauth_refresh_token")
+
 
 class WorkdayConfig(Schema):
     host = fields.Url(required=True, require_tld=False)  # e.g. https://wd2-impl-services1.workday.com
@@ -25,7 +28,13 @@ class WorkdayConfig(Schema):
     raas_report = fields.String(load_default="")
     raas_user = fields.String(load_default="")
     raas_password = SecretField()
-    raas_token = SecretField()  # a bearer token instead of Basic
+    raas_token = SecretField()  # a fixed bearer token instead of Basic
+    # OAuth 2.0 refresh-token grant of an API client registered in the tenant (task Register API
+    # Client for Integrations): bearer tokens for the report and the REST API.
+    oauth_client_id = fields.String(load_default="")
+    oauth_client_secret = SecretField()
+    oauth_refresh_token = SecretField()
+    oauth_client_auth = fields.String(load_default="body", validate=validate.OneOf(["body", "basic"]))
     raas_prompts = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     columns = fields.Dict(
         keys=fields.String(validate=validate.OneOf(sorted(DEFAULT_COLUMNS))),
@@ -47,27 +56,43 @@ class WorkdayConfig(Schema):
     training_type = fields.String(load_default="")  # Training_Type_ID for Manage_Training
     badges = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)  # award -> badge id
     feedback_from = fields.String(load_default="")  # Employee_ID of the worker who gives recognition
+    # How recognition is given: SOAP Give_Feedback as the ISU, or the REST anytime-feedback route.
+    feedback = fields.String(load_default="soap", validate=validate.OneOf(["soap", "rest"]))
 
     @validates_schema
     def _consistent(self, data: Mapping[str, Any], **_: Any) -> None:
+        oauth = [k for k in OAUTH_KEYS if data.get(k)]
+        if oauth and len(oauth) != len(OAUTH_KEYS):
+            missing = [k for k in OAUTH_KEYS if k not in oauth]
+            raise ValidationError(
+                f"OAuth needs {', '.join(OAUTH_KEYS)}; missing {', '.join(missing)}", missing[0]
+            )
+        rest_feedback = bool(data.get("badges")) and data.get("feedback") == "rest"
         needs_soap = (
             data.get("roster") == "soap" or data.get("mentorships") or data.get("milestones") != "off"
         )
-        needs_soap = needs_soap or bool(data.get("badges"))
+        needs_soap = needs_soap or (bool(data.get("badges")) and not rest_feedback)
         if needs_soap and not (data.get("soap_user") and data.get("soap_password")):
             raise ValidationError(
                 "SOAP calls need soap_user and soap_password (or soap_password_file); "
-                'or set roster = "raas", mentorships = false, milestones = "off" and no [badges]',
+                'or set roster = "raas", mentorships = false, milestones = "off" and no [badges] '
+                '(or feedback = "rest")',
                 "soap_user",
             )
         if data.get("roster") == "raas":
             if not (data.get("raas_owner") and data.get("raas_report")):
                 raise ValidationError('roster = "raas" needs raas_owner and raas_report', "raas_report")
-            if not data.get("raas_token") and not (data.get("raas_user") and data.get("raas_password")):
+            basic = data.get("raas_user") and data.get("raas_password")
+            if not (data.get("raas_token") or basic or oauth):
                 raise ValidationError(
-                    "the report needs raas_user and raas_password, or raas_token", "raas_user"
+                    "the report needs raas_user and raas_password, raas_token, or the oauth_* keys",
+                    "raas_user",
                 )
-        if data.get("badges") and not data.get("feedback_from"):
+        if rest_feedback and not oauth:
+            raise ValidationError(
+                'feedback = "rest" needs the OAuth keys: ' + ", ".join(OAUTH_KEYS), "feedback"
+            )
+        if data.get("badges") and not rest_feedback and not data.get("feedback_from"):
             raise ValidationError("[badges] needs feedback_from: who gives the feedback", "feedback_from")
         if data.get("milestones") == "training" and not data.get("training_type"):
             raise ValidationError(

@@ -13,9 +13,18 @@ from rm_plugin import hookimpl
 from rm_plugin.connectors.types import Connection, ConnectionContext
 from rm_plugin.connectors.workday import soap
 from rm_plugin.connectors.workday.client import WorkdayApi, WorkdayHttp
+from rm_plugin.connectors.workday.oauth import (
+    BearerAuth,
+    DatabaseTokenStore,
+    MemoryTokenStore,
+    OAuthTokenHttp,
+    RefreshTokenStore,
+    WorkdayOAuth,
+)
+from rm_plugin.connectors.workday.rest import WorkdayRest, WorkdayRestHttp
 from rm_plugin.connectors.workday.roster import DEFAULT_COLUMNS, RecordError, from_report_row, from_worker
 from rm_plugin.domain.records import Delivery, HealthReport, PeopleBatch, Receipt, RowProblem
-from rm_plugin.http import AuthenticationError, HostError, RetryPolicy, numbered_pages
+from rm_plugin.http import AuthenticationError, HostError, HttpClient, RetryPolicy, numbered_pages
 from rm_plugin.people.roster import Located, check_roster
 from rm_plugin.secret import Secret
 
@@ -36,9 +45,13 @@ class WorkdayConnection(Connection):
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        token_store: RefreshTokenStore | None = None,
     ) -> None:
         super().__init__(context, config)
         self._session = session
+        self._token_store = token_store
+        self._oauth: WorkdayOAuth | None = None
+        self._rest: WorkdayRest | None = None
         self._retry = retry or RetryPolicy(retryable_calls=READ_CALLS)
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._soap: WorkdayApi | None = None
@@ -48,8 +61,8 @@ class WorkdayConnection(Connection):
     def _file(self) -> str:
         return f"connectors/{self.name}.toml"
 
-    def _http(self, **kwargs: Any) -> WorkdayHttp:
-        return WorkdayHttp(
+    def _http(self, cls: type[WorkdayHttp] | type[HttpClient] = WorkdayHttp, **kwargs: Any) -> Any:
+        return cls(
             self.name,
             self.config["host"],
             session=self._session,
@@ -73,20 +86,78 @@ class WorkdayConnection(Connection):
         return self._soap
 
     @property
+    def uses_oauth(self) -> bool:
+        return bool(self.config.get("oauth_refresh_token"))
+
+    @property
+    def oauth(self) -> WorkdayOAuth:
+        """Bearer tokens from the refresh-token grant; the rotated refresh token is kept in the database."""
+        if self._oauth is None:
+            secret: Secret = self.config["oauth_client_secret"]
+            basic = self.config.get("oauth_client_auth", "body") == "basic"
+            # Its own session: the token endpoint must never see another client's auth.
+            http = OAuthTokenHttp(
+                self.name,
+                self.config["host"],
+                auth=(self.config["oauth_client_id"], secret) if basic else None,
+                secrets=[secret, self.config["oauth_refresh_token"]],
+                retry=self._retry,
+                timeout=(10.0, float(self.config.get("timeout", 120.0))),
+                log=log,
+            )
+            store = self._token_store
+            if store is None:
+                url = self.context.database_url
+                store = DatabaseTokenStore(url, self.name) if url else MemoryTokenStore()
+                self._token_store = store
+            self._oauth = WorkdayOAuth(
+                http,
+                tenant=self.config["tenant"],
+                client_id=self.config["oauth_client_id"],
+                client_secret=secret,
+                refresh_token=self.config["oauth_refresh_token"],
+                client_auth=self.config.get("oauth_client_auth", "body"),
+                store=store,
+                clock=self._clock,
+            )
+        return self._oauth
+
+    @property
+    def raas_auth(self) -> str:
+        """How the report is fetched: a fixed bearer ``token``, ``basic``, or ``oauth``."""
+        if self.config.get("raas_token") is not None:
+            return "token"
+        if self.config.get("raas_user") and self.config.get("raas_password") is not None:
+            return "basic"
+        return "oauth" if self.uses_oauth else "basic"
+
+    @property
     def raas_api(self) -> WorkdayApi:
         if self._raas is None:
-            token: Secret | None = self.config.get("raas_token")
-            password: Secret | None = self.config.get("raas_password")
-            if token is not None:
+            oauth = None
+            if self.raas_auth == "token":
+                token: Secret = self.config["raas_token"]
                 http = self._http(
                     headers={"Authorization": Secret(f"Bearer {token.reveal()}")}, secrets=[token]
                 )
+            elif self.raas_auth == "oauth":
+                oauth = self.oauth
+                http = self._http(auth=BearerAuth(oauth), redactor=oauth.http.redactor)
             else:
+                password: Secret | None = self.config.get("raas_password")
                 http = self._http(auth=(self.config.get("raas_user", ""), password or Secret("")))
             self._raas = WorkdayApi(
-                http, tenant=self.config["tenant"], version=self.config.get("version", "v42.2")
+                http, tenant=self.config["tenant"], version=self.config.get("version", "v42.2"), oauth=oauth
             )
         return self._raas
+
+    @property
+    def rest_api(self) -> WorkdayRest:
+        if self._rest is None:
+            oauth = self.oauth
+            http = self._http(WorkdayRestHttp, auth=BearerAuth(oauth), redactor=oauth.http.redactor)
+            self._rest = WorkdayRest(http, oauth, tenant=self.config["tenant"])
+        return self._rest
 
     # --- the roster ----------------------------------------------------------------------
 
@@ -304,21 +375,39 @@ class WorkdayConnection(Connection):
             return Receipt(
                 skipped=True, data={"reason": f"award {award!r} has no badge in [badges] of {self._file}"}
             )
+        comment = (
+            payload.get("comment")
+            or f"Recognised in the reverse mentoring programme {payload.get('programme', '')}"
+        )
+        if self.config.get("feedback", "soap") == "rest":
+            return self.give_feedback_rest(str(payload["person"]), badge, str(comment))
         body = self.soap_api.new_request("Give_Feedback")
         self._bp(body)
         data = soap.add(body, "Give_Feedback_Data")
         soap.add_ref(data, "From_Worker_Reference", "Employee_ID", self.config["feedback_from"])
         soap.add_ref(data, "To_Worker_Reference", "Employee_ID", str(payload["person"]))
         soap.add_ref(data, "Badge_Reference", "Feedback_Badge_ID", badge)
-        comment = (
-            payload.get("comment")
-            or f"Recognised in the reverse mentoring programme {payload.get('programme', '')}"
-        )
-        soap.add(data, "Comment", comment)
+        soap.add(data, "Comment", str(comment))
         soap.add(data, "Show_Name", True)
         response = self.soap_api.call("Talent", body, idempotent=False)
         event = soap.ref_id(soap.find(response, "Give_Feedback_Event_Reference"), "WID")
         return Receipt(host_ref=f"Give_Feedback {event}", data={"event_wid": event, "badge": badge})
+
+    def give_feedback_rest(self, employee_id: str, badge: str, comment: str) -> Receipt:
+        """Anytime feedback with a badge over REST (the Give Feedback business process)."""
+        worker = self.rest_api.worker_wid(employee_id)
+        body: dict[str, Any] = {
+            "toWorker": {"id": worker},
+            "badge": {"id": self.rest_api.badge_wid(badge)},
+            "comment": comment,
+            "showFeedbackProviderName": True,
+        }
+        answer = self.rest_api.give_feedback(worker, body)
+        event = str(answer.get("id") or "")
+        return Receipt(
+            host_ref=f"anytimeFeedbackEvent {event}",
+            data={"event_id": event, "badge": badge, "worker_wid": worker, "route": "rest"},
+        )
 
     # --- health --------------------------------------------------------------------------
 
@@ -326,20 +415,12 @@ class WorkdayConnection(Connection):
         problems: list[str] = []
         route = self.config.get("roster", "raas")
         if route == "raas":
-            try:
-                self.raas_api.report(
-                    self.config["raas_owner"], self.config["raas_report"], self.config.get("raas_prompts", {})
-                )
-            except AuthenticationError as exc:
-                problems.append(f"{exc}; check raas_user/raas_password (or raas_token) in {self._file}")
-            except HostError as exc:
-                hint = ""
-                if exc.status == 404:
-                    hint = "; is the report enabled as a web service and shared with the integration user?"
-                problems.append(
-                    f"report {self.config['raas_owner']}/{self.config['raas_report']}: {exc}{hint}"
-                )
-        needs_soap = route == "soap" or self.config.get("mentorships") or self.config.get("badges")
+            problems += self._check_report()
+        rest_feedback = self.config.get("feedback", "soap") == "rest"
+        if rest_feedback and self.config.get("badges"):
+            problems += self._check_rest_badges()
+        needs_soap = route == "soap" or self.config.get("mentorships")
+        needs_soap = needs_soap or (self.config.get("badges") and not rest_feedback)
         if needs_soap:
             try:
                 body = self.get_workers_request(self._clock().replace(microsecond=0), None, 1)
@@ -351,6 +432,54 @@ class WorkdayConnection(Connection):
                 problems.append(f"SOAP Get_Workers: {exc}")
         summary = f"(Workday tenant {self.config['tenant']}, {self.config.get('version', 'v42.2')})"
         return HealthReport(self.name, summary=summary, problems=tuple(problems))
+
+    def _credential_keys(self) -> str:
+        return {
+            "token": "raas_token",
+            "basic": "raas_user and raas_password",
+            "oauth": "oauth_client_id, oauth_client_secret and oauth_refresh_token",
+        }[self.raas_auth]
+
+    def _check_report(self) -> list[str]:
+        """The report answers, and has the columns the roster needs (the job level above all)."""
+        owner, report = self.config["raas_owner"], self.config["raas_report"]
+        try:
+            rows = self.raas_api.report(owner, report, self.config.get("raas_prompts", {}))
+        except AuthenticationError as exc:
+            return [f"{exc}; check {self._credential_keys()} in {self._file}"]
+        except HostError as exc:
+            hint = ""
+            if exc.status == 404:
+                hint = (
+                    f"; no report {owner}/{report}: is raas_owner/raas_report right, is the report "
+                    "enabled as a web service and shared with the integration user?"
+                )
+            return [f"report {owner}/{report}: {exc}{hint}"]
+        if not rows:
+            return []
+        columns = {**DEFAULT_COLUMNS, **self.config.get("columns", {})}
+        problems = []
+        for field in ("hr_id", "email", "job_level"):
+            column = columns[field]
+            if not any(column in row for row in rows):
+                problems.append(
+                    f"report {owner}/{report} has no column {column!r} (our {field}); add it to the "
+                    f"report with that XML alias, or map its alias in [columns] of {self._file}"
+                )
+        return problems
+
+    def _check_rest_badges(self) -> list[str]:
+        try:
+            known = self.rest_api.badges()
+        except AuthenticationError as exc:
+            return [f"{exc}; check the oauth_* keys in {self._file}"]
+        except HostError as exc:
+            return [f"feedback badges: {exc}"]
+        return [
+            f"badges.{award} = {badge!r}: no active feedback badge with that ID or name in Workday"
+            for award, badge in self.config.get("badges", {}).items()
+            if badge not in known
+        ]
 
     @hookimpl
     def rm_check_health(self, connection: str | None) -> HealthReport | None:

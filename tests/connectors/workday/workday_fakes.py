@@ -23,9 +23,30 @@ SOAP_HR = f"{HOST}/ccx/service/acme/Human_Resources/v42.2"
 SOAP_TALENT = f"{HOST}/ccx/service/acme/Talent/v42.2"
 SOAP_LEARNING = f"{HOST}/ccx/service/acme/Learning/v42.2"
 RAAS = f"{HOST}/ccx/service/customreport2/acme/ISU_RM/RM_Workers"
+TOKEN = f"{HOST}/ccx/oauth2/acme/token"
+REST = f"{HOST}/ccx/api/performanceEnablement/v5/acme"
+CLIENT_ID = "NzI0ZjM5YjItY2E3MS00"
+CLIENT_SECRET = "wd-client-secret-5up3r"
+REFRESH = "wd-refresh-token-one"
+#: The config of an API client using the refresh-token grant, for the report and for REST.
+OAUTH = {
+    "raas_user": "",
+    "raas_password": None,
+    "oauth_client_id": CLIENT_ID,
+    "oauth_client_secret": CLIENT_SECRET,
+    "oauth_refresh_token": REFRESH,
+    "mentorships": False,
+}
 
 
-def make_connection(tmp_path: Path, raw: Mapping[str, Any] | None = None, sleep=None) -> WorkdayConnection:
+def make_connection(
+    tmp_path: Path,
+    raw: Mapping[str, Any] | None = None,
+    sleep=None,
+    *,
+    clock=None,
+    database_url: str = "",
+) -> WorkdayConnection:
     values: dict[str, Any] = {
         "host": HOST,
         "tenant": "acme",
@@ -37,10 +58,15 @@ def make_connection(tmp_path: Path, raw: Mapping[str, Any] | None = None, sleep=
         "raas_password": PASSWORD,
     }
     values.update(raw or {})
-    config = WorkdayConfig().load(values)
-    context = ConnectionContext("workday", tmp_path / "connectors/workday.toml", tmp_path, tmp_path / "out")
-    retry = RetryPolicy(sleep=sleep or (lambda s: None), rng=random.Random(3), clock=lambda: NOW.timestamp())
-    return WorkdayConnection(context, config, retry=retry, clock=lambda: NOW)
+    config = WorkdayConfig().load({k: v for k, v in values.items() if v not in (None, "")})
+    context = ConnectionContext(
+        "workday", tmp_path / "connectors/workday.toml", tmp_path, tmp_path / "out", database_url
+    )
+    clock = clock or (lambda: NOW)
+    retry = RetryPolicy(
+        sleep=sleep or (lambda s: None), rng=random.Random(3), clock=lambda: clock().timestamp()
+    )
+    return WorkdayConnection(context, config, retry=retry, clock=clock)
 
 
 def envelope(body: str) -> str:
