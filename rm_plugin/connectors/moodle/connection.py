@@ -230,7 +230,7 @@ class MoodleConnection(Connection):
         if self._pair_groups(payload):
             # members must be enrolled first: Moodle refuses a group member who is not
             data["group_id"], data["group_created"] = self.groups.ensure(
-                setup.course_id, payload["pair_id"], users.values()
+                setup.course_id, payload["pair_id"], users.values(), recheck=delivery.attempt > 1
             )
         return Receipt(host_ref=f"course {setup.course_id}", data=data)
 

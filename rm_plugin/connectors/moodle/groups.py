@@ -41,6 +41,7 @@ class PairGroups:
     def __init__(self, client: MoodleClient) -> None:
         self.client = client
         self._known: dict[tuple[int, str], int] = {}
+        self._listed: set[int] = set()  # courses whose groups this process has listed
         self._lock = threading.Lock()
 
     def find(self, course_id: int, pair_id: int | str) -> int | None:
@@ -67,12 +68,19 @@ class PairGroups:
             )
         return group_id
 
-    def ensure(self, course_id: int, pair_id: int | str, user_ids: Iterable[int]) -> tuple[int, bool]:
-        """The pair's group with ``user_ids`` in it, created if absent; returns (id, created)."""
+    def ensure(
+        self, course_id: int, pair_id: int | str, user_ids: Iterable[int], *, recheck: bool = False
+    ) -> tuple[int, bool]:
+        """The pair's group with ``user_ids`` in it, created if absent; returns (id, created).
+
+        The course's groups are listed once per process (a crashed run's groups are seen by the
+        next run) and again when ``recheck`` is set, for a retried delivery whose earlier try may
+        have created the group in another process.
+        """
         with self._lock:  # one creator at a time, so two threads never both miss and create
             key = (course_id, group_idnumber(pair_id))
             group_id = self._known.get(key)
-            if group_id is None:
+            if group_id is None and (recheck or course_id not in self._listed):
                 self._read(course_id, locked=True)
                 group_id = self._known.get(key)
             created = group_id is None
@@ -93,9 +101,11 @@ class PairGroups:
         }
         if locked:
             self._known.update(found)
+            self._listed.add(course_id)
         else:
             with self._lock:
                 self._known.update(found)
+                self._listed.add(course_id)
 
     def _create(self, course_id: int, pair_id: int | str) -> int:
         group: Mapping[str, Any] = {
