@@ -1,7 +1,7 @@
 """A local stand-in for Moodle's REST web services, for the benchmark only (127.0.0.1).
 
 It speaks the same form-encoded requests and JSON shapes as Moodle 4.4 for the functions the
-connector uses, keeps enrolments, completions, cohort members and badges in memory, and waits
+connector uses, keeps enrolments, completions, cohort and group members in memory, and waits
 ``latency`` seconds per call to stand for a real site's response time.
 """
 
@@ -39,6 +39,8 @@ class MoodleStandIn:
         self.enrolled: set[int] = set()
         self.completions: set[tuple[int, int]] = set()
         self.cohort_members: set[tuple[str, int]] = set()
+        self.groups: dict[str, int] = {}  # idnumber -> group id
+        self.group_members: set[tuple[int, int]] = set()
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -138,3 +140,20 @@ class MoodleStandIn:
             "overrideby": 2,
             "tracking": 1,
         }
+
+    def core_group_get_course_groups(self, form: dict[str, str]) -> list[dict[str, Any]]:
+        return [
+            {"id": gid, "courseid": COURSE_ID, "name": f"Group {gid}", "idnumber": idnumber}
+            for idnumber, gid in self.groups.items()
+        ]
+
+    def core_group_create_groups(self, form: dict[str, str]) -> list[dict[str, Any]]:
+        idnumber = form["groups[0][idnumber]"]
+        gid = self.groups.setdefault(idnumber, 5000 + len(self.groups))
+        return [{"id": gid, "courseid": COURSE_ID, "name": form["groups[0][name]"], "idnumber": idnumber}]
+
+    def core_group_add_group_members(self, form: dict[str, str]) -> None:
+        groups = [int(v) for k, v in form.items() if k.endswith("[groupid]")]
+        users = [int(v) for k, v in form.items() if k.endswith("[userid]")]
+        self.group_members.update(zip(groups, users, strict=True))
+        return None

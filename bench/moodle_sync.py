@@ -1,6 +1,7 @@
 """Benchmark: the Moodle connector's hooks for 1,000 pairs against a local stand-in with latency.
 
-Prints calls per resolved person (batched vs one per call), calls per milestone, and deliveries
+Prints calls per resolved person (batched vs one per call), calls per enrolled pair with and
+without pair groups, calls per milestone, and deliveries
 per second sequentially vs in a thread pool, plus the calls a rerun with receipts makes.
 Run: ``python bench/moodle_sync.py [--pairs 1000] [--latency 0.005] [--workers 8]``.
 """
@@ -106,12 +107,22 @@ def main() -> None:
             )
             for i, (a, b) in enumerate(pairs)
         ]
+        # baseline in the same run: enrolment without pair groups (a connection of its own)
+        plain = connection(url, tmp, database, groups=False)
+        half = len(enrol) // 2
+        seconds_plain, _ = deliver(plain, enrol[:half], "rm_enrol_pair", args.workers)
+        calls_plain = sum(plain.client.calls.values()) / half
         before = sum(conn.client.calls.values())
-        seconds, _ = deliver(conn, enrol, "rm_enrol_pair", args.workers)
+        grouped = enrol[half:]
+        seconds, _ = deliver(conn, grouped, "rm_enrol_pair", args.workers)
         calls = sum(conn.client.calls.values()) - before
+        lists = conn.client.calls_by_name["core_group_get_course_groups"]
         print(
-            f"enrol: {len(enrol)} pairs in {seconds:.2f} s with {args.workers} workers, "
-            f"{calls / len(enrol):.2f} calls/pair (course setup read once)"
+            f"enrol: {len(grouped)} pairs in {seconds:.2f} s with {args.workers} workers, "
+            f"{calls / len(grouped):.2f} calls/pair with pair groups ({lists} group list(s), "
+            f"{conn.client.calls_by_name['core_group_create_groups']} groups created) vs "
+            f"{calls_plain:.2f} calls/pair for {half} pairs without; time/pair ratio "
+            f"x{(seconds / len(grouped)) / (seconds_plain / half):.2f}"
         )
 
         def milestones(key: str) -> list[Delivery]:
@@ -153,7 +164,10 @@ def main() -> None:
         before = sum(standin.calls.values())
         deliver(conn, rerun, "rm_record_milestone", args.workers)
         print(f"rerun of {len(rerun)} milestones with receipts: {sum(standin.calls.values()) - before} calls")
-        print(f"stand-in state: {len(standin.enrolled)} enrolled, {len(standin.completions)} completions")
+        print(
+            f"stand-in state: {len(standin.enrolled)} enrolled, {len(standin.completions)} completions, "
+            f"{len(standin.groups)} groups with {len(standin.group_members)} members"
+        )
     finally:
         stop()
         database.dispose()

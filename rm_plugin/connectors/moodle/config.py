@@ -70,6 +70,7 @@ class MoodleConfig(Schema):
     cohorts = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
     milestones = fields.Dict(keys=fields.String(), values=ActivityRef(), load_default=dict)
     awards = fields.Dict(keys=fields.String(), values=fields.Nested(AwardSchema), load_default=dict)
+    groups = fields.Boolean(load_default=True)
     calendar = fields.Boolean(load_default=True)
     messages = fields.Boolean(load_default=True)
     on_close = fields.String(load_default="keep", validate=validate.OneOf(("keep", "suspend")))

@@ -1,8 +1,9 @@
 """One configured Moodle connection: every host hook the product routes to Moodle.
 
-Writes Moodle makes idempotent (enrolment, cohort membership, completion override) are sent as
-they are; the others are guarded: a delivery with a previous receipt makes no call, a calendar
-event is looked up on Moodle by its reference before it is created, and an award reads the
+Writes Moodle makes idempotent (enrolment, cohort and group membership, completion override)
+are sent as they are; the others are guarded: a delivery with a previous receipt makes no call,
+a pair's group is looked up by its ID number before it is created, a calendar event by its
+reference, a retried message among the messages already sent, and an award reads the
 participant's badges first.
 """
 
@@ -22,6 +23,7 @@ from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.course import CourseSetup, read_course_setup
 from rm_plugin.connectors.moodle.errors import MoodleError, MoodleInvalidRequest, MoodleSetupError
 from rm_plugin.connectors.moodle.functions import required_functions
+from rm_plugin.connectors.moodle.groups import PairGroups
 from rm_plugin.connectors.moodle.meetings import event_duration, occurrence_times
 from rm_plugin.connectors.types import Connection, ConnectionContext
 from rm_plugin.domain.records import Delivery, HealthReport, PersonRecord, ProgrammeInfo, Receipt
@@ -36,6 +38,9 @@ USER_BADGES = "core_badges_get_user_badges"
 GET_EVENTS = "core_calendar_get_calendar_events"
 CREATE_EVENTS = "core_calendar_create_calendar_events"
 SEND_MESSAGES = "core_message_send_instant_messages"
+GET_MESSAGES = "core_message_get_messages"
+#: Messages read back per recipient when a retried delivery checks what an earlier try sent.
+RECENT_MESSAGES = 20
 
 #: Moodle 4.4.0's version number: the oldest release the connector is built and checked against.
 OLDEST_VERSION = 2024042200
@@ -85,7 +90,9 @@ class MoodleConnection(Connection):
             batch_size=config["batch_size"],
             database=database,
         )
+        self.groups = PairGroups(self.client)
         self._courses: dict[str, CourseSetup] = {}
+        self._token_user: int | None = None
         self._lock = threading.Lock()
 
     # -- shared steps ------------------------------------------------------------------------
@@ -215,10 +222,20 @@ class MoodleConnection(Connection):
         self.client.call(ENROL, {"enrolments": self._enrolments(setup, users, **extra)})
         if self.config["cohorts"]:
             self._add_to_cohorts(self.config["cohorts"], users.values())
-        return Receipt(
-            host_ref=f"course {setup.course_id}",
-            data={"course_id": setup.course_id, "users": users, "cohorts": list(self.config["cohorts"])},
-        )
+        data: dict[str, Any] = {
+            "course_id": setup.course_id,
+            "users": users,
+            "cohorts": list(self.config["cohorts"]),
+        }
+        if self._pair_groups(payload):
+            # members must be enrolled first: Moodle refuses a group member who is not
+            data["group_id"], data["group_created"] = self.groups.ensure(
+                setup.course_id, payload["pair_id"], users.values(), recheck=delivery.attempt > 1
+            )
+        return Receipt(host_ref=f"course {setup.course_id}", data=data)
+
+    def _pair_groups(self, payload: Mapping[str, Any]) -> bool:
+        return bool(self.config["groups"]) and payload.get("pair_id") not in (None, "")
 
     def _add_to_cohorts(self, cohorts: Sequence[str], user_ids: Any) -> None:
         members = [
@@ -373,16 +390,21 @@ class MoodleConnection(Connection):
                 "the delivery has no occurrences to put in the calendar", host=self.name, call=CREATE_EVENTS
             )
         tag = reference(delivery.key)
-        existing = self._tagged_events(setup.course_id, tag, min(times), max(times))
+        group_id = (
+            self.groups.require(setup.course_id, payload["pair_id"]) if self._pair_groups(payload) else 0
+        )
+        existing = self._tagged_events(setup.course_id, group_id, tag, min(times), max(times))
         duration = event_duration(str(payload.get("ics") or ""))
         summary = str(payload.get("summary") or "Reverse mentoring meeting")
+        # a group event reaches only the pair; a course event everyone in the course
+        audience = {"eventtype": "group", "groupid": group_id} if group_id else {"eventtype": "course"}
         new = [
             {
                 "name": summary,
                 "description": f"{summary}\n\nAgreed reverse-mentoring meeting [{tag}]",
                 "format": FORMAT_PLAIN,
                 "courseid": setup.course_id,
-                "eventtype": "course",
+                **audience,
                 "timestart": when,
                 "timeduration": duration,
             }
@@ -395,9 +417,14 @@ class MoodleConnection(Connection):
             refused = [w for w in answer.get("warnings") or []]
             if refused and not answer.get("events"):
                 reasons = "; ".join(str(w.get("message") or w.get("warningcode")) for w in refused)
+                needs = (
+                    "moodle/calendar:managegroupentries and moodle/site:accessallgroups"
+                    if group_id
+                    else "moodle/calendar:manageentries"
+                )
                 raise MoodleSetupError(
-                    f"Moodle refused the course events: {reasons} (the integration role needs "
-                    "moodle/calendar:manageentries)",
+                    f"Moodle refused the {audience['eventtype']} events: {reasons} "
+                    f"(the integration role needs {needs})",
                     host=self.name,
                     call=CREATE_EVENTS,
                     code="nopermissions",
@@ -407,16 +434,26 @@ class MoodleConnection(Connection):
         event_ids = [ids[t] for t in times if t in ids]
         return Receipt(
             host_ref="events " + ",".join(str(i) for i in event_ids),
-            data={"course_id": setup.course_id, "event_ids": event_ids, "reference": tag},
+            data={
+                "course_id": setup.course_id,
+                "group_id": group_id or None,
+                "event_ids": event_ids,
+                "reference": tag,
+            },
             skipped=not new,
         )
 
-    def _tagged_events(self, course_id: int, tag: str, first: int, last: int) -> dict[int, int]:
+    def _tagged_events(
+        self, course_id: int, group_id: int, tag: str, first: int, last: int
+    ) -> dict[int, int]:
+        where: dict[str, list[int]] = {"courseids": [course_id]}
+        if group_id:
+            where["groupids"] = [group_id]
         answer = (
             self.client.call(
                 GET_EVENTS,
                 {
-                    "events": {"courseids": [course_id]},
+                    "events": where,
                     "options": {
                         "userevents": False,
                         "siteevents": False,
@@ -447,8 +484,14 @@ class MoodleConnection(Connection):
         failed: dict[str, str] = dict(resolution.missing)
         sent: dict[str, int] = {}
         tag = reference(delivery.key)
-        text = f"{payload.get('subject', '')}\n\n{payload.get('body', '')}".strip()
+        # the reference is what a retry looks for among the messages already sent
+        text = f"{payload.get('subject', '')}\n\n{payload.get('body', '')}".strip() + f"\n\n[{tag}]"
         recipients = [(h, resolution.found[h]) for h in audience if h in resolution.found]
+        found_before: dict[str, int] = {}
+        if delivery.attempt > 1 and recipients:
+            found_before = self._sent_before(recipients, tag)
+            sent.update(found_before)
+            recipients = [(h, uid) for h, uid in recipients if h not in found_before]
         if recipients:
             messages = [
                 {"touserid": uid, "text": text, "textformat": FORMAT_PLAIN, "clientmsgid": f"{tag}-{i}"}
@@ -468,5 +511,42 @@ class MoodleConnection(Connection):
             raise MoodleInvalidRequest(f"no recipient was reached: {who}", host=self.name, call=SEND_MESSAGES)
         return Receipt(
             host_ref="messages " + ",".join(str(m) for m in sent.values()),
-            data={"sent": sent, "failed": failed, "reference": tag},
+            data={"sent": sent, "failed": failed, "reference": tag, "found_on_moodle": sorted(found_before)},
+            skipped=not recipients,
         )
+
+    def token_user(self) -> int:
+        """The integration user's Moodle id (the sender of every message), read once."""
+        if self._token_user is None:
+            info = self.client.call(SITE_INFO) or {}
+            self._token_user = int(info.get("userid") or 0)
+        return self._token_user
+
+    def _sent_before(self, recipients: Sequence[tuple[str, int]], tag: str) -> dict[str, int]:
+        """Recipients an earlier try already reached: their newest messages from us carry ``tag``."""
+        me = self.token_user()
+        found: dict[str, int] = {}
+        if not me:
+            return found
+        for hr_id, uid in recipients:
+            answer = (
+                self.client.call(
+                    GET_MESSAGES,
+                    {
+                        "useridto": uid,
+                        "useridfrom": me,
+                        "type": "conversations",
+                        "read": 2,  # read and unread
+                        "newestfirst": True,
+                        "limitfrom": 0,
+                        "limitnum": RECENT_MESSAGES,
+                    },
+                )
+                or {}
+            )
+            for message in answer.get("messages") or []:
+                texts = (message.get(f) or "" for f in ("fullmessage", "smallmessage", "text"))
+                if any(f"[{tag}]" in str(t) for t in texts):
+                    found[hr_id] = int(message["id"])
+                    break
+        return found

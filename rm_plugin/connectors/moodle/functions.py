@@ -18,7 +18,7 @@ class WsFunction:
     purpose: str
     #: True when sending it twice means the same as once (reads, and writes Moodle de-duplicates).
     repeatable: bool
-    #: The feature that needs it: "core" always, else a config switch ("calendar", "messages").
+    #: The feature that needs it: "core" always, else a config switch ("groups", "calendar", "messages").
     feature: str = "core"
 
 
@@ -35,10 +35,31 @@ FUNCTIONS: tuple[WsFunction, ...] = (
     WsFunction("core_completion_override_activity_completion_status", "milestones as completions", True),
     WsFunction("core_badges_get_user_badges", "read an awarded badge back for its assertion link", True),
     WsFunction(
+        "core_group_get_course_groups",
+        "find a pair's group by its ID number before creating it",
+        True,
+        "groups",
+    ),
+    # Not idempotent (a second group with a new id); always looked up first by idnumber.
+    WsFunction("core_group_create_groups", "one private group per active pair", False, "groups"),
+    # groups_add_member() returns early for an existing member.
+    WsFunction("core_group_add_group_members", "put both members of a pair in its group", True, "groups"),
+    WsFunction(
         "core_calendar_get_calendar_events", "find events already created before a repeat", True, "calendar"
     ),
-    WsFunction("core_calendar_create_calendar_events", "agreed meetings as course events", False, "calendar"),
+    WsFunction(
+        "core_calendar_create_calendar_events",
+        "agreed meetings as the pair's group events",
+        False,
+        "calendar",
+    ),
     WsFunction("core_message_send_instant_messages", "invitations, reminders and nudges", False, "messages"),
+    WsFunction(
+        "core_message_get_messages",
+        "find a message already sent before a retry sends it again",
+        True,
+        "messages",
+    ),
 )
 
 BY_NAME: Mapping[str, WsFunction] = {f.name: f for f in FUNCTIONS}
@@ -63,7 +84,10 @@ CAPABILITIES: tuple[tuple[str, str], ...] = (
     ("moodle/course:overridecompletion", "mark milestone activities complete for a participant"),
     ("moodle/badges:viewbadges", "see badges"),
     ("moodle/badges:viewotherbadges", "read a participant's badges"),
-    ("moodle/calendar:manageentries", "create course events (calendar = true)"),
+    ("moodle/course:managegroups", "find and create pair groups and add their members (groups = true)"),
+    ("moodle/site:accessallgroups", "see and write to pair groups it is not a member of (groups = true)"),
+    ("moodle/calendar:manageentries", "create course events (calendar = true, groups = false)"),
+    ("moodle/calendar:managegroupentries", "create a pair's group events (calendar = true, groups = true)"),
     ("moodle/site:sendmessage", "send messages (messages = true)"),
     ("moodle/site:readallmessages", "message participants who share no course with it (messages = true)"),
 )
@@ -72,6 +96,8 @@ CAPABILITIES: tuple[tuple[str, str], ...] = (
 def required_functions(config: Mapping[str, Any] | None = None) -> list[str]:
     """The functions a connection with ``config`` calls (all of them when ``config`` is None)."""
     features = {"core"}
+    if config is None or config.get("groups", True):
+        features.add("groups")
     if config is None or config.get("calendar", True):
         features.add("calendar")
     if config is None or config.get("messages", True):

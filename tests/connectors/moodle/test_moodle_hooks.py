@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy import select
 
 from rm_plugin.connectors.moodle.connection import BadgePending, reference
 from rm_plugin.connectors.moodle.errors import MoodleSetupError
+from rm_plugin.connectors.moodle.groups import GroupMissing
 from rm_plugin.domain.records import Delivery, PersonRecord, ProgrammeInfo
 from rm_plugin.store import Database
 from rm_plugin.store.models import AccountLink
@@ -189,6 +192,37 @@ def test_people_matched_by_email_ignore_case_and_report_duplicates(
 
 # -- enrol ---------------------------------------------------------------------------------------
 
+GROUP_MEMBERS = {
+    "members[0][groupid]": "45",
+    "members[0][userid]": "41",
+    "members[1][groupid]": "45",
+    "members[1][userid]": "57",
+}
+
+
+def expect_pair_group(expect: Expect, *, created: bool) -> None:
+    """Pair 9's group: listed first; created only when the list lacks rm-pair-9; both added."""
+    groups = body("course_groups")
+    if not created:
+        groups = groups + body("group_created")
+    expect("core_group_get_course_groups", {"courseid": "12"}, groups)
+    if created:
+        expect(
+            "core_group_create_groups",
+            {
+                "groups[0][courseid]": "12",
+                "groups[0][name]": "Reverse mentoring pair 9",
+                "groups[0][description]": (
+                    "The two members of one reverse-mentoring pair, for their own calendar events."
+                ),
+                "groups[0][descriptionformat]": "2",
+                "groups[0][idnumber]": "rm-pair-9",
+                "groups[0][visibility]": "1",
+            },
+            body("group_created"),
+        )
+    expect("core_group_add_group_members", GROUP_MEMBERS, None)
+
 
 def test_enrol_puts_both_members_in_the_course_and_the_cohorts_in_two_calls(
     make_connection, people: Database, expect: Expect
@@ -227,9 +261,11 @@ def test_enrol_puts_both_members_in_the_course_and_the_cohorts_in_two_calls(
             ]
         },
     )
+    expect_pair_group(expect, created=True)
     receipt = make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
     assert receipt.host_ref == "course 12" and not receipt.skipped
     assert receipt.data["users"] == {"E100": 41, "E200": 57}
+    assert receipt.data["group_id"] == 45 and receipt.data["group_created"]
 
 
 def test_enrol_names_the_person_without_an_account_and_writes_nothing(
@@ -443,19 +479,95 @@ LOOKUP = {
 }
 
 
-def event_fields(i: int, when: int, tag: str) -> dict[str, str]:
+GROUP_LOOKUP = {
+    "events[courseids][0]": "12",
+    "events[groupids][0]": "45",
+    **{k: v for k, v in LOOKUP.items() if k.startswith("options")},
+}
+
+
+def event_fields(i: int, when: int, tag: str, group: int | None = None) -> dict[str, str]:
+    audience = (
+        {f"events[{i}][eventtype]": "group", f"events[{i}][groupid]": str(group)}
+        if group
+        else {f"events[{i}][eventtype]": "course"}
+    )
     return {
         f"events[{i}][name]": "Reverse mentoring: pair 9",
         f"events[{i}][description]": f"Reverse mentoring: pair 9\n\nAgreed reverse-mentoring meeting [{tag}]",
         f"events[{i}][format]": "2",
         f"events[{i}][courseid]": "12",
-        f"events[{i}][eventtype]": "course",
+        **audience,
         f"events[{i}][timestart]": str(when),
         f"events[{i}][timeduration]": "2700",
     }
 
 
-def test_meetings_become_course_events_tagged_with_the_delivery(
+def test_meetings_become_events_of_the_pairs_group(make_connection, people: Database, expect: Expect) -> None:
+    tag = reference("cal-9")
+    expect_course(expect)
+    expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
+    expect("core_calendar_get_calendar_events", GROUP_LOOKUP, body("events_none"))
+    created = {
+        "events": [
+            {"id": 501, "timestart": 1768208400, "eventtype": "group", "groupid": 45},
+            {"id": 502, "timestart": 1768813200, "eventtype": "group", "groupid": 45},
+        ],
+        "warnings": [],
+    }
+    expect(
+        "core_calendar_create_calendar_events",
+        event_fields(0, 1768208400, tag, 45) | event_fields(1, 1768813200, tag, 45),
+        created,
+    )
+    receipt = make_connection(people).rm_put_calendar_event(
+        delivery=delivery("calendar", CALENDAR, key="cal-9")
+    )
+    assert receipt.host_ref == "events 501,502" and not receipt.skipped
+    assert receipt.data["group_id"] == 45
+
+
+def test_meetings_wait_for_the_pairs_group_and_write_nothing(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_course(expect)
+    expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups"))
+    with pytest.raises(
+        GroupMissing, match="the group 'rm-pair-9' of pair 9 is not in course 12 yet"
+    ) as caught:
+        make_connection(people).rm_put_calendar_event(delivery=delivery("calendar", CALENDAR, key="cal-9"))
+    assert caught.value.retryable
+
+
+def test_moodle_refusing_group_events_names_the_capabilities(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_course(expect)
+    expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
+    expect("core_calendar_get_calendar_events", GROUP_LOOKUP, body("events_none"))
+    refused = {
+        "events": [],
+        "warnings": [
+            {"item": "Reverse mentoring: pair 9", "warningcode": "nopermissions", "message": "No permission"}
+        ],
+    }
+    tag = reference("cal-9")
+    expect(
+        "core_calendar_create_calendar_events",
+        event_fields(0, 1768208400, tag, 45) | event_fields(1, 1768813200, tag, 45),
+        refused,
+    )
+    with pytest.raises(
+        MoodleSetupError,
+        match=re.escape(
+            "refused the group events: No permission (the integration role needs "
+            "moodle/calendar:managegroupentries and moodle/site:accessallgroups)"
+        ),
+    ):
+        make_connection(people).rm_put_calendar_event(delivery=delivery("calendar", CALENDAR, key="cal-9"))
+
+
+def test_without_groups_meetings_become_course_events_tagged_with_the_delivery(
     make_connection, people: Database, expect: Expect
 ) -> None:
     tag = reference("cal-9")
@@ -473,10 +585,11 @@ def test_meetings_become_course_events_tagged_with_the_delivery(
         event_fields(0, 1768208400, tag) | event_fields(1, 1768813200, tag),
         created,
     )
-    receipt = make_connection(people).rm_put_calendar_event(
+    receipt = make_connection(people, groups=False).rm_put_calendar_event(
         delivery=delivery("calendar", CALENDAR, key="cal-9")
     )
     assert receipt.host_ref == "events 501,502" and not receipt.skipped
+    assert receipt.data["group_id"] is None
 
 
 def test_a_repeat_after_a_crash_finds_the_events_on_moodle(
@@ -484,6 +597,7 @@ def test_a_repeat_after_a_crash_finds_the_events_on_moodle(
 ) -> None:
     tag = reference("cal-9")
     expect_course(expect)
+    expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
     found = {
         "events": [
             {
@@ -495,10 +609,10 @@ def test_a_repeat_after_a_crash_finds_the_events_on_moodle(
         ],
         "warnings": [],
     }
-    expect("core_calendar_get_calendar_events", LOOKUP, found)
+    expect("core_calendar_get_calendar_events", GROUP_LOOKUP, found)
     expect(
         "core_calendar_create_calendar_events",
-        event_fields(0, 1768813200, tag),
+        event_fields(0, 1768813200, tag, 45),
         {"events": [{"id": 502, "timestart": 1768813200}], "warnings": []},
     )
     receipt = make_connection(people).rm_put_calendar_event(
@@ -515,7 +629,7 @@ def test_messages_report_each_recipient_moodle_refused(
 ) -> None:
     tag = reference("n-1")
     expect_users(expect, "E100", "E200", "E300")
-    text = "Time to meet\n\nPlease plan your next meeting."
+    text = f"Time to meet\n\nPlease plan your next meeting.\n\n[{tag}]"
     expect(
         "core_message_send_instant_messages",
         {
@@ -566,3 +680,110 @@ def test_messages_that_reach_nobody_fail_the_delivery(
     payload = {"audience": ["E300"], "subject": "s", "body": "b", "kind": "nudge"}
     with pytest.raises(Exception, match="no recipient was reached: E300: no Moodle account"):
         make_connection(people).rm_send_notification(delivery=delivery("notify", payload))
+
+
+def test_a_retried_message_is_not_sent_again_to_whom_an_earlier_try_reached(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    tag = reference("n-1")
+    text = f"Time to meet\n\nPlease plan your next meeting.\n\n[{tag}]"
+    expect_users(expect, "E100", "E200")
+    expect("core_webservice_get_site_info", {}, body("site_info"))
+    recent = {
+        "useridfrom": "3",
+        "type": "conversations",
+        "read": "2",
+        "newestfirst": "1",
+        "limitfrom": "0",
+        "limitnum": "20",
+    }
+    sent_before = json.loads(json.dumps(body("messages_sent_before")).replace("[REF]", f"[{tag}]"))
+    expect("core_message_get_messages", {"useridto": "41", **recent}, sent_before)
+    expect("core_message_get_messages", {"useridto": "57", **recent}, {"messages": [], "warnings": []})
+    expect(
+        "core_message_send_instant_messages",
+        {
+            "messages[0][touserid]": "57",
+            "messages[0][text]": text,
+            "messages[0][textformat]": "2",
+            "messages[0][clientmsgid]": f"{tag}-0",
+        },
+        [{"msgid": 913, "clientmsgid": f"{tag}-0", "text": text, "timecreated": 1, "conversationid": 4}],
+    )
+    payload = {
+        "audience": ["E100", "E200"],
+        "subject": "Time to meet",
+        "body": "Please plan your next meeting.",
+        "kind": "reminder",
+    }
+    retried = Delivery(1, "n-1", "moodle", "notify", payload, attempt=2)
+    receipt = make_connection(people).rm_send_notification(delivery=retried)
+    assert receipt.data["sent"] == {"E100": 912, "E200": 913}
+    assert receipt.data["found_on_moodle"] == ["E100"] and not receipt.skipped
+
+
+def test_a_retried_message_everyone_had_makes_no_write(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    tag = reference("n-1")
+    expect_users(expect, "E100")
+    expect("core_webservice_get_site_info", {}, body("site_info"))
+    sent_before = json.loads(json.dumps(body("messages_sent_before")).replace("[REF]", f"[{tag}]"))
+    expect(
+        "core_message_get_messages",
+        {
+            "useridto": "41",
+            "useridfrom": "3",
+            "type": "conversations",
+            "read": "2",
+            "newestfirst": "1",
+            "limitfrom": "0",
+            "limitnum": "20",
+        },
+        sent_before,
+    )
+    payload = {"audience": ["E100"], "subject": "s", "body": "b", "kind": "nudge"}
+    connection = make_connection(people)
+    receipt = connection.rm_send_notification(
+        delivery=Delivery(1, "n-1", "moodle", "notify", payload, attempt=3)
+    )
+    assert receipt.skipped and receipt.data["sent"] == {"E100": 912}
+    assert "core_message_send_instant_messages" not in connection.client.calls_by_name
+
+
+def test_a_first_try_sends_without_reading_messages_back(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_users(expect, "E100")
+    expect("core_message_send_instant_messages", None, body("messages_ok"), any_fields=True)
+    payload = {"audience": ["E100"], "subject": "s", "body": "b", "kind": "nudge"}
+    connection = make_connection(people)
+    connection.rm_send_notification(delivery=delivery("notify", payload))
+    assert set(connection.client.calls_by_name) == {
+        "core_user_get_users_by_field",
+        "core_message_send_instant_messages",
+    }
+
+
+def test_enrol_after_a_crash_finds_the_pairs_group_and_creates_no_other(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100", "E200")
+    expect("enrol_manual_enrol_users", None, None, any_fields=True)
+    expect("core_cohort_add_cohort_members", None, {"warnings": []}, any_fields=True)
+    expect_pair_group(expect, created=False)
+    connection = make_connection(people)
+    receipt = connection.rm_enrol_pair(delivery=delivery("enrol", PAIR))
+    assert receipt.data["group_id"] == 45 and not receipt.data["group_created"]
+    assert "core_group_create_groups" not in connection.client.calls_by_name
+
+
+def test_without_groups_enrol_makes_no_group_call(make_connection, people: Database, expect: Expect) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100", "E200")
+    expect("enrol_manual_enrol_users", None, None, any_fields=True)
+    connection = make_connection(people, groups=False, cohorts=[])
+    receipt = connection.rm_enrol_pair(delivery=delivery("enrol", PAIR))
+    assert "group_id" not in receipt.data
+    assert not [name for name in connection.client.calls_by_name if name.startswith("core_group")]
