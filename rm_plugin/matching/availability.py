@@ -1,0 +1,83 @@
+"""Weekly availability as half-hour slots of a UTC week, so overlap across time zones is a bit count.
+
+Windows are given in a person's own time zone (``{"day": "mon", "start": "09:00", "end": "11:00"}``)
+and converted with the zone's offset in a reference week (the programme's start), so daylight
+saving time is taken into account for the weeks that matter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+
+SLOT_MINUTES = 30
+SLOTS_PER_WEEK = 7 * 24 * 60 // SLOT_MINUTES
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class AvailabilityError(ValueError):
+    """A window that cannot be read; the message names the window and what is wrong."""
+
+
+def _minutes(text: object, where: str) -> int:
+    if not isinstance(text, str) or len(text.split(":")) != 2:
+        raise AvailabilityError(f"{where}: expected a time like '09:30', got {text!r}")
+    hours, minutes = text.split(":")
+    if not (hours.isdigit() and minutes.isdigit()):
+        raise AvailabilityError(f"{where}: expected a time like '09:30', got {text!r}")
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) >= 60 or value > 24 * 60:
+        raise AvailabilityError(f"{where}: {text!r} is not a time of day")
+    return value
+
+
+def zone(name: str) -> ZoneInfo | None:
+    """The time zone called ``name``; ``None`` for an empty name (treated as UTC)."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise AvailabilityError(
+            f"unknown time zone {name!r} (use an IANA name like 'Europe/Berlin')"
+        ) from exc
+
+
+def weekly_slots(windows: Sequence[Mapping[str, object]], time_zone: str, week_of: dt.date) -> np.ndarray:
+    """A boolean array of the UTC half-hour slots (Monday 00:00 UTC first) the windows cover.
+
+    A window's start is rounded down and its end up to whole slots.
+    """
+    tz = zone(time_zone)
+    monday = week_of - dt.timedelta(days=week_of.weekday())
+    week_start = dt.datetime.combine(monday, dt.time(), tzinfo=dt.UTC)
+    slots = np.zeros(SLOTS_PER_WEEK, dtype=bool)
+    for number, window in enumerate(windows, start=1):
+        where = f"availability window {number}"
+        if not isinstance(window, Mapping):
+            raise AvailabilityError(f"{where}: expected {{day, start, end}}, got {window!r}")
+        day = str(window.get("day", "")).strip().lower()[:3]
+        if day not in DAYS:
+            raise AvailabilityError(f"{where}: day {window.get('day')!r} is not one of {', '.join(DAYS)}")
+        start = _minutes(window.get("start"), where)
+        end = _minutes(window.get("end"), where)
+        if end <= start:
+            raise AvailabilityError(
+                f"{where}: end {window.get('end')} is not after start {window.get('start')}"
+            )
+        local_day = monday + dt.timedelta(days=DAYS.index(day))
+        first = start - start % SLOT_MINUTES
+        for minute in range(first, end, SLOT_MINUTES):
+            local = dt.datetime.combine(local_day, dt.time()) + dt.timedelta(minutes=minute)
+            aware = local.replace(tzinfo=tz) if tz is not None else local.replace(tzinfo=dt.UTC)
+            offset = (aware.astimezone(dt.UTC) - week_start) // dt.timedelta(minutes=SLOT_MINUTES)
+            slots[int(offset) % SLOTS_PER_WEEK] = True
+    return slots
+
+
+def overlap_hours(a: np.ndarray, b: np.ndarray) -> float:
+    """Hours per week both are available."""
+    return float(np.count_nonzero(a & b)) * SLOT_MINUTES / 60

@@ -1,0 +1,107 @@
+"""The hard rules, evaluated for a block of mentees against every mentor at once.
+
+Each rule is named; a pair is a candidate only if it passes every active rule, and the
+names it passed are stored on the proposal. ``True`` in a returned mask means "passes".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from rm_plugin.matching.applicants import MatchSettings
+from rm_plugin.matching.encoding import Encoded
+
+RULE_LABELS: Mapping[str, str] = {
+    "eligible_level": "job level outside the programme's bounds or unknown",
+    "reversal": "mentor not junior enough to the mentee",
+    "not_management_chain": "in each other's management chain",
+    "not_rejected": "rejected by a reviewer before",
+    "not_same_department": "same department",
+    "not_same_team": "same team",
+    "not_previous_pair": "paired before",
+    "shared_language": "no shared language",
+    "min_overlap_hours": "too little overlapping availability",
+    "site_veto": "vetoed by a site rule",
+}
+
+
+def eligible(enc: Encoded, settings: MatchSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Per person: may they take part in their role at all (level known and within bounds)."""
+    rule = settings.seniority
+    e, m = enc.mentees, enc.mentors
+    e_ok = e.has_level.copy()
+    if rule.mentee_min_level is not None:
+        e_ok &= e.level >= rule.mentee_min_level
+    m_ok = m.has_level.copy()
+    if rule.mentor_max_level is not None:
+        m_ok &= m.level <= rule.mentor_max_level
+    return e_ok, m_ok
+
+
+def evaluate(
+    enc: Encoded,
+    rows: slice,
+    settings: MatchSettings,
+    eligibility: tuple[np.ndarray, np.ndarray],
+    forbidden: Mapping[str, Mapping[int, np.ndarray]],
+    overlap_hours: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Masks (block rows x all mentors) for every active rule of the programme.
+
+    ``forbidden`` maps a rule name (``not_rejected``, ``not_previous_pair``) to a mapping of
+    mentee index to the mentor indices that rule rules out; ``overlap_hours`` is the
+    block's weekly overlap, computed once and shared with the scorer.
+    """
+    e, m = enc.mentees, enc.mentors
+    rule = settings.seniority
+    masks: dict[str, np.ndarray] = {}
+    e_ok, m_ok = eligibility
+    masks["eligible_level"] = e_ok[rows, None] & m_ok[None, :]
+
+    gap = e.level[rows, None] - m.level[None, :]
+    tie = np.zeros_like(gap, dtype=bool)
+    if rule.tenure_tiebreak:
+        tie = (e.has_hire[rows, None] & m.has_hire[None, :]) & (m.hire[None, :] > e.hire[rows, None])
+    masks["reversal"] = (
+        (gap >= rule.min_level_gap)
+        & (gap >= 0)
+        & ((gap > 0) | tie)
+        & e.has_level[rows, None]
+        & m.has_level[None, :]
+    )
+
+    e_in, e_out = e.tin[rows, None], e.tout[rows, None]
+    m_in, m_out = m.tin[None, :], m.tout[None, :]
+    known = (e_in >= 0) & (m_in >= 0)
+    above = (e_in < m_in) & (m_out < e_out)
+    below = (m_in < e_in) & (e_out < m_out)
+    masks["not_management_chain"] = ~(known & (above | below | (e_in == m_in)))
+
+    masks["not_rejected"] = _pairs_mask(gap.shape, rows, len(e), forbidden.get("not_rejected", {}))
+
+    if settings.not_same_department:
+        masks["not_same_department"] = ~((e.dept[rows, None] == m.dept[None, :]) & (e.dept[rows, None] >= 0))
+    if settings.not_same_team:
+        masks["not_same_team"] = ~((e.team[rows, None] == m.team[None, :]) & (e.team[rows, None] >= 0))
+    if settings.not_previous_pair:
+        masks["not_previous_pair"] = _pairs_mask(
+            gap.shape, rows, len(e), forbidden.get("not_previous_pair", {})
+        )
+    if settings.shared_language:
+        masks["shared_language"] = (e.languages[rows] @ m.languages.T) > 0
+    if settings.min_overlap_hours > 0:
+        masks["min_overlap_hours"] = overlap_hours >= settings.min_overlap_hours
+    return masks
+
+
+def _pairs_mask(
+    shape: tuple[int, ...], rows: slice, n: int, forbidden: Mapping[int, np.ndarray]
+) -> np.ndarray:
+    mask = np.ones(shape, dtype=bool)
+    for local, mentee in enumerate(range(*rows.indices(n))):
+        cols = forbidden.get(mentee)
+        if cols is not None and len(cols):
+            mask[local, cols] = False
+    return mask
