@@ -239,6 +239,8 @@ def _reasons(
         else:
             n = int(edges_per_mentee[row])
             reason = f"capacity ran out: all {n} candidate mentors were taken by higher-scoring pairs"
+            if graph.passing[row] > n:
+                reason += f" ({int(graph.passing[row]) - n} more pass the rules but score lower; raise top_k)"
         out.append(Unmatched(applicant.hr_id, "mentee", reason))
     taken = np.bincount(match[match >= 0], minlength=n_mentors) if n_mentors else np.zeros(0, np.int64)
     for col, applicant in enumerate(enc.mentors.applicants):
