@@ -193,7 +193,7 @@ def load_state(session: Session, programme: Programme) -> ProgrammeState:
         )
         person_ids |= {p.mentee_id for p in previous} | {p.mentor_id for p in previous}
     hr_of = (
-        dict(session.execute(select(Person.id, Person.hr_id).where(Person.id.in_(person_ids))).tuples().all())
+        dict(session.execute(select(Person.id, Person.hr_id).where(Person.id.in_(person_ids))).all())
         if person_ids
         else {}
     )

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from rm_plugin.store.models import Application, Person, Programme
 
 
-def person(session: Session, hr_id: str, level: int | None, manager: str | None = None, **fields: Any) -> Person:
+def person(
+    session: Session, hr_id: str, level: int | None, manager: str | None = None, **fields: Any
+) -> Person:
     row = Person(
         hr_id=hr_id,
         email=f"{hr_id.lower()}@example.com",

@@ -45,7 +45,9 @@ def random_org(seed: int, n: int) -> tuple[dict[str, str | None], list[Applicant
             "team": rnd.choice(["x", "y"]),
             "languages": tuple(rnd.sample(LANGS, rnd.randrange(0, 3))),
             "time_zone": rnd.choice(ZONES),
-            "availability": ({"day": day, "start": f"{start:02d}:00", "end": f"{start + rnd.randrange(1, 5):02d}:00"},),
+            "availability": (
+                {"day": day, "start": f"{start:02d}:00", "end": f"{start + rnd.randrange(1, 5):02d}:00"},
+            ),
             "interests": tuple(rnd.sample(["chess", "run", "film", "food"], rnd.randrange(3))),
             "learning_style": rnd.choice(["", "visual", "hands-on"]),
             "meeting_mode": rnd.choice(["either", "remote", "in_person"]),
@@ -56,7 +58,9 @@ def random_org(seed: int, n: int) -> tuple[dict[str, str | None], list[Applicant
             mentees.append(Applicant(hr, "mentee", skills_wanted=wanted, **common))
         else:
             offered = tuple(rnd.sample(SKILLS, rnd.randrange(0, 4)))
-            mentors.append(Applicant(hr, "mentor", skills_offered=offered, capacity=rnd.randrange(0, 3), **common))
+            mentors.append(
+                Applicant(hr, "mentor", skills_offered=offered, capacity=rnd.randrange(0, 3), **common)
+            )
     return managers, mentees, mentors
 
 
