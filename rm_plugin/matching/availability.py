@@ -8,6 +8,7 @@ saving time is taken into account for the weeks that matter.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,9 +52,8 @@ def weekly_slots(windows: Sequence[Mapping[str, object]], time_zone: str, week_o
 
     A window's start is rounded down and its end up to whole slots.
     """
-    tz = zone(time_zone)
+    zone(time_zone)  # a bad zone is named even when there are no windows
     monday = week_of - dt.timedelta(days=week_of.weekday())
-    week_start = dt.datetime.combine(monday, dt.time(), tzinfo=dt.UTC)
     slots = np.zeros(SLOTS_PER_WEEK, dtype=bool)
     for number, window in enumerate(windows, start=1):
         where = f"availability window {number}"
@@ -68,14 +68,22 @@ def weekly_slots(windows: Sequence[Mapping[str, object]], time_zone: str, week_o
             raise AvailabilityError(
                 f"{where}: end {window.get('end')} is not after start {window.get('start')}"
             )
-        local_day = monday + dt.timedelta(days=DAYS.index(day))
-        first = start - start % SLOT_MINUTES
-        for minute in range(first, end, SLOT_MINUTES):
-            local = dt.datetime.combine(local_day, dt.time()) + dt.timedelta(minutes=minute)
-            aware = local.replace(tzinfo=tz) if tz is not None else local.replace(tzinfo=dt.UTC)
-            offset = (aware.astimezone(dt.UTC) - week_start) // dt.timedelta(minutes=SLOT_MINUTES)
-            slots[int(offset) % SLOTS_PER_WEEK] = True
+        slots[list(_window_slots(DAYS.index(day), start, end, time_zone, monday))] = True
     return slots
+
+
+@functools.lru_cache(maxsize=65536)
+def _window_slots(day: int, start: int, end: int, time_zone: str, monday: dt.date) -> tuple[int, ...]:
+    """UTC slot numbers of one local window (cached: the same windows recur across people)."""
+    tz = zone(time_zone) or dt.UTC
+    week_start = dt.datetime.combine(monday, dt.time(), tzinfo=dt.UTC)
+    local_day = dt.datetime.combine(monday + dt.timedelta(days=day), dt.time())
+    out: list[int] = []
+    for minute in range(start - start % SLOT_MINUTES, end, SLOT_MINUTES):
+        aware = (local_day + dt.timedelta(minutes=minute)).replace(tzinfo=tz)
+        offset = (aware.astimezone(dt.UTC) - week_start) // dt.timedelta(minutes=SLOT_MINUTES)
+        out.append(int(offset) % SLOTS_PER_WEEK)
+    return tuple(out)
 
 
 def overlap_hours(a: np.ndarray, b: np.ndarray) -> float:
