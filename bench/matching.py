@@ -27,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rm_plugin.domain.orgtree import OrgIndex  # noqa: E402
-from rm_plugin.domain.seniority import SeniorityRule  # noqa: E402
-from rm_plugin.matching import assignment, candidates, engine  # noqa: E402
-from rm_plugin.matching.applicants import Applicant, MatchSettings  # noqa: E402
+from rm_plugin.domain.orgtree import OrgIndex
+from rm_plugin.domain.seniority import SeniorityRule
+from rm_plugin.matching import assignment, candidates, engine
+from rm_plugin.matching.applicants import Applicant, MatchSettings
 
 ZONES = ["Europe/London", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Asia/Singapore"]
 DAYS = ["mon", "tue", "wed", "thu", "fri"]

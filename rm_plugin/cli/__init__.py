@@ -18,6 +18,7 @@ from rm_plugin.cli.context import SiteHandle
 COMMAND_MODULES: tuple[str, ...] = (
     "rm_plugin.cli.site_cmds",
     "rm_plugin.cli.db_cmds",
+    "rm_plugin.cli.match_cmds",
 )
 
 

@@ -7,9 +7,12 @@ unmatched.
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +35,7 @@ class CandidateGraph:
     passing: np.ndarray  # per mentee: how many mentors pass every rule
     ruled_out: np.ndarray  # per mentee x rule: how many mentors that rule alone fails
     mentor_passing: np.ndarray  # per mentor: how many mentees pass every rule with them
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # thread-seconds per phase, summed
     vetoes: dict[int, str] = field(default_factory=dict)  # mentee index -> last veto reason
 
     def __len__(self) -> int:
@@ -73,40 +76,58 @@ def build(
             np.zeros(n_m, dtype=np.int64),
         )
     mentor_passing = np.zeros(n_m, dtype=np.int64)
-    timings = {"rules": 0.0, "scoring": 0.0}
     eligibility = rules.eligible(enc, settings)
     k = min(top_k, n_m)
-    for start in range(0, n_e, block):
+
+    def one_block(start: int) -> tuple[slice, dict[str, Any], float, float]:
         rows = slice(start, min(start + block, n_e))
         clock = time.perf_counter()
         hours = scoring.overlap_hours(enc, rows)
         masks = rules.evaluate(enc, rows, settings, eligibility, forbidden, hours)
         ok = np.ones((rows.stop - rows.start, n_m), dtype=bool)
+        out: dict[str, Any] = {"ruled_out": np.empty((rows.stop - rows.start, len(names)), dtype=np.int64)}
         for j, name in enumerate(names):
-            ruled_out[rows, j] = np.count_nonzero(~masks[name], axis=1)
+            out["ruled_out"][:, j] = n_m - np.count_nonzero(masks[name], axis=1)
             ok &= masks[name]
-        passing[rows] = np.count_nonzero(ok, axis=1)
-        mentor_passing += np.count_nonzero(ok, axis=0)
-        timings["rules"] += time.perf_counter() - clock
+        del masks
+        out["passing"] = np.count_nonzero(ok, axis=1)
+        out["mentor_passing"] = np.count_nonzero(ok, axis=0)
+        rules_time = time.perf_counter() - clock
         clock = time.perf_counter()
-        values = scoring.terms(enc, rows, settings, hours)
+        r, c = np.nonzero(ok)
+        values = scoring.terms(enc, rows, r, c, settings, hours[r, c])
         total = scoring.total(values, settings).astype(np.float64)
-        ranked = np.where(ok, total, -np.inf)
-        if k < n_m:
-            # argpartition is deterministic: the same input gives the same graph
+        if out["passing"].max(initial=0) > k:
+            # keep each mentee's k best: a partial sort of a dense block (deterministic)
+            ranked = np.full(ok.shape, -np.inf)
+            position = np.full(ok.shape, -1, dtype=np.int64)
+            ranked[r, c] = total
+            position[r, c] = np.arange(len(r))
             top = np.argpartition(-ranked, k - 1, axis=1)[:, :k]
+            picked = position[np.arange(ok.shape[0])[:, None], top].reshape(-1)
+            chosen = np.sort(picked[picked >= 0])
         else:
-            top = np.broadcast_to(np.arange(n_m), ranked.shape)
-        local = np.repeat(np.arange(ranked.shape[0]), top.shape[1])
-        cols = top.reshape(-1)
-        keep = np.isfinite(ranked[local, cols])
-        local, cols = local[keep], cols[keep]
-        rows_out.append(local + rows.start)
-        cols_out.append(cols)
-        score_out.append(total[local, cols])
-        for name, value in values.items():
-            terms_out.setdefault(name, []).append(value[local, cols])
-        timings["scoring"] += time.perf_counter() - clock
+            chosen = np.arange(len(r))
+        out["rows"] = r[chosen] + rows.start
+        out["cols"] = c[chosen]
+        out["score"] = total[chosen]
+        out["terms"] = {name: value[chosen] for name, value in values.items()}
+        return rows, out, rules_time, time.perf_counter() - clock
+
+    timings = {"rules": 0.0, "scoring": 0.0}
+    # numpy and BLAS release the GIL, so blocks run in parallel on the machine's cores
+    with ThreadPoolExecutor(max_workers=int(os.environ.get("RM_W", "2"))) as pool:
+        for rows, out, rules_time, score_time in pool.map(one_block, range(0, n_e, block)):
+            ruled_out[rows] = out["ruled_out"]
+            passing[rows] = out["passing"]
+            mentor_passing += out["mentor_passing"]
+            rows_out.append(out["rows"])
+            cols_out.append(out["cols"])
+            score_out.append(out["score"])
+            for name, value in out["terms"].items():
+                terms_out.setdefault(name, []).append(value)
+            timings["rules"] += rules_time
+            timings["scoring"] += score_time
     order_rows = np.concatenate(rows_out)
     order_cols = np.concatenate(cols_out)
     order = np.lexsort((order_cols, order_rows))

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from rm_plugin.domain.orgtree import OrgIndex
 from rm_plugin.matching.applicants import Applicant, MatchSettings
@@ -32,7 +33,7 @@ class Vocabulary:
         return self.codes.setdefault(value, len(self.codes))
 
     def codes_of(self, values: Iterable[str]) -> np.ndarray:
-        return np.fromiter((self.code(v) for v in values), dtype=np.int64)
+        return np.fromiter((self.code(v) for v in values), dtype=np.int32)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -79,7 +80,7 @@ class Side:
     interests: np.ndarray
     skills: np.ndarray  # mentee: wanted priority; mentor: offered 0/1
     topics: np.ndarray  # mentee: topics offered; mentor: topics wanted (mutual learning)
-    availability: np.ndarray
+    availability: csr_matrix  # people x half-hour slots of the UTC week
     demographics: np.ndarray  # codes per opt-in key, -1 where not given
 
     def __len__(self) -> int:
@@ -123,8 +124,8 @@ def encode(
                 [a.topics_offered if is_mentee else a.topics_wanted for a in applicants], vocab["topic"]
             ),
         }
-        tin = np.full(n, -1, dtype=np.int64)
-        tout = np.full(n, -1, dtype=np.int64)
+        tin = np.full(n, -1, dtype=np.int32)
+        tout = np.full(n, -1, dtype=np.int32)
         if org is not None:
             for i, a in enumerate(applicants):
                 if a.hr_id in org.tin:
@@ -133,7 +134,7 @@ def encode(
         for i, a in enumerate(applicants):
             if a.availability:
                 availability[i] = weekly_slots(a.availability, a.time_zone, settings.week_of)
-        demographics = np.full((n, len(keys)), -1, dtype=np.int64)
+        demographics = np.full((n, len(keys)), -1, dtype=np.int32)
         for i, a in enumerate(applicants):
             for j, key in enumerate(keys):
                 value = a.demographics.get(key)
@@ -142,26 +143,26 @@ def encode(
         built = Side(
             applicants=list(applicants),
             level=np.array(
-                [a.job_level if a.job_level is not None else 0 for a in applicants], dtype=np.int64
+                [a.job_level if a.job_level is not None else 0 for a in applicants], dtype=np.int32
             ),
             has_level=np.array([a.job_level is not None for a in applicants], dtype=bool),
             hire=np.array(
-                [a.hire_date.toordinal() if a.hire_date else 0 for a in applicants], dtype=np.int64
+                [a.hire_date.toordinal() if a.hire_date else 0 for a in applicants], dtype=np.int32
             ),
             has_hire=np.array([a.hire_date is not None for a in applicants], dtype=bool),
             dept=vocab["dept"].codes_of(a.department for a in applicants),
             team=vocab["team"].codes_of(f"{a.department}\x1f{a.team}" if a.team else "" for a in applicants),
             location=vocab["loc"].codes_of(a.location for a in applicants),
             style=vocab["style"].codes_of(a.learning_style for a in applicants),
-            mode=np.array([MODES.get(a.meeting_mode, 0) for a in applicants], dtype=np.int64),
+            mode=np.array([MODES.get(a.meeting_mode, 0) for a in applicants], dtype=np.int32),
             tin=tin,
             tout=tout,
-            capacity=np.array([max(a.capacity, 0) for a in applicants], dtype=np.int64),
+            capacity=np.array([max(a.capacity, 0) for a in applicants], dtype=np.int32),
             languages=np.zeros(0),
             interests=np.zeros(0),
             skills=np.zeros(0),
             topics=np.zeros(0),
-            availability=availability,
+            availability=csr_matrix(availability),
             demographics=demographics,
         )
         return built, cells

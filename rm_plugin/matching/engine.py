@@ -188,21 +188,23 @@ def _proposals(
     settings: MatchSettings,
     rule_names: tuple[str, ...],
 ) -> list[Proposal]:
-    edge_of = {(int(r), int(c)): i for i, (r, c) in enumerate(zip(graph.rows, graph.cols, strict=True))}
+    # edges are sorted by (mentee, mentor): find each matched edge by binary search
+    width = max(len(enc.mentors), 1)
+    keys = graph.rows.astype(np.int64) * width + graph.cols
+    matched_rows = np.flatnonzero(match >= 0)
+    edges = np.searchsorted(keys, matched_rows * width + match[matched_rows])
+    weights = {term: settings.weight(term) for term in sorted(graph.terms)}
     out: list[Proposal] = []
-    for row, col in enumerate(match):
-        if col < 0:
-            continue
-        edge = edge_of[(row, int(col))]
+    for row, edge in zip(matched_rows.tolist(), edges.tolist(), strict=True):
+        col = int(match[row])
         breakdown: dict[str, dict[str, float]] = {}
-        for term in sorted(graph.terms):
+        for term, weight in weights.items():
             value = float(graph.terms[term][edge])
-            weight = settings.weight(term)
             breakdown[term] = {"value": round(value, 4), "weight": weight, "points": round(value * weight, 4)}
         out.append(
             Proposal(
                 mentee=enc.mentees.applicants[row],
-                mentor=enc.mentors.applicants[int(col)],
+                mentor=enc.mentors.applicants[col],
                 score=round(float(graph.score[edge]), 4),
                 breakdown=breakdown,
                 rules_passed=rule_names,

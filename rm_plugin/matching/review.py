@@ -261,3 +261,58 @@ def eligible_reviewers(db: Database, pair_id: int, candidates: Iterable[str] | N
 def reviewer_breakdown(breakdown: Mapping[str, Any]) -> dict[str, Any]:
     """The score breakdown a reviewer may see: terms from opt-in demographic data are left out."""
     return {term: parts for term, parts in breakdown.items() if term not in DEMOGRAPHIC_TERMS}
+
+
+@dataclass(frozen=True)
+class PanelResult:
+    approved: tuple[ReviewOutcome, ...]
+    skipped: tuple[tuple[int, str], ...]  # pair id, why it could not get enough reviewers
+
+
+def approve_proposals(
+    db: Database,
+    programme_slug: str,
+    reviewers: Sequence[str],
+    *,
+    pm: pluggy.PluginManager | None = None,
+    progress_connections: Sequence[str] = (),
+) -> PanelResult:
+    """Have a pool of reviewers approve every proposed pair of a programme (the demo's panel).
+
+    For each pair, the first reviewers of ``reviewers`` allowed to review it approve it until
+    the programme's required number is reached; a pair without enough allowed reviewers is
+    skipped with the reason, and one that would exceed a capacity is skipped too.
+    """
+    with db.transaction() as session:
+        programme = session.scalars(select(Programme).where(Programme.slug == programme_slug)).one_or_none()
+        if programme is None:
+            raise MatchingError(f"no programme {programme_slug!r}")
+        required = max(programme.reviewers_required, 1)
+        pair_ids = list(
+            session.scalars(
+                select(Pair.id)
+                .where(Pair.programme_id == programme.id, Pair.status == "proposed")
+                .order_by(Pair.id)
+            )
+        )
+    approved: list[ReviewOutcome] = []
+    skipped: list[tuple[int, str]] = []
+    for pair_id in pair_ids:
+        allowed = eligible_reviewers(db, pair_id, reviewers)
+        needed = required - len(_decided(db, pair_id))
+        if len(allowed) < needed:
+            skipped.append((pair_id, f"only {len(allowed)} of the reviewers may review it, {needed} needed"))
+            continue
+        try:
+            for reviewer in allowed[:needed]:
+                outcome = approve(db, pair_id, reviewer, pm=pm, progress_connections=progress_connections)
+        except MatchingError as exc:
+            skipped.append((pair_id, str(exc)))
+            continue
+        approved.append(outcome)
+    return PanelResult(tuple(approved), tuple(skipped))
+
+
+def _decided(db: Database, pair_id: int) -> list[int]:
+    with db.transaction() as session:
+        return list(session.scalars(select(ReviewDecision.id).where(ReviewDecision.pair_id == pair_id)))

@@ -15,49 +15,50 @@ from rm_plugin.matching.encoding import Encoded
 
 def overlap_hours(enc: Encoded, rows: slice) -> np.ndarray:
     """Weekly hours both are available (UTC half-hour slots in common)."""
-    slots = enc.mentees.availability[rows] @ enc.mentors.availability.T
-    return slots * np.float32(SLOT_MINUTES / 60)
+    # sparse: each person covers a few of the week's 336 slots, so this costs little
+    slots = (enc.mentees.availability[rows] @ enc.mentors.availability.T).toarray()
+    return slots.astype(np.float32) * np.float32(SLOT_MINUTES / 60)
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    out = np.zeros(np.broadcast_shapes(numerator.shape, denominator.shape), dtype=np.float32)
-    np.divide(numerator, denominator, out=out, where=denominator > 0)
-    return out
+def terms(
+    enc: Encoded, rows: slice, r: np.ndarray, c: np.ndarray, settings: MatchSettings, hours: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The value of every built-in term this programme uses, for the pairs ``(rows.start + r, c)``.
 
-
-def terms(enc: Encoded, rows: slice, settings: MatchSettings, hours: np.ndarray) -> dict[str, np.ndarray]:
-    """The value of every built-in term this programme uses, per pair of the block."""
+    Only pairs that passed the rules are scored: overlaps of sets are block matrix products
+    read at those pairs, everything else is compared pair by pair.
+    """
     e, m = enc.mentees, enc.mentors
+    g = r + rows.start  # mentee indices of the pairs
     out: dict[str, np.ndarray] = {}
     # coverage of the mentee's wanted skills, weighted by their priority
     wanted = e.skills[rows]
-    out["skills"] = _ratio(wanted @ m.skills.T, wanted.sum(axis=1, keepdims=True))
-    out["learning_style"] = ((e.style[rows, None] == m.style[None, :]) & (e.style[rows, None] >= 0)).astype(
+    weight_sum = wanted.sum(axis=1)
+    covered = (wanted @ m.skills.T)[r, c]
+    out["skills"] = np.divide(covered, weight_sum[r], out=np.zeros_like(covered), where=weight_sum[r] > 0)
+    out["learning_style"] = ((e.style[g] == m.style[c]) & (e.style[g] >= 0)).astype(np.float32)
+    shared = (e.interests[rows] @ m.interests.T)[r, c]
+    union = e.interests[rows].sum(axis=1)[r] + m.interests.sum(axis=1)[c] - shared
+    out["interests"] = shared / np.maximum(union, 1)  # union 0 means nothing shared: 0
+    target = max(FULL_OVERLAP_HOURS, settings.min_overlap_hours)
+    out["availability"] = np.minimum(hours / np.float32(target), np.float32(1)).astype(np.float32)
+    e_mode, m_mode = e.mode[g], m.mode[c]
+    compatible = (e_mode == 0) | (m_mode == 0) | (e_mode == m_mode)
+    apart = (e.location[g] != m.location[c]) | (e.location[g] < 0)
+    out["meeting_mode"] = (compatible & ~((e_mode == 1) & (m_mode == 1) & apart)).astype(np.float32)
+    out["cross_department"] = ((e.dept[g] != m.dept[c]) & (e.dept[g] >= 0) & (m.dept[c] >= 0)).astype(
         np.float32
     )
-    shared = e.interests[rows] @ m.interests.T
-    union = e.interests[rows].sum(axis=1, keepdims=True) + m.interests.sum(axis=1)[None, :] - shared
-    out["interests"] = _ratio(shared, union)
-    target = max(FULL_OVERLAP_HOURS, settings.min_overlap_hours)
-    out["availability"] = np.minimum(hours / np.float32(target), 1).astype(np.float32)
-    e_mode, m_mode = e.mode[rows, None], m.mode[None, :]
-    compatible = (e_mode == 0) | (m_mode == 0) | (e_mode == m_mode)
-    both_in_person = (e_mode == 1) & (m_mode == 1)
-    apart = (e.location[rows, None] != m.location[None, :]) | (e.location[rows, None] < 0)
-    out["meeting_mode"] = (compatible & ~(both_in_person & apart)).astype(np.float32)
-    out["cross_department"] = (
-        (e.dept[rows, None] != m.dept[None, :]) & (e.dept[rows, None] >= 0) & (m.dept[None, :] >= 0)
-    ).astype(np.float32)
     if settings.allow_mutual:
         # the senior teaches back: the mentee's offered topics against the mentor's wanted ones
-        out["reciprocal"] = _ratio(e.topics[rows] @ m.topics.T, m.topics.sum(axis=1)[None, :])
+        taught = (e.topics[rows] @ m.topics.T)[r, c]
+        asked = m.topics.sum(axis=1)[c]
+        out["reciprocal"] = np.divide(taught, asked, out=np.zeros_like(taught), where=asked > 0)
     if settings.use_demographics and enc.demographic_keys:
-        a, b = e.demographics[rows][:, None, :], m.demographics[None, :, :]
+        a, b = e.demographics[g], m.demographics[c]
         both = (a >= 0) & (b >= 0)
-        differ = both & (a != b)
-        out["diverse_pair"] = _ratio(
-            differ.sum(axis=2).astype(np.float32), both.sum(axis=2).astype(np.float32)
-        )
+        differ = (both & (a != b)).sum(axis=1, dtype=np.float32)
+        out["diverse_pair"] = differ / np.maximum(both.sum(axis=1, dtype=np.float32), 1)
     return out
 
 
@@ -65,7 +66,10 @@ def total(values: dict[str, np.ndarray], settings: MatchSettings) -> np.ndarray:
     """Weighted sum of the terms."""
     result: np.ndarray | None = None
     for term, value in values.items():
-        part = value * np.float32(settings.weight(term))
-        result = part if result is None else result + part
+        weight = np.float32(settings.weight(term))
+        if result is None:
+            result = value * weight
+        elif weight:
+            result += value * weight
     assert result is not None
     return result
