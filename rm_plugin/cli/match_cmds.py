@@ -153,9 +153,8 @@ def _show_pair(pair: Pair, names: dict, decisions: list, history: list, required
             f"  {reviewer}: {decision.decision}" + (f" ({decision.reason})" if decision.reason else "")
         )
     for change in history:
-        click.echo(
-            f"  {change.at:%Y-%m-%d %H:%M} {change.from_status or '-'} -> {change.to_status} by {change.actor}"
-        )
+        when = f"{change.at:%Y-%m-%d %H:%M}"
+        click.echo(f"  {when} {change.from_status or '-'} -> {change.to_status} by {change.actor}")
 
 
 @match.command()
@@ -196,9 +195,8 @@ def approve(handle: SiteHandle, programme: str, pair_id: int, reviewer: str) -> 
         raise click.ClickException(str(exc)) from exc
     if outcome.status == "active":
         where = ", ".join(connections) or "no progress connection"
-        click.echo(
-            f"pair {pair_id} is active (approved by {', '.join(outcome.approved_by)}); enrolment queued for {where}"
-        )
+        by = ", ".join(outcome.approved_by)
+        click.echo(f"pair {pair_id} is active (approved by {by}); enrolment queued for {where}")
     else:
         click.echo(f"pair {pair_id}: {outcome.approvals} of {outcome.required} approvals")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,27 +85,30 @@ def build(
         hours = scoring.overlap_hours(enc, rows)
         masks = rules.evaluate(enc, rows, settings, eligibility, forbidden, hours)
         ok = np.ones((rows.stop - rows.start, n_m), dtype=bool)
-        out: dict[str, Any] = {"ruled_out": np.empty((rows.stop - rows.start, len(names)), dtype=np.int64)}
-        for j, name in enumerate(names):
-            out["ruled_out"][:, j] = n_m - np.count_nonzero(masks[name], axis=1)
+        out: dict[str, Any] = {}
+        for name in names:
             ok &= masks[name]
-        del masks
         out["passing"] = np.count_nonzero(ok, axis=1)
         out["mentor_passing"] = np.count_nonzero(ok, axis=0)
+        # how many mentors each rule rules out, kept for mentees nobody passes (to explain why)
+        empty = np.flatnonzero(out["passing"] == 0)
+        out["ruled_out"] = np.zeros((rows.stop - rows.start, len(names)), dtype=np.int64)
+        for j, name in enumerate(names):
+            out["ruled_out"][empty, j] = n_m - np.count_nonzero(masks[name][empty], axis=1)
+        del masks
         rules_time = time.perf_counter() - clock
         clock = time.perf_counter()
         r, c = np.nonzero(ok)
         values = scoring.terms(enc, rows, r, c, settings, hours[r, c])
         total = scoring.total(values, settings).astype(np.float64)
         if out["passing"].max(initial=0) > k:
-            # keep each mentee's k best: a partial sort of a dense block (deterministic)
-            ranked = np.full(ok.shape, -np.inf)
-            position = np.full(ok.shape, -1, dtype=np.int64)
-            ranked[r, c] = total
-            position[r, c] = np.arange(len(r))
-            top = np.argpartition(-ranked, k - 1, axis=1)[:, :k]
-            picked = position[np.arange(ok.shape[0])[:, None], top].reshape(-1)
-            chosen = np.sort(picked[picked >= 0])
+            # each mentee's k best: sort by (mentee, score descending); a stable sort keeps ties
+            # in mentor order (np.nonzero lists them so), so the graph is the same every time
+            span = float(total.max() - total.min()) + 1.0
+            order = np.argsort(r * span + (total.max() - total), kind="stable")
+            starts = np.concatenate(([0], np.cumsum(out["passing"])[:-1]))
+            rank = np.arange(len(order)) - starts[r[order]]
+            chosen = np.sort(order[rank < k])
         else:
             chosen = np.arange(len(r))
         out["rows"] = r[chosen] + rows.start
@@ -116,7 +119,7 @@ def build(
 
     timings = {"rules": 0.0, "scoring": 0.0}
     # numpy and BLAS release the GIL, so blocks run in parallel on the machine's cores
-    with ThreadPoolExecutor(max_workers=int(os.environ.get("RM_W", "2"))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
         for rows, out, rules_time, score_time in pool.map(one_block, range(0, n_e, block)):
             ruled_out[rows] = out["ruled_out"]
             passing[rows] = out["passing"]

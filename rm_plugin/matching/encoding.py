@@ -1,9 +1,11 @@
 """Applicants as column arrays, so rules and scores are evaluated a block of pairs at a time.
 
-Categorical fields become integer codes (``-1`` = unknown, never equal to anything), sets
-become 0/1 matrices over a shared vocabulary (an overlap is then a matrix product), and the
-management tree becomes Euler-tour intervals (``tin``/``tout``) taken from
-:class:`~rm_plugin.domain.orgtree.OrgIndex`.
+Categorical fields become integer codes; an unknown value gets a code of its own that
+matches nobody (so "same department" is one comparison). Sets (languages, skills,
+interests, topics) become bit sets packed in 64-bit words over a shared vocabulary, so an
+overlap is an AND and a bit count. The management tree becomes Euler-tour intervals from
+:class:`~rm_plugin.domain.orgtree.OrgIndex`: two people are in one chain exactly when their
+intervals intersect, since tour intervals are either nested or disjoint.
 """
 
 from __future__ import annotations
@@ -28,35 +30,34 @@ class Vocabulary:
         self.codes: dict[str, int] = {}
 
     def code(self, value: str) -> int:
-        if not value:
-            return -1
         return self.codes.setdefault(value, len(self.codes))
-
-    def codes_of(self, values: Iterable[str]) -> np.ndarray:
-        return np.fromiter((self.code(v) for v in values), dtype=np.int32)
 
     def __len__(self) -> int:
         return len(self.codes)
 
 
-def _incidence(
-    rows: Sequence[Iterable[str]], vocab: Vocabulary, weights: Sequence[Sequence[float]] | None = None
-):
-    """A dense float32 matrix: one row per person, one column per vocabulary entry."""
-    cells: list[tuple[int, int, float]] = []
-    for i, items in enumerate(rows):
-        for j, item in enumerate(items):
-            code = vocab.code(item)
-            if code >= 0:
-                cells.append((i, code, 1.0 if weights is None else float(weights[i][j])))
-    return cells
+def _codes(values: Iterable[str], vocab: Vocabulary, unknown_base: int) -> np.ndarray:
+    """Codes >= 0 for known values; a distinct negative code per person for an unknown one."""
+    return np.fromiter(
+        (vocab.code(v) if v else unknown_base - i for i, v in enumerate(values)), dtype=np.int64
+    )
 
 
-def _dense(cells: list[tuple[int, int, float]], n: int, width: int) -> np.ndarray:
-    out = np.zeros((n, max(width, 1)), dtype=np.float32)
-    for i, j, w in cells:
-        out[i, j] = max(out[i, j], w)
+def _bits(sets: Sequence[Iterable[str]], vocab: Vocabulary) -> list[list[int]]:
+    return [sorted({vocab.code(item) for item in items if item}) for items in sets]
+
+
+def _pack(codes: list[list[int]], words: int) -> np.ndarray:
+    out = np.zeros((len(codes), words), dtype=np.uint64)
+    for i, row in enumerate(codes):
+        for code in row:
+            out[i, code >> 6] |= np.uint64(1) << np.uint64(code & 63)
     return out
+
+
+def common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How many members two packed bit sets share, pair by pair (rows of ``a`` with rows of ``b``)."""
+    return np.bitwise_count(a & b).sum(axis=-1, dtype=np.int32)
 
 
 @dataclass
@@ -76,10 +77,13 @@ class Side:
     tin: np.ndarray
     tout: np.ndarray
     capacity: np.ndarray
-    languages: np.ndarray
+    languages: np.ndarray  # packed bit sets
     interests: np.ndarray
-    skills: np.ndarray  # mentee: wanted priority; mentor: offered 0/1
+    interest_count: np.ndarray
+    skills: np.ndarray  # mentee: (n, 3, words), wanted skills by priority 1..3; mentor: offered (n, words)
+    skill_weight: np.ndarray  # mentee: sum of priorities wanted
     topics: np.ndarray  # mentee: topics offered; mentor: topics wanted (mutual learning)
+    topic_count: np.ndarray
     availability: csr_matrix  # people x half-hour slots of the UTC week
     demographics: np.ndarray  # codes per opt-in key, -1 where not given
 
@@ -105,73 +109,76 @@ def encode(
         sorted({k for a in [*mentees, *mentors] for k in a.demographics}) if settings.use_demographics else []
     )
     demo_vocab = Vocabulary()
-
-    def side(applicants: Sequence[Applicant], is_mentee: bool) -> tuple[Side, dict[str, list]]:
-        n = len(applicants)
-        cells = {
-            "lang": _incidence([a.languages for a in applicants], vocab["lang"]),
-            "interest": _incidence([a.interests for a in applicants], vocab["interest"]),
-            "skill": (
-                _incidence(
-                    [list(a.skills_wanted) for a in applicants],
-                    vocab["skill"],
-                    [list(a.skills_wanted.values()) for a in applicants],
+    sets: dict[tuple[str, bool], list[list[int]]] = {}
+    for is_mentee, people in ((True, mentees), (False, mentors)):
+        sets[("lang", is_mentee)] = _bits([a.languages for a in people], vocab["lang"])
+        sets[("interest", is_mentee)] = _bits([a.interests for a in people], vocab["interest"])
+        sets[("topic", is_mentee)] = _bits(
+            [a.topics_offered if is_mentee else a.topics_wanted for a in people], vocab["topic"]
+        )
+        if is_mentee:
+            for p in (1, 2, 3):
+                sets[(f"skill{p}", True)] = _bits(
+                    [[s for s, prio in a.skills_wanted.items() if prio == p] for a in people], vocab["skill"]
                 )
-                if is_mentee
-                else _incidence([a.skills_offered for a in applicants], vocab["skill"])
-            ),
-            "topic": _incidence(
-                [a.topics_offered if is_mentee else a.topics_wanted for a in applicants], vocab["topic"]
-            ),
-        }
-        tin = np.full(n, -1, dtype=np.int32)
-        tout = np.full(n, -1, dtype=np.int32)
+        else:
+            sets[("skill", False)] = _bits([a.skills_offered for a in people], vocab["skill"])
+    words = {name: max(1, (len(v) + 63) // 64) for name, v in vocab.items()}
+    # everyone outside the tree gets an empty interval of their own beyond the tour's clock
+    clock_end = 2 * len(org.tin) + 2 if org is not None else 0
+
+    def side(people: Sequence[Applicant], is_mentee: bool) -> Side:
+        n = len(people)
+        base = -1 if is_mentee else -(n + 2) - len(mentees)
+        outside = clock_end + np.arange(n, dtype=np.int64) + (0 if is_mentee else len(mentees))
+        tin, tout = outside.copy(), outside.copy()
         if org is not None:
-            for i, a in enumerate(applicants):
+            for i, a in enumerate(people):
                 if a.hr_id in org.tin:
                     tin[i], tout[i] = org.tin[a.hr_id], org.tout[a.hr_id]
         availability = np.zeros((n, SLOTS_PER_WEEK), dtype=np.float32)
-        for i, a in enumerate(applicants):
+        for i, a in enumerate(people):
             if a.availability:
                 availability[i] = weekly_slots(a.availability, a.time_zone, settings.week_of)
-        demographics = np.full((n, len(keys)), -1, dtype=np.int32)
-        for i, a in enumerate(applicants):
+        demographics = np.full((n, len(keys)), -1, dtype=np.int64)
+        for i, a in enumerate(people):
             for j, key in enumerate(keys):
                 value = a.demographics.get(key)
                 if value not in (None, ""):
                     demographics[i, j] = demo_vocab.code(f"{key}={value}")
-        built = Side(
-            applicants=list(applicants),
-            level=np.array(
-                [a.job_level if a.job_level is not None else 0 for a in applicants], dtype=np.int32
+        interests = _pack(sets[("interest", is_mentee)], words["interest"])
+        topics = _pack(sets[("topic", is_mentee)], words["topic"])
+        if is_mentee:
+            skills = np.stack([_pack(sets[(f"skill{p}", True)], words["skill"]) for p in (1, 2, 3)], axis=1)
+            skill_weight = np.array([sum(a.skills_wanted.values()) for a in people], dtype=np.float32)
+        else:
+            skills = _pack(sets[("skill", False)], words["skill"])
+            skill_weight = np.zeros(n, dtype=np.float32)
+        return Side(
+            applicants=list(people),
+            level=np.array([a.job_level if a.job_level is not None else 0 for a in people], dtype=np.int64),
+            has_level=np.array([a.job_level is not None for a in people], dtype=bool),
+            hire=np.array([a.hire_date.toordinal() if a.hire_date else 0 for a in people], dtype=np.int64),
+            has_hire=np.array([a.hire_date is not None for a in people], dtype=bool),
+            dept=_codes((a.department for a in people), vocab["dept"], base),
+            team=_codes(
+                (f"{a.department}\x1f{a.team}" if a.team else "" for a in people), vocab["team"], base
             ),
-            has_level=np.array([a.job_level is not None for a in applicants], dtype=bool),
-            hire=np.array(
-                [a.hire_date.toordinal() if a.hire_date else 0 for a in applicants], dtype=np.int32
-            ),
-            has_hire=np.array([a.hire_date is not None for a in applicants], dtype=bool),
-            dept=vocab["dept"].codes_of(a.department for a in applicants),
-            team=vocab["team"].codes_of(f"{a.department}\x1f{a.team}" if a.team else "" for a in applicants),
-            location=vocab["loc"].codes_of(a.location for a in applicants),
-            style=vocab["style"].codes_of(a.learning_style for a in applicants),
-            mode=np.array([MODES.get(a.meeting_mode, 0) for a in applicants], dtype=np.int32),
+            location=_codes((a.location for a in people), vocab["loc"], base),
+            style=_codes((a.learning_style for a in people), vocab["style"], base),
+            mode=np.array([MODES.get(a.meeting_mode, 0) for a in people], dtype=np.int64),
             tin=tin,
             tout=tout,
-            capacity=np.array([max(a.capacity, 0) for a in applicants], dtype=np.int32),
-            languages=np.zeros(0),
-            interests=np.zeros(0),
-            skills=np.zeros(0),
-            topics=np.zeros(0),
+            capacity=np.array([max(a.capacity, 0) for a in people], dtype=np.int64),
+            languages=_pack(sets[("lang", is_mentee)], words["lang"]),
+            interests=interests,
+            interest_count=common(interests, interests),
+            skills=skills,
+            skill_weight=skill_weight,
+            topics=topics,
+            topic_count=common(topics, topics),
             availability=csr_matrix(availability),
             demographics=demographics,
         )
-        return built, cells
 
-    e_side, e_cells = side(mentees, True)
-    m_side, m_cells = side(mentors, False)
-    for s, cells in ((e_side, e_cells), (m_side, m_cells)):
-        s.languages = _dense(cells["lang"], len(s), len(vocab["lang"]))
-        s.interests = _dense(cells["interest"], len(s), len(vocab["interest"]))
-        s.skills = _dense(cells["skill"], len(s), len(vocab["skill"]))
-        s.topics = _dense(cells["topic"], len(s), len(vocab["topic"]))
-    return Encoded(e_side, m_side, keys)
+    return Encoded(side(mentees, True), side(mentors, False), keys)

@@ -60,37 +60,33 @@ def evaluate(
     e_ok, m_ok = eligibility
     masks["eligible_level"] = e_ok[rows, None] & m_ok[None, :]
 
-    gap = e.level[rows, None] - m.level[None, :]
-    tie = np.zeros_like(gap, dtype=bool)
-    if rule.tenure_tiebreak:
-        tie = (e.has_hire[rows, None] & m.has_hire[None, :]) & (m.hire[None, :] > e.hire[rows, None])
-    masks["reversal"] = (
-        (gap >= rule.min_level_gap)
-        & (gap >= 0)
-        & ((gap > 0) | tie)
-        & e.has_level[rows, None]
-        & m.has_level[None, :]
+    if rule.min_level_gap >= 1:  # unknown levels are already ruled out as not eligible
+        masks["reversal"] = e.level[rows, None] >= m.level[None, :] + rule.min_level_gap
+    else:
+        gap = e.level[rows, None] - m.level[None, :]
+        tie = np.zeros(gap.shape, dtype=bool)
+        if rule.tenure_tiebreak:
+            tie = (e.has_hire[rows, None] & m.has_hire[None, :]) & (m.hire[None, :] > e.hire[rows, None])
+        masks["reversal"] = (gap > 0) | ((gap == 0) & tie)
+
+    # Euler-tour intervals are nested or disjoint: disjoint means neither manages the other
+    masks["not_management_chain"] = (e.tin[rows, None] > m.tout[None, :]) | (
+        m.tin[None, :] > e.tout[rows, None]
     )
 
-    e_in, e_out = e.tin[rows, None], e.tout[rows, None]
-    m_in, m_out = m.tin[None, :], m.tout[None, :]
-    known = (e_in >= 0) & (m_in >= 0)
-    above = (e_in < m_in) & (m_out < e_out)
-    below = (m_in < e_in) & (e_out < m_out)
-    masks["not_management_chain"] = ~(known & (above | below | (e_in == m_in)))
-
-    masks["not_rejected"] = _pairs_mask(gap.shape, rows, len(e), forbidden.get("not_rejected", {}))
-
+    for name in ("not_rejected", "not_previous_pair"):
+        if name == "not_previous_pair" and not settings.not_previous_pair:
+            continue
+        masks[name] = _pairs_mask((rows.stop - rows.start, len(m)), rows, len(e), forbidden.get(name, {}))
     if settings.not_same_department:
-        masks["not_same_department"] = ~((e.dept[rows, None] == m.dept[None, :]) & (e.dept[rows, None] >= 0))
+        masks["not_same_department"] = e.dept[rows, None] != m.dept[None, :]
     if settings.not_same_team:
-        masks["not_same_team"] = ~((e.team[rows, None] == m.team[None, :]) & (e.team[rows, None] >= 0))
-    if settings.not_previous_pair:
-        masks["not_previous_pair"] = _pairs_mask(
-            gap.shape, rows, len(e), forbidden.get("not_previous_pair", {})
-        )
+        masks["not_same_team"] = e.team[rows, None] != m.team[None, :]
     if settings.shared_language:
-        masks["shared_language"] = (e.languages[rows] @ m.languages.T) > 0
+        shared = np.zeros((rows.stop - rows.start, len(m)), dtype=bool)
+        for word in range(e.languages.shape[1]):
+            shared |= (e.languages[rows, word, None] & m.languages[None, :, word]) != 0
+        masks["shared_language"] = shared
     if settings.min_overlap_hours > 0:
         masks["min_overlap_hours"] = overlap_hours >= settings.min_overlap_hours
     return masks

@@ -10,7 +10,7 @@ import numpy as np
 
 from rm_plugin.matching.applicants import FULL_OVERLAP_HOURS, MatchSettings
 from rm_plugin.matching.availability import SLOT_MINUTES
-from rm_plugin.matching.encoding import Encoded
+from rm_plugin.matching.encoding import Encoded, common
 
 
 def overlap_hours(enc: Encoded, rows: slice) -> np.ndarray:
@@ -25,34 +25,33 @@ def terms(
 ) -> dict[str, np.ndarray]:
     """The value of every built-in term this programme uses, for the pairs ``(rows.start + r, c)``.
 
-    Only pairs that passed the rules are scored: overlaps of sets are block matrix products
-    read at those pairs, everything else is compared pair by pair.
+    Only pairs that passed the rules are scored, pair by pair; set overlaps are bit counts.
     """
     e, m = enc.mentees, enc.mentors
     g = r + rows.start  # mentee indices of the pairs
     out: dict[str, np.ndarray] = {}
-    # coverage of the mentee's wanted skills, weighted by their priority
-    wanted = e.skills[rows]
-    weight_sum = wanted.sum(axis=1)
-    covered = (wanted @ m.skills.T)[r, c]
-    out["skills"] = np.divide(covered, weight_sum[r], out=np.zeros_like(covered), where=weight_sum[r] > 0)
-    out["learning_style"] = ((e.style[g] == m.style[c]) & (e.style[g] >= 0)).astype(np.float32)
-    shared = (e.interests[rows] @ m.interests.T)[r, c]
-    union = e.interests[rows].sum(axis=1)[r] + m.interests.sum(axis=1)[c] - shared
-    out["interests"] = shared / np.maximum(union, 1)  # union 0 means nothing shared: 0
+    # coverage of the mentee's wanted skills, weighted by their priority (1..3)
+    offered = m.skills[c]
+    covered = sum(p * common(e.skills[g, p - 1], offered) for p in (1, 2, 3)).astype(np.float32)
+    weight_sum = e.skill_weight[g]
+    out["skills"] = np.divide(covered, weight_sum, out=np.zeros_like(covered), where=weight_sum > 0)
+    out["learning_style"] = (e.style[g] == m.style[c]).astype(np.float32)
+    shared = common(e.interests[g], m.interests[c])
+    union = e.interest_count[g] + m.interest_count[c] - shared
+    out["interests"] = (shared / np.maximum(union, 1)).astype(np.float32)  # union 0: nothing shared
     target = max(FULL_OVERLAP_HOURS, settings.min_overlap_hours)
     out["availability"] = np.minimum(hours / np.float32(target), np.float32(1)).astype(np.float32)
     e_mode, m_mode = e.mode[g], m.mode[c]
     compatible = (e_mode == 0) | (m_mode == 0) | (e_mode == m_mode)
-    apart = (e.location[g] != m.location[c]) | (e.location[g] < 0)
+    apart = e.location[g] != m.location[c]
     out["meeting_mode"] = (compatible & ~((e_mode == 1) & (m_mode == 1) & apart)).astype(np.float32)
     out["cross_department"] = ((e.dept[g] != m.dept[c]) & (e.dept[g] >= 0) & (m.dept[c] >= 0)).astype(
         np.float32
     )
     if settings.allow_mutual:
         # the senior teaches back: the mentee's offered topics against the mentor's wanted ones
-        taught = (e.topics[rows] @ m.topics.T)[r, c]
-        asked = m.topics.sum(axis=1)[c]
+        taught = common(e.topics[g], m.topics[c]).astype(np.float32)
+        asked = m.topic_count[c].astype(np.float32)
         out["reciprocal"] = np.divide(taught, asked, out=np.zeros_like(taught), where=asked > 0)
     if settings.use_demographics and enc.demographic_keys:
         a, b = e.demographics[g], m.demographics[c]
