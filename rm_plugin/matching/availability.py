@@ -24,17 +24,26 @@ class AvailabilityError(ValueError):
 
 
 def _minutes(text: object, where: str) -> int:
-    if not isinstance(text, str) or len(text.split(":")) != 2:
+    value = _parse_time(text) if isinstance(text, str) else None
+    if value is None:
         raise AvailabilityError(f"{where}: expected a time like '09:30', got {text!r}")
-    hours, minutes = text.split(":")
-    if not (hours.isdigit() and minutes.isdigit()):
-        raise AvailabilityError(f"{where}: expected a time like '09:30', got {text!r}")
-    value = int(hours) * 60 + int(minutes)
-    if int(minutes) >= 60 or value > 24 * 60:
+    if value < 0:
         raise AvailabilityError(f"{where}: {text!r} is not a time of day")
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_time(text: str) -> int | None:
+    """Minutes since midnight; None if not ``HH:MM``; -1 if out of range."""
+    parts = text.split(":")
+    if len(parts) != 2 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    hours, minutes = int(parts[0]), int(parts[1])
+    value = hours * 60 + minutes
+    return -1 if minutes >= 60 or value > 24 * 60 else value
+
+
+@functools.lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo | None:
     """The time zone called ``name``; ``None`` for an empty name (treated as UTC)."""
     if not name:
@@ -52,9 +61,16 @@ def weekly_slots(windows: Sequence[Mapping[str, object]], time_zone: str, week_o
 
     A window's start is rounded down and its end up to whole slots.
     """
+    slots = np.zeros(SLOTS_PER_WEEK, dtype=bool)
+    slots[list(slot_numbers(windows, time_zone, week_of))] = True
+    return slots
+
+
+def slot_numbers(windows: Sequence[Mapping[str, object]], time_zone: str, week_of: dt.date) -> set[int]:
+    """The UTC half-hour slots the windows cover, as slot numbers (see :func:`weekly_slots`)."""
     zone(time_zone)  # a bad zone is named even when there are no windows
     monday = week_of - dt.timedelta(days=week_of.weekday())
-    slots = np.zeros(SLOTS_PER_WEEK, dtype=bool)
+    out: set[int] = set()
     for number, window in enumerate(windows, start=1):
         where = f"availability window {number}"
         if not isinstance(window, Mapping):
@@ -68,8 +84,8 @@ def weekly_slots(windows: Sequence[Mapping[str, object]], time_zone: str, week_o
             raise AvailabilityError(
                 f"{where}: end {window.get('end')} is not after start {window.get('start')}"
             )
-        slots[list(_window_slots(DAYS.index(day), start, end, time_zone, monday))] = True
-    return slots
+        out.update(_window_slots(DAYS.index(day), start, end, time_zone, monday))
+    return out
 
 
 @functools.lru_cache(maxsize=65536)

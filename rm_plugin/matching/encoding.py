@@ -18,7 +18,7 @@ from scipy.sparse import csr_matrix
 
 from rm_plugin.domain.orgtree import OrgIndex
 from rm_plugin.matching.applicants import Applicant, MatchSettings
-from rm_plugin.matching.availability import SLOTS_PER_WEEK, weekly_slots
+from rm_plugin.matching.availability import SLOTS_PER_WEEK, slot_numbers
 
 MODES = {"either": 0, "": 0, "in_person": 1, "remote": 2}
 
@@ -48,11 +48,11 @@ def _bits(sets: Sequence[Iterable[str]], vocab: Vocabulary) -> list[list[int]]:
 
 
 def _pack(codes: list[list[int]], words: int) -> np.ndarray:
-    out = np.zeros((len(codes), words), dtype=np.uint64)
-    for i, row in enumerate(codes):
-        for code in row:
-            out[i, code >> 6] |= np.uint64(1) << np.uint64(code & 63)
-    return out
+    masks = [sum(1 << code for code in row) for row in codes]
+    if words == 1:
+        return np.array(masks, dtype=np.uint64).reshape(len(codes), 1)
+    full = (1 << 64) - 1
+    return np.array([[(mask >> (64 * w)) & full for w in range(words)] for mask in masks], dtype=np.uint64)
 
 
 def common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -136,10 +136,16 @@ def encode(
             for i, a in enumerate(people):
                 if a.hr_id in org.tin:
                     tin[i], tout[i] = org.tin[a.hr_id], org.tout[a.hr_id]
-        availability = np.zeros((n, SLOTS_PER_WEEK), dtype=np.float32)
+        slot_rows: list[int] = []
+        slot_cols: list[int] = []
         for i, a in enumerate(people):
             if a.availability:
-                availability[i] = weekly_slots(a.availability, a.time_zone, settings.week_of)
+                found = slot_numbers(a.availability, a.time_zone, settings.week_of)
+                slot_rows.extend([i] * len(found))
+                slot_cols.extend(found)
+        availability = csr_matrix(
+            (np.ones(len(slot_rows), dtype=np.float32), (slot_rows, slot_cols)), shape=(n, SLOTS_PER_WEEK)
+        )
         demographics = np.full((n, len(keys)), -1, dtype=np.int64)
         for i, a in enumerate(people):
             for j, key in enumerate(keys):
@@ -177,7 +183,7 @@ def encode(
             skill_weight=skill_weight,
             topics=topics,
             topic_count=common(topics, topics),
-            availability=csr_matrix(availability),
+            availability=availability,
             demographics=demographics,
         )
 
