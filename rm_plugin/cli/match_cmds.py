@@ -8,6 +8,7 @@ import click
 from sqlalchemy import func, select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.matching.candidates import DEFAULT_TOP_K
 from rm_plugin.matching.fairness import audit as fairness_audit
 from rm_plugin.matching.review import approve as approve_pair
 from rm_plugin.matching.review import eligible_reviewers, reviewer_breakdown
@@ -41,7 +42,7 @@ def match() -> None:
 
 @match.command()
 @click.argument("programme")
-@click.option("--top-k", default=50, show_default=True, help="Candidate mentors kept per mentee.")
+@click.option("--top-k", default=DEFAULT_TOP_K, show_default=True, help="Candidate mentors kept per mentee.")
 @click.option("--actor", default="admin", show_default=True, help="Who runs it (for the audit log).")
 @pass_site
 def propose(handle: SiteHandle, programme: str, top_k: int, actor: str) -> None:

@@ -20,7 +20,7 @@ from rm_plugin.matching import rules, scoring
 from rm_plugin.matching.applicants import MatchSettings
 from rm_plugin.matching.encoding import Encoded
 
-DEFAULT_TOP_K = 50
+DEFAULT_TOP_K = 30
 
 
 @dataclass
@@ -54,7 +54,14 @@ def build(
     *,
     top_k: int = DEFAULT_TOP_K,
     block: int = 256,
+    seed_by_overlap: bool = True,
 ) -> CandidateGraph:
+    """The candidate graph of a run.
+
+    With a minimum overlap rule (and ``seed_by_overlap``), only pairs with enough common
+    hours are looked at, found by a sparse product; otherwise every pair of each block.
+    Both give the same graph.
+    """
     n_e, n_m = len(enc.mentees), len(enc.mentors)
     names = settings.active_rules()
     passing = np.zeros(n_e, dtype=np.int64)
@@ -79,36 +86,65 @@ def build(
     eligibility = rules.eligible(enc, settings)
     k = min(top_k, n_m)
 
-    def one_block(start: int) -> tuple[slice, dict[str, Any], float, float]:
-        rows = slice(start, min(start + block, n_e))
-        clock = time.perf_counter()
+    def dense(rows: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Every pair of the block: rule masks, and the passing pairs in (mentee, mentor) order."""
         hours = scoring.overlap_hours(enc, rows)
         masks = rules.evaluate(enc, rows, settings, eligibility, forbidden, hours)
         ok = np.ones((rows.stop - rows.start, n_m), dtype=bool)
-        out: dict[str, Any] = {}
         for name in names:
             ok &= masks[name]
-        out["passing"] = np.count_nonzero(ok, axis=1)
-        out["mentor_passing"] = np.count_nonzero(ok, axis=0)
-        # how many mentors each rule rules out, kept for mentees nobody passes (to explain why)
-        empty = np.flatnonzero(out["passing"] == 0)
-        out["ruled_out"] = np.zeros((rows.stop - rows.start, len(names)), dtype=np.int64)
-        for j, name in enumerate(names):
-            out["ruled_out"][empty, j] = n_m - np.count_nonzero(masks[name][empty], axis=1)
+        r, c = np.nonzero(ok)
+        return r, c, hours[r, c], masks
+
+    def seeded(rows: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Only the pairs with enough common hours (a sparse product), then the other rules."""
+        r, c, hours = scoring.overlapping_pairs(enc, rows, settings.min_overlap_hours)
+        ok = rules.evaluate_pairs(enc, r + rows.start, c, settings, eligibility, forbidden_keys)
+        return r[ok], c[ok], hours[ok]
+
+    forbidden_keys = rules.pair_keys(forbidden, n_m)
+
+    def one_block(start: int) -> tuple[slice, dict[str, Any], float, float]:
+        rows = slice(start, min(start + block, n_e))
+        size = rows.stop - rows.start
+        clock = time.perf_counter()
+        masks: dict[str, np.ndarray] | None = None
+        if settings.min_overlap_hours > 0 and seed_by_overlap:
+            r, c, hours = seeded(rows)
+        else:
+            r, c, hours, masks = dense(rows)
+        out: dict[str, Any] = {
+            "passing": np.bincount(r, minlength=size),
+            "mentor_passing": np.bincount(c, minlength=n_m),
+        }
+        # how many mentors each rule rules out, for mentees nobody passes (to explain why)
+        out["ruled_out"] = np.zeros((size, len(names)), dtype=np.int64)
+        for local in np.flatnonzero(out["passing"] == 0):
+            row_masks = masks
+            at = local
+            if row_masks is None:
+                one = slice(rows.start + local, rows.start + local + 1)
+                row_masks = rules.evaluate(
+                    enc, one, settings, eligibility, forbidden, scoring.overlap_hours(enc, one)
+                )
+                at = 0
+            for j, name in enumerate(names):
+                out["ruled_out"][local, j] = n_m - np.count_nonzero(row_masks[name][at])
         del masks
         rules_time = time.perf_counter() - clock
         clock = time.perf_counter()
-        r, c = np.nonzero(ok)
-        values = scoring.terms(enc, rows, r, c, settings, hours[r, c])
+        values = scoring.terms(enc, rows, r, c, settings, hours)
         total = scoring.total(values, settings).astype(np.float64)
-        if out["passing"].max(initial=0) > k:
-            # each mentee's k best: sort by (mentee, score descending); a stable sort keeps ties
-            # in mentor order (np.nonzero lists them so), so the graph is the same every time
-            span = float(total.max() - total.min()) + 1.0
-            order = np.argsort(r * span + (total.max() - total), kind="stable")
+        widest = int(out["passing"].max(initial=0))
+        if widest > k:
+            # each mentee's k best: lay each mentee's passing pairs out in a row (they come in
+            # mentee order) and partially sort the rows; deterministic for the same input
             starts = np.concatenate(([0], np.cumsum(out["passing"])[:-1]))
-            rank = np.arange(len(order)) - starts[r[order]]
-            chosen = np.sort(order[rank < k])
+            ranked = np.full((size, widest), -np.inf)
+            ranked[r, np.arange(len(r)) - starts[r]] = total
+            top = np.argpartition(-ranked, k - 1, axis=1)[:, :k]
+            valid = top < out["passing"][:, None]
+            chosen = np.sort((starts[:, None] + top)[valid])
         else:
             chosen = np.arange(len(r))
         out["rows"] = r[chosen] + rows.start

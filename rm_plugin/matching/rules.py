@@ -101,3 +101,53 @@ def _pairs_mask(
         if cols is not None and len(cols):
             mask[local, cols] = False
     return mask
+
+
+def pair_keys(forbidden: Mapping[str, Mapping[int, np.ndarray]], n_mentors: int) -> dict[str, np.ndarray]:
+    """Forbidden pairs as sorted ``mentee * n_mentors + mentor`` keys, for :func:`evaluate_pairs`."""
+    out: dict[str, np.ndarray] = {}
+    for name, by_mentee in forbidden.items():
+        keys = [
+            np.int64(row) * n_mentors + np.asarray(cols, dtype=np.int64) for row, cols in by_mentee.items()
+        ]
+        out[name] = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+    return out
+
+
+def evaluate_pairs(
+    enc: Encoded,
+    g: np.ndarray,
+    c: np.ndarray,
+    settings: MatchSettings,
+    eligibility: tuple[np.ndarray, np.ndarray],
+    forbidden_keys: Mapping[str, np.ndarray],
+) -> np.ndarray:
+    """Whether each pair (mentee ``g[i]``, mentor ``c[i]``) passes every active rule but the
+    overlap one (the caller chose pairs with enough overlap). Same rules as :func:`evaluate`."""
+    e, m = enc.mentees, enc.mentors
+    rule = settings.seniority
+    e_ok, m_ok = eligibility
+    ok = e_ok[g] & m_ok[c]
+    if rule.min_level_gap >= 1:
+        ok &= e.level[g] >= m.level[c] + rule.min_level_gap
+    else:
+        gap = e.level[g] - m.level[c]
+        tie = np.zeros(gap.shape, dtype=bool)
+        if rule.tenure_tiebreak:
+            tie = e.has_hire[g] & m.has_hire[c] & (m.hire[c] > e.hire[g])
+        ok &= (gap > 0) | ((gap == 0) & tie)
+    ok &= (e.tin[g] > m.tout[c]) | (m.tin[c] > e.tout[g])
+    keys = g * len(m) + c
+    for name in ("not_rejected", "not_previous_pair"):
+        if name == "not_previous_pair" and not settings.not_previous_pair:
+            continue
+        blocked = forbidden_keys.get(name)
+        if blocked is not None and len(blocked):
+            ok &= ~np.isin(keys, blocked)
+    if settings.not_same_department:
+        ok &= e.dept[g] != m.dept[c]
+    if settings.not_same_team:
+        ok &= e.team[g] != m.team[c]
+    if settings.shared_language:
+        ok &= (e.languages[g] & m.languages[c]).any(axis=1)
+    return ok

@@ -20,6 +20,19 @@ def overlap_hours(enc: Encoded, rows: slice) -> np.ndarray:
     return slots.astype(np.float32) * np.float32(SLOT_MINUTES / 60)
 
 
+def overlapping_pairs(
+    enc: Encoded, rows: slice, min_hours: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of the block (local mentee, mentor) with at least ``min_hours`` a week in common,
+    in (mentee, mentor) order, with their hours."""
+    product = (enc.mentees.availability[rows] @ enc.mentors.availability.T).tocsr()
+    product.sort_indices()
+    pairs = product.tocoo()
+    hours = pairs.data.astype(np.float32) * np.float32(SLOT_MINUTES / 60)
+    keep = hours >= min_hours
+    return pairs.row[keep].astype(np.int64), pairs.col[keep].astype(np.int64), hours[keep]
+
+
 def terms(
     enc: Encoded, rows: slice, r: np.ndarray, c: np.ndarray, settings: MatchSettings, hours: np.ndarray
 ) -> dict[str, np.ndarray]:

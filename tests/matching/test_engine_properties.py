@@ -157,3 +157,20 @@ def test_the_same_input_in_any_order_gives_the_same_pairs(seed, n) -> None:
         (p.mentee.hr_id, p.mentor.hr_id, p.score) for p in second.proposals
     ]
     assert first.unmatched == second.unmatched
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 60), flags=rule_flags, gap=st.integers(0, 2))
+def test_seeding_by_overlap_gives_the_same_graph_as_looking_at_every_pair(seed, n, flags, gap) -> None:
+    from rm_plugin.matching import candidates
+    from rm_plugin.matching.encoding import encode
+
+    managers, mentees, mentors = random_org(seed, n)
+    flags = {**flags, "min_overlap_hours": max(flags["min_overlap_hours"], 0.5)}
+    cfg = MatchSettings(seniority=SeniorityRule(min_level_gap=gap, tenure_tiebreak=True), **flags)
+    enc = encode(mentees, mentors, cfg, OrgIndex(managers))
+    forbidden = {"not_rejected": {0: np.array([0, 1])}} if mentees and len(mentors) > 1 else {}
+    seeded = candidates.build(enc, cfg, forbidden, top_k=4, block=7)
+    dense = candidates.build(enc, cfg, forbidden, top_k=4, block=7, seed_by_overlap=False)
+    for field in ("rows", "cols", "score", "passing", "ruled_out", "mentor_passing"):
+        assert np.array_equal(getattr(seeded, field), getattr(dense, field)), field
