@@ -199,7 +199,10 @@ def main() -> None:
         f"{'solve':>7} {'e2e s':>7} {'e2e/slv':>7} {'matched':>7} {'total':>10} {'/greedy':>8} "
         f"{'/dense':>8} {'dense s':>7} {'peak MB':>8}"
     )
-    print(f"top_k = {args.top_k}; times in seconds; peak = max RSS of the process for that size")
+    print(
+        f"top_k = {args.top_k}; times in seconds; rules and score are thread-seconds summed over the "
+        "worker threads (blocks run in parallel), e2e s is wall time; peak = max RSS for that size"
+    )
     print(header)
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run(
@@ -209,7 +212,7 @@ def main() -> None:
             text=True,
         )
         f = json.loads(out.stdout)
-        dense = f"{f['vs_dense']:8.4f}" if "vs_dense" in f else f"{'-':>8}"
+        dense = f"{f['vs_dense']:8.6f}" if "vs_dense" in f else f"{'-':>8}"
         dense_s = f"{f['dense_s']:7.2f}" if "dense_s" in f else f"{'-':>7}"
         print(
             f"{f['mentees']:>8} {f['mentors']:>7} {f['slots']:>6} {f['edges']:>8} {f['encode_s']:7.2f} "

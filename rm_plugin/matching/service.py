@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.matching import engine
 from rm_plugin.matching.candidates import DEFAULT_TOP_K
-from rm_plugin.matching.state import MatchingError, ProgrammeState, load_programme, load_state, programme_info
+from rm_plugin.matching.state import (
+    MatchingError,
+    ProgrammeState,
+    load_programme,
+    load_state,
+    programme_info,
+    require_open,
+)
 from rm_plugin.store import Database
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Pair, PairStatusChange
@@ -114,6 +121,7 @@ def propose(
     run_id = f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     with db.transaction() as session:
         programme = load_programme(session, programme_slug, for_update=True)
+        require_open(programme)
         state = load_state(session, programme)
         for pair in state.replaceable:
             _status(session, pair, "withdrawn", actor, f"replaced by matching run {run_id}")
@@ -168,6 +176,7 @@ def pin(
     """
     with db.transaction() as session:
         programme = load_programme(session, programme_slug, for_update=True)
+        require_open(programme)
         state = load_state(session, programme)
         for hr, pool, role in (
             (mentee_hr_id, state.mentees, "mentee"),

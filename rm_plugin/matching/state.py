@@ -37,6 +37,12 @@ def load_programme(session: Session, slug: str, *, for_update: bool = False) -> 
     return programme
 
 
+def require_open(programme: Programme) -> None:
+    """Matching changes pairs, which a closed programme no longer has."""
+    if programme.status == "closed":
+        raise MatchingError(f"programme {programme.slug!r} is closed; its pairs can no longer change")
+
+
 def programme_info(programme: Programme) -> ProgrammeInfo:
     return ProgrammeInfo(
         id=programme.id,

@@ -154,3 +154,12 @@ def test_site_hooks_veto_pairs_and_add_terms(db: Database) -> None:
         pair = s.scalars(select(Pair).where(Pair.status == "proposed")).one()
         assert pair.breakdown["same_location"]["value"] == 0.0  # SEN-B in Berlin, JUN-A1 in London
         assert "site_veto" in pair.rules_passed
+
+
+def test_a_closed_programme_is_not_matched(db: Database) -> None:
+    with db.transaction() as s:
+        small_org(s, status="closed")
+    with pytest.raises(MatchingError, match="programme 'rm-2026' is closed"):
+        propose(db, None, "rm-2026")
+    with pytest.raises(MatchingError, match="is closed"):
+        pin(db, "rm-2026", "SEN-A", "JUN-B1")
