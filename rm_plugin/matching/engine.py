@@ -166,7 +166,9 @@ def _apply_site_hooks(
         for result in pm.hook.rm_match_score_terms(programme=programme, pairs=pairs):
             for term, values in (result or {}).items():
                 if term in added or term in BUILT_IN_TERMS:
-                    raise HookResultError(f"score term {term!r} is returned by more than one plugin")
+                    raise HookResultError(
+                        f"score term {term!r} is already used by a built-in term or another plugin"
+                    )
                 array = np.asarray(values, dtype=np.float64)
                 if array.shape != (len(pairs),):
                     raise HookResultError(

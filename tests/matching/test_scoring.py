@@ -130,7 +130,7 @@ def test_a_plugin_term_with_bad_values_is_refused() -> None:
 
     pm = make_plugin_manager(None, load_entrypoints=False)
     register(pm, Bad(), "test:bad", "test")
-    with pytest.raises(HookResultError, match="score term 'skills' is returned by more than one plugin"):
+    with pytest.raises(HookResultError, match="score term 'skills' is already used by a built-in term"):
         run([senior()], [junior()], MatchSettings(), pm=pm, programme=PROGRAMME)
 
 
