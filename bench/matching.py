@@ -37,8 +37,10 @@ DAYS = ["mon", "tue", "wed", "thu", "fri"]
 DENSE_LIMIT = 3000
 
 
-def organisation(n_mentees: int, seed: int = 7) -> tuple[OrgIndex, list[Applicant], list[Applicant]]:
-    """A synthetic organisation with ``n_mentees`` senior mentees and 0.75 x as many junior mentors."""
+def organisation(
+    n_mentees: int, seed: int = 7, mentor_ratio: float = 0.75
+) -> tuple[OrgIndex, list[Applicant], list[Applicant]]:
+    """A synthetic organisation with ``n_mentees`` senior mentees and ``mentor_ratio`` x as many mentors."""
     rng = np.random.default_rng(seed)
     size = 10 * n_mentees
     parent = np.full(size, -1)
@@ -56,7 +58,7 @@ def organisation(n_mentees: int, seed: int = 7) -> tuple[OrgIndex, list[Applican
     org = OrgIndex({ids[i]: (ids[parent[i]] if parent[i] >= 0 else None) for i in range(size)})
     order = np.lexsort((rng.random(size), -level))
     mentee_idx = order[:n_mentees]
-    mentor_idx = order[::-1][: int(0.75 * n_mentees)]
+    mentor_idx = order[::-1][: int(mentor_ratio * n_mentees)]
     skills = [f"skill{k}" for k in range(40)]
     popularity = 1 / np.arange(1, 41) ** 1.1
     popularity /= popularity.sum()
@@ -143,8 +145,8 @@ def dense_optimum(outcome: engine.Outcome, settings: MatchSettings) -> tuple[flo
     return float(matrix[r, c].sum()), time.perf_counter() - clock
 
 
-def one(n: int, top_k: int) -> dict:
-    org, mentees, mentors = organisation(n)
+def one(n: int, top_k: int, mentor_ratio: float) -> dict:
+    org, mentees, mentors = organisation(n, mentor_ratio=mentor_ratio)
     settings = MatchSettings(
         seniority=SeniorityRule(min_level_gap=2),
         not_same_team=True,
@@ -189,24 +191,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,3000,5000,20000", help="mentee counts, comma-separated")
     parser.add_argument("--top-k", type=int, default=candidates.DEFAULT_TOP_K)
+    parser.add_argument(
+        "--mentor-ratio",
+        type=float,
+        default=0.75,
+        help="mentors per mentee (capacity 1-3 each); lower is scarcer",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.top_k)))
+        print(json.dumps(one(args.one, args.top_k, args.mentor_ratio)))
         return
     header = (
         f"{'mentees':>8} {'mentors':>7} {'slots':>6} {'edges':>8} {'encode':>7} {'rules':>7} {'score':>7} "
         f"{'solve':>7} {'e2e s':>7} {'e2e/slv':>7} {'matched':>7} {'total':>10} {'/greedy':>8} "
         f"{'/dense':>8} {'dense s':>7} {'peak MB':>8}"
     )
+    print(f"top_k = {args.top_k}, {args.mentor_ratio:g} mentors per mentee (capacity 1-3 each)")
     print(
-        f"top_k = {args.top_k}; times in seconds; rules and score are thread-seconds summed over the "
-        "worker threads (blocks run in parallel), e2e s is wall time; peak = max RSS for that size"
+        "times in seconds; rules and score are thread-seconds summed over the worker threads "
+        "(blocks run in parallel), e2e s is wall time; peak = max RSS for that size"
     )
     print(header)
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--top-k", str(args.top_k)],
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                str(size),
+                "--top-k",
+                str(args.top_k),
+                "--mentor-ratio",
+                str(args.mentor_ratio),
+            ],
             check=True,
             capture_output=True,
             text=True,
