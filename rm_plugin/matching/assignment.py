@@ -1,7 +1,8 @@
 """An exact maximum-score assignment on the candidate graph, with mentor capacities.
 
-Each mentor with capacity k becomes k slot columns; each mentee gets a private "unmatched"
-column, so a full matching of the mentees always exists. SciPy's sparse LAPJV
+Each mentor with capacity k becomes k slots; each mentee gets a private "unmatched" column
+(or, when slots are fewer than mentees, each slot a private "unused" one), so a full
+matching of the smaller side always exists. SciPy's sparse LAPJV
 (``min_weight_full_bipartite_matching``) then finds the minimum of ``C - score`` over real
 edges (``C`` above every score), which is the maximum total score. The unmatched column
 costs a hair more than ``C``, so a zero-score candidate still beats leaving someone alone.
@@ -38,12 +39,28 @@ def solve(
     edge_cols = np.repeat(slot_start[cols], per_edge) + offsets
     ceiling = float(score.max()) + 1.0
     unmatched_cost = ceiling + 1e-7 * ceiling
+    slot_owner = np.repeat(np.arange(len(capacity)), capacity)
+    costs = ceiling - edge_score
+    if n_slots < n_mentees:
+        # fewer slots than mentees: match the slots, each with a private "unused" column, as
+        # the solver works fastest when few rows are left on their private column
+        all_rows = np.concatenate((edge_cols, np.arange(n_slots)))
+        all_cols = np.concatenate((edge_rows, n_mentees + np.arange(n_slots)))
+        shape = (n_slots, n_mentees + n_slots)
+        graph = csr_matrix(
+            (np.concatenate((costs, np.full(n_slots, unmatched_cost))), (all_rows, all_cols)), shape
+        )
+        slots, mentees = min_weight_full_bipartite_matching(graph)
+        real = mentees < n_mentees
+        match[mentees[real]] = slot_owner[slots[real]]
+        return match
     all_rows = np.concatenate((edge_rows, np.arange(n_mentees)))
     all_cols = np.concatenate((edge_cols, n_slots + np.arange(n_mentees)))
-    costs = np.concatenate((ceiling - edge_score, np.full(n_mentees, unmatched_cost)))
-    graph = csr_matrix((costs, (all_rows, all_cols)), shape=(n_mentees, n_slots + n_mentees))
+    shape = (n_mentees, n_slots + n_mentees)
+    graph = csr_matrix(
+        (np.concatenate((costs, np.full(n_mentees, unmatched_cost))), (all_rows, all_cols)), shape
+    )
     matched_rows, assigned = min_weight_full_bipartite_matching(graph)
     real = assigned < n_slots
-    slot_owner = np.repeat(np.arange(len(capacity)), capacity)
     match[matched_rows[real]] = slot_owner[assigned[real]]
     return match
