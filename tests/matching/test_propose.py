@@ -163,3 +163,33 @@ def test_a_closed_programme_is_not_matched(db: Database) -> None:
         propose(db, None, "rm-2026")
     with pytest.raises(MatchingError, match="is closed"):
         pin(db, "rm-2026", "SEN-A", "JUN-B1")
+
+
+def test_previous_pairs_are_not_repeated_when_the_programme_says_so(db: Database) -> None:
+    with db.transaction() as s:
+        small_org(s, slug="rm-2025")
+        people = {p.hr_id: p for p in s.scalars(select(Person))}
+        new = Programme(slug="rm-2026", name="2026", rules={"not_previous_pair": True})
+        s.add(new)
+        s.flush()
+        old = s.scalars(select(Programme).where(Programme.slug == "rm-2025")).one()
+        s.add(
+            Pair(
+                programme_id=old.id,
+                mentee_id=people["SEN-B"].id,
+                mentor_id=people["JUN-A1"].id,
+                status="closed",
+            )
+        )
+        for hr, role, extra in (
+            ("SEN-B", "mentee", {"skills_wanted": {"ai": 3}}),
+            ("JUN-A1", "mentor", {"skills_offered": ["ai"]}),
+            ("JUN-A2", "mentor", {}),
+        ):
+            apply(s, new, people[hr], role, **extra)
+    result = propose(db, None, "rm-2026")
+    assert [(p.mentee, p.mentor) for p in result.proposed] == [("SEN-B", "JUN-A2")]
+    with db.transaction() as s:
+        assert (
+            "not_previous_pair" in s.scalars(select(Pair).where(Pair.status == "proposed")).one().rules_passed
+        )
