@@ -2,6 +2,6 @@
 
 The engine (:mod:`.engine`) is pure and works on :class:`.applicants.Applicant` values, so the
 benchmark and the tests drive it without a database; :mod:`.service` loads a programme from
-the store, runs the engine and records proposals; :mod:`.review` turns proposals into active
+the store (:mod:`.state`), runs the engine and records proposals; :mod:`.review` turns proposals into active
 pairs; :mod:`.fairness` audits the rates per group.
 """
