@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rm_plugin.cli.people_cmds",
     "rm_plugin.cli.programme_cmds",
     "rm_plugin.cli.applications_cmds",
+    "rm_plugin.cli.match_cmds",
     "rm_plugin.cli.agreement_cmds",
     "rm_plugin.cli.meeting_cmds",
     "rm_plugin.cli.survey_cmds",

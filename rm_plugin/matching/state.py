@@ -1,0 +1,212 @@
+"""What a programme's matching starts from, read from the store in one pass.
+
+Applicants (submitted applications of active people), the management tree, the pairs kept
+from earlier runs (active, pinned, or already approved by someone) and the combinations the
+rules forbid (rejected by a reviewer; paired before).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rm_plugin.domain.orgtree import OrgIndex, find_cycles
+from rm_plugin.domain.records import ProgrammeInfo
+from rm_plugin.domain.seniority import SeniorityRule
+from rm_plugin.matching.applicants import Applicant, MatchSettings, SettingsError
+from rm_plugin.matching.availability import AvailabilityError, weekly_slots
+from rm_plugin.store.models import Application, Pair, Person, Programme, ReviewDecision
+
+MEETING_MODES = ("in_person", "remote", "either")
+
+
+class MatchingError(Exception):
+    """A matching action cannot be done; the message says what was wrong and what to do."""
+
+
+def load_programme(session: Session, slug: str, *, for_update: bool = False) -> Programme:
+    query = select(Programme).where(Programme.slug == slug)
+    if for_update:
+        query = query.with_for_update()
+    programme = session.scalars(query).one_or_none()
+    if programme is None:
+        known = ", ".join(session.scalars(select(Programme.slug).order_by(Programme.slug))) or "none yet"
+        raise MatchingError(f"no programme {slug!r}; known programmes: {known}")
+    return programme
+
+
+def require_open(programme: Programme) -> None:
+    """Matching changes pairs, which a closed programme no longer has."""
+    if programme.status == "closed":
+        raise MatchingError(f"programme {programme.slug!r} is closed; its pairs can no longer change")
+
+
+def programme_info(programme: Programme) -> ProgrammeInfo:
+    return ProgrammeInfo(
+        id=programme.id,
+        slug=programme.slug,
+        name=programme.name,
+        starts_on=programme.starts_on,
+        ends_on=programme.ends_on,
+        milestones=tuple(str(m.get("key", "")) for m in programme.milestones or () if isinstance(m, dict)),
+        objectives=tuple(programme.objectives or ()),
+    )
+
+
+def settings_for(programme: Programme) -> MatchSettings:
+    try:
+        return MatchSettings.from_programme(
+            rules=programme.rules or {},
+            weights=programme.weights or {},
+            seniority=SeniorityRule(
+                min_level_gap=programme.min_level_gap,
+                tenure_tiebreak=programme.tenure_tiebreak,
+                mentor_max_level=programme.mentor_max_level,
+                mentee_min_level=programme.mentee_min_level,
+            ),
+            allow_mutual=programme.allow_mutual,
+            objectives=programme.objectives or [],
+            week_of=programme.starts_on,
+        )
+    except SettingsError as exc:
+        raise MatchingError(f"programme {programme.slug!r}: {exc}") from exc
+
+
+@dataclass
+class ProgrammeState:
+    programme: Programme
+    settings: MatchSettings
+    org: OrgIndex
+    mentees: dict[str, Applicant]
+    mentors: dict[str, Applicant]
+    problems: list[str]
+    kept: list[Pair]
+    replaceable: list[Pair]
+    forbidden: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    hr_of: dict[int, str] = field(default_factory=dict)
+
+    def mentor_load(self) -> dict[str, int]:
+        load: dict[str, int] = {}
+        for pair in self.kept:
+            hr = self.hr_of[pair.mentor_id]
+            load[hr] = load.get(hr, 0) + 1
+        return load
+
+    def kept_mentees(self) -> set[str]:
+        return {self.hr_of[p.mentee_id] for p in self.kept}
+
+
+def _applicant(app: Application, person: Person, programme: Programme, settings: MatchSettings) -> Applicant:
+    if app.role not in ("mentor", "mentee"):
+        raise ValueError(f"role {app.role!r} is neither mentor nor mentee")
+    wanted: dict[str, int] = {}
+    for skill, priority in (app.skills_wanted or {}).items():
+        if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 3:
+            raise ValueError(f"skills_wanted.{skill}: priority must be 1, 2 or 3, got {priority!r}")
+        wanted[str(skill)] = priority
+    if app.meeting_mode not in MEETING_MODES:
+        raise ValueError(f"meeting_mode {app.meeting_mode!r} is not one of {', '.join(MEETING_MODES)}")
+    capacity = programme.mentor_capacity if app.capacity is None else app.capacity
+    if app.role == "mentor" and capacity < 0:
+        raise ValueError(f"capacity {capacity} is negative")
+    windows = tuple(app.availability or ())
+    try:
+        weekly_slots(windows, person.time_zone, settings.week_of)
+    except AvailabilityError as exc:
+        raise ValueError(str(exc)) from exc
+    return Applicant(
+        hr_id=person.hr_id,
+        role=app.role,
+        job_level=person.job_level,
+        hire_date=person.hire_date,
+        department=person.department,
+        team=person.team,
+        location=person.location,
+        time_zone=person.time_zone,
+        languages=tuple(person.languages or ()),
+        skills_offered=tuple(app.skills_offered or ()),
+        skills_wanted=wanted,
+        topics_offered=tuple(app.topics_offered or ()),
+        topics_wanted=tuple(app.topics_wanted or ()),
+        learning_style=app.learning_style or "",
+        interests=tuple(app.interests or ()),
+        availability=windows,
+        meeting_mode=app.meeting_mode,
+        capacity=capacity if app.role == "mentor" else 1,
+        demographics=dict(app.demographics or {}),
+        person_id=person.id,
+    )
+
+
+def managers_map(session: Session) -> dict[str, str | None]:
+    rows = session.execute(select(Person.hr_id, Person.manager_hr_id).where(Person.status == "active"))
+    return {hr: manager for hr, manager in rows}
+
+
+def load_state(session: Session, programme: Programme) -> ProgrammeState:
+    settings = settings_for(programme)
+    managers = managers_map(session)
+    looped = find_cycles(managers)
+    org = OrgIndex({p: m for p, m in managers.items() if p not in looped})
+    problems: list[str] = []
+    mentees: dict[str, Applicant] = {}
+    mentors: dict[str, Applicant] = {}
+    rows = session.execute(
+        select(Application, Person)
+        .join(Person, Person.id == Application.person_id)
+        .where(Application.programme_id == programme.id, Application.status == "submitted")
+        .where(Person.status == "active")
+        .order_by(Application.id)
+    )
+    for app, person in rows:
+        where = f"application {app.id} ({person.hr_id}, {app.role})"
+        if person.hr_id in looped:
+            problems.append(
+                f"{where}: the management chain loops back on itself; fix the manager field in HR"
+            )
+            continue
+        try:
+            applicant = _applicant(app, person, programme, settings)
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        (mentees if app.role == "mentee" else mentors)[person.hr_id] = applicant
+
+    pairs = list(session.scalars(select(Pair).where(Pair.programme_id == programme.id).order_by(Pair.id)))
+    reviewed = set(
+        session.scalars(
+            select(ReviewDecision.pair_id).where(ReviewDecision.pair_id.in_([p.id for p in pairs] or [-1]))
+        )
+    )
+    kept = [
+        p
+        for p in pairs
+        if p.status == "active" or (p.status == "proposed" and (p.pinned or p.id in reviewed))
+    ]
+    replaceable = [p for p in pairs if p.status == "proposed" and not p.pinned and p.id not in reviewed]
+    person_ids = {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs}
+    previous: list[Pair] = []
+    if settings.not_previous_pair:
+        previous = list(
+            session.scalars(
+                select(Pair).where(
+                    Pair.status.in_(("active", "closed")),
+                    (Pair.programme_id != programme.id) | (Pair.status == "closed"),
+                )
+            )
+        )
+        person_ids |= {p.mentee_id for p in previous} | {p.mentor_id for p in previous}
+    hr_of = (
+        dict(session.execute(select(Person.id, Person.hr_id).where(Person.id.in_(person_ids))).all())
+        if person_ids
+        else {}
+    )
+    forbidden: dict[str, set[tuple[str, str]]] = {
+        "not_rejected": {(hr_of[p.mentee_id], hr_of[p.mentor_id]) for p in pairs if p.status == "rejected"},
+        "not_previous_pair": {(hr_of[p.mentee_id], hr_of[p.mentor_id]) for p in previous},
+    }
+    return ProgrammeState(
+        programme, settings, org, mentees, mentors, problems, kept, replaceable, forbidden, hr_of
+    )
