@@ -15,15 +15,22 @@ from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rm_plugin.cli.applications_cmds import sample_applications_path
 from rm_plugin.cli.programme_cmds import describe, eligibility_lines
 from rm_plugin.enrolment.applications import import_applications
 from rm_plugin.enrolment.eligibility import summarise
 from rm_plugin.enrolment.programmes import create_programme, get_programme
+from rm_plugin.matching.review import approve_proposals
+from rm_plugin.matching.service import propose
 from rm_plugin.people.service import sync_people
+from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.programme.simulation import simulate_programme
+from rm_plugin.programme.surveys import TooFewResponses, aggregate
 from rm_plugin.site import SITE_FILE, Site
-from rm_plugin.store.models import Programme
+from rm_plugin.store.models import Application, Meeting, OutboxItem, Pair, Person, Programme
+from rm_plugin.sync.worker import run_sync
 
 PROGRAMME = "rm-2026"
 STARTS = dt.date(2026, 1, 5)
@@ -85,6 +92,7 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
                 enrolment="open",
                 objectives=("digital-skills", "cross-generational-learning"),
                 rules={"not_same_department": True, "shared_language": True},
+                admin_hr_id=_programme_admin(session),
             )
         programme = get_programme(session, PROGRAMME)
         for line in describe(programme):
@@ -106,4 +114,112 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
         result.figures["eligible_mentees"] = summary.eligible["mentee"]
         result.figures["eligible_mentors"] = summary.eligible["mentor"]
 
-    echo("\ndemo finished")
+    _match_and_review(site, result, echo)
+    _programme_life(site, result, echo)
+    _sync(site, result, echo)
+    echo("\ndemo finished: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.figures.items()))
+
+
+def _programme_admin(session: Session) -> str | None:
+    """The most senior person of the People department runs the sample programme."""
+    return session.scalar(
+        select(Person.hr_id)
+        .where(Person.status == "active", Person.department == "People")
+        .order_by(Person.job_level.desc(), Person.hr_id)
+        .limit(1)
+    )
+
+
+def sample_reviewers(site: Site) -> list[str]:
+    """The demo's review panel: senior people of the People and Legal teams who did not apply.
+
+    Each pair is approved by the first two of them allowed to review it (not in the pair,
+    not in either person's management chain).
+    """
+    with site.database.transaction() as session:
+        applicants = set(session.scalars(select(Application.person_id)))
+        people = session.scalars(
+            select(Person)
+            .where(
+                Person.status == "active", Person.department.in_(("People", "Legal")), Person.job_level >= 5
+            )
+            .order_by(Person.job_level.desc(), Person.hr_id)
+        )
+        return [p.hr_id for p in people if p.id not in applicants][:6]
+
+
+def _match_and_review(site: Site, result: DemoResult, echo: Echo) -> None:
+    echo("\n5. Propose pairs: hard rules first, then an exact optimal assignment")
+    proposal = propose(site.database, site.pm, PROGRAMME, actor="demo")
+    echo(
+        f"   {len(proposal.proposed)} pair(s) proposed (total score {proposal.total_score:.2f}), "
+        f"{proposal.kept} kept from before, {len(proposal.unmatched)} person(s) unmatched"
+    )
+    with site.database.transaction() as session:
+        names = {p.hr_id: p.display_name for p in session.scalars(select(Person))}
+        best = sorted(proposal.proposed, key=lambda p: -p.score)[:3]
+        for item in best:
+            pair = session.get(Pair, item.pair_id)
+            terms = pair.breakdown if pair else {}
+            shown = ", ".join(f"{k} {t['points']:.2f}" for k, t in terms.items() if t.get("points"))
+            who = f"{names[item.mentee]} (mentee) + {names[item.mentor]} (mentor)"
+            echo(f"   e.g. {who}: {item.score:.2f} [{shown}]")
+    mentors_left = sum(1 for u in proposal.unmatched if u.role == "mentor")
+    for unmatched in [u for u in proposal.unmatched if u.role == "mentee"][:3]:
+        echo(f"   unmatched mentee {unmatched.hr_id}: {unmatched.reason}")
+    if mentors_left:
+        echo(f"   {mentors_left} mentor(s) had no mentee left (more mentors applied than mentees)")
+    result.figures["proposed"] = len(proposal.proposed)
+
+    reviewers = sample_reviewers(site)
+    echo(f"\n6. Two reviewers approve each proposal (panel: {', '.join(reviewers)})")
+    progress = [c.name for c in site.enabled_connections(role="progress")]
+    panel = approve_proposals(site.database, PROGRAMME, reviewers, pm=site.pm, progress_connections=progress)
+    echo(f"   {len(panel.approved)} pair(s) active; {len(panel.skipped)} could not be reviewed")
+    for pair_id, why in panel.skipped[:3]:
+        echo(f"   pair {pair_id} skipped: {why}")
+    with site.database.transaction() as session:
+        result.figures["active_pairs"] = len(
+            list(session.scalars(select(Pair.id).where(Pair.status == "active")))
+        )
+
+
+def _programme_life(site: Site, result: DemoResult, echo: Echo) -> None:
+    echo("\n7. Agreements signed, then four months of meetings and surveys (simulated)")
+    with site.database.transaction() as session:
+        if session.scalar(select(Meeting.id).limit(1)) is not None:
+            echo("   already simulated by an earlier run on this site; nothing to replay")
+            return
+        summary = simulate_programme(session, ProgrammeContext.from_site(site), PROGRAMME, seed=7, months=4)
+    for key, value in summary.as_dict().items():
+        echo(f"   {key.replace('_', ' ')}: {value}")
+    result.figures["meetings"] = summary.meetings_logged
+    result.figures["milestones"] = summary.milestones_reached
+    with site.database.transaction() as session:
+        for kind in ("pulse", "final"):
+            try:
+                figures = aggregate(session, PROGRAMME, kind)
+            except TooFewResponses as exc:
+                echo(f"   {kind}: {exc}")
+                continue
+            shown = {
+                k: v for k, v in figures.items() if k in ("responses", "rating_mean", "learning_gained_mean")
+            }
+            echo(f"   {kind} survey (aggregate only): {shown}")
+
+
+def _sync(site: Site, result: DemoResult, echo: Echo) -> None:
+    echo("\n8. Deliver progress to the hosts (the files host writes JSON lines)")
+    with site.database.transaction() as session:
+        pending = len(list(session.scalars(select(OutboxItem.id).where(OutboxItem.status == "pending"))))
+    echo(f"   {pending} outbox row(s) pending")
+    first = run_sync(site)
+    echo(f"   sync: {first}")
+    again = run_sync(site)
+    echo(f"   rerun: {again} (nothing new, so no host call)")
+    result.figures["delivered"] = first.delivered
+    result.figures["rerun_delivered"] = again.delivered
+    host_dir = site.output_dir / "files-host"
+    for journal in sorted(host_dir.glob("*.jsonl")):
+        lines = sum(1 for _ in journal.open(encoding="utf-8"))
+        echo(f"   {journal.relative_to(site.root)}: {lines} line(s)")

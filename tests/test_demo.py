@@ -15,9 +15,19 @@ def test_demo_runs_in_a_named_site_and_keeps_it(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "305 created" in result.output
     assert "eligible under the seniority rule: 36 mentee(s), 60 mentor(s)" in result.output
+    assert "36 pair(s) proposed" in result.output
+    assert "36 pair(s) active; 0 could not be reviewed" in result.output
+    assert "agreements signed: 36" in result.output
+    assert "0 to retry later, 0 parked" in result.output
+    assert "rerun: 0 delivered, 0 already there" in result.output
     assert "demo finished" in result.output
     assert (target / "rm-plugin.sqlite3").exists()
+    completions = (target / "out" / "files-host" / "completions.jsonl").read_text().splitlines()
+    assert completions and len(completions) == len(set(completions))
     # a second run on the same site reuses it: nothing new is created
     again = CliRunner().invoke(build_cli(), ["demo", str(target)])
     assert again.exit_code == 0, again.output
     assert "0 created, 0 updated, 305 unchanged" in again.output
+    assert "36 kept from before" in again.output
+    assert "already simulated by an earlier run" in again.output
+    assert "sync: 0 delivered" in again.output
