@@ -1,6 +1,6 @@
 """The ``bamboohr`` connector: BambooHR as a roster source and as the place training records land.
 
-See ``docs/hr.md`` for the setup an HR admin does and every key of ``connectors/bamboohr.toml``.
+See the README ("Connect BambooHR", "Connect Workday") for the setup an HR admin does and every key of ``connectors/bamboohr.toml``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The ``moodle`` host: enrolments, milestones as activity completions, badges, course events, messages.
 
 Built on Moodle's REST web services (4.4 or newer) with a token of an integration user; the
-one-time setup in Moodle is described in docs/moodle.md and checked by ``rm-plugin check``.
+one-time setup in Moodle is described in the README, "Connect Moodle" and checked by ``rm-plugin check``.
 """
 
 from __future__ import annotations
