@@ -1,6 +1,7 @@
 """The ``bamboohr`` connector: BambooHR as a roster source and as the place training records land.
 
-See the README ("Connect BambooHR", "Connect Workday") for the setup an HR admin does and every key of ``connectors/bamboohr.toml``.
+See the README, "Connect BambooHR", for the setup an HR admin does and every key of
+``connectors/bamboohr.toml``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The ``workday`` connector: Workday as a roster source (RaaS or SOAP Get_Workers), pairs as
 Talent mentorships, milestones as learning enrolments or training, recognition as feedback badges.
 
-See the README ("Connect BambooHR", "Connect Workday") for the setup an HR admin does and every key of ``connectors/workday.toml``.
+See the README, "Connect Workday", for the setup an HR admin does and every key of
+``connectors/workday.toml``.
 """
 
 from __future__ import annotations
