@@ -11,7 +11,7 @@ from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.matching.candidates import DEFAULT_TOP_K
 from rm_plugin.matching.fairness import audit as fairness_audit
 from rm_plugin.matching.review import approve as approve_pair
-from rm_plugin.matching.review import eligible_reviewers, reviewer_breakdown
+from rm_plugin.matching.review import eligible_reviewers, reviewer_breakdown, reviewer_score
 from rm_plugin.matching.review import reject as reject_pair
 from rm_plugin.matching.service import MatchingError
 from rm_plugin.matching.service import pin as pin_pair
@@ -119,7 +119,7 @@ def show(handle: SiteHandle, programme: str, status: str, pair_id: int | None) -
                     p.status,
                     f"{names[p.mentee_id][1]} ({names[p.mentee_id][0]})",
                     f"{names[p.mentor_id][1]} ({names[p.mentor_id][0]})",
-                    f"{p.score:g}" if p.score is not None else "",
+                    f"{reviewer_score(p.breakdown or {}):g}" if p.score is not None else "",
                     f"{approvals.get(p.id, 0)}/{prog.reviewers_required}",
                     "yes" if p.pinned else "",
                     _top_terms(p.breakdown or {}),
@@ -140,7 +140,8 @@ def _show_pair(pair: Pair, names: dict, decisions: list, history: list, required
     click.echo(
         f"pair {pair.id} ({pair.status}): mentee {names[pair.mentee_id][1]} ({names[pair.mentee_id][0]}),"
     )
-    click.echo(f"  mentor {names[pair.mentor_id][1]} ({names[pair.mentor_id][0]}); score {pair.score:g}")
+    shown = reviewer_score(pair.breakdown or {})
+    click.echo(f"  mentor {names[pair.mentor_id][1]} ({names[pair.mentor_id][0]}); score {shown:g}")
     rows = [
         (term, f"{parts['value']:g}", f"{parts['weight']:g}", f"{parts['points']:g}")
         for term, parts in sorted(reviewer_breakdown(pair.breakdown or {}).items())

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PairInfo
 from rm_plugin.matching.applicants import DEMOGRAPHIC_TERMS
-from rm_plugin.matching.state import MatchingError, managers_map
+from rm_plugin.matching.state import MatchingError, active_hr_ids, managers_map
 from rm_plugin.store import Database
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Pair, PairStatusChange, Person, Programme, ReviewDecision
@@ -247,6 +247,7 @@ def eligible_reviewers(db: Database, pair_id: int, candidates: Iterable[str] | N
             raise MatchingError(f"no pair {pair_id}")
         mentee, mentor = _people(session, pair)
         managers = managers_map(session)
+        active = active_hr_ids(session)
         decided = set(
             session.scalars(
                 select(Person.hr_id)
@@ -254,13 +255,19 @@ def eligible_reviewers(db: Database, pair_id: int, candidates: Iterable[str] | N
                 .where(ReviewDecision.pair_id == pair_id)
             )
         )
-    pool = sorted(managers) if candidates is None else [c for c in candidates if c in managers]
+    pool = sorted(active) if candidates is None else [c for c in candidates if c in active]
     return [hr for hr in pool if hr not in decided and conflict(managers, hr, mentee, mentor) is None]
 
 
 def reviewer_breakdown(breakdown: Mapping[str, Any]) -> dict[str, Any]:
     """The score breakdown a reviewer may see: terms from opt-in demographic data are left out."""
     return {term: parts for term, parts in breakdown.items() if term not in DEMOGRAPHIC_TERMS}
+
+
+def reviewer_score(breakdown: Mapping[str, Any]) -> float:
+    """The score a reviewer is shown: the sum of the terms they may see, so the hidden
+    demographic term cannot be worked out as the total minus the visible terms."""
+    return round(sum(float(parts.get("points", 0.0)) for parts in reviewer_breakdown(breakdown).values()), 6)
 
 
 @dataclass(frozen=True)

@@ -141,8 +141,14 @@ def _applicant(app: Application, person: Person, programme: Programme, settings:
 
 
 def managers_map(session: Session) -> dict[str, str | None]:
-    rows = session.execute(select(Person.hr_id, Person.manager_hr_id).where(Person.status == "active"))
+    """Everyone's manager, leavers included: a manager who left still links a skip-level chain,
+    and leaving them out would let a senior be paired with (or review) their own report."""
+    rows = session.execute(select(Person.hr_id, Person.manager_hr_id))
     return {hr: manager for hr, manager in rows}
+
+
+def active_hr_ids(session: Session) -> set[str]:
+    return set(session.scalars(select(Person.hr_id).where(Person.status == "active")))
 
 
 def load_state(session: Session, programme: Programme) -> ProgrammeState:

@@ -62,6 +62,7 @@ def sync_people(
             [row.record for row in good],
             complete_sources=[b.source for b in batches if b.complete],
             today=today,
+            still_present={p.hr_id for p in problems + found if p.hr_id},
         )
         report.problems = _dedupe(problems + found)
         report.sources = [b.source for b in batches]

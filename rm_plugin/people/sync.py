@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -111,8 +111,13 @@ def apply_people(
     records: Sequence[PersonRecord],
     complete_sources: Sequence[str],
     today: dt.date | None = None,
+    still_present: Collection[str] = (),
 ) -> SyncReport:
-    """Upsert records by HR id; people of a complete source missing from it are marked as left."""
+    """Upsert records by HR id; people of a complete source missing from it are marked as left.
+
+    ``still_present`` holds HR ids a source did return but whose record was rejected (a bad
+    row, a conflict): they are reported and left as they are, never taken for leavers.
+    """
     today = today or dt.date.today()
     report = SyncReport()
     existing = {p.hr_id: p for p in session.scalars(select(Person))}
@@ -136,7 +141,9 @@ def apply_people(
         else:
             report.unchanged += 1
     for person in existing.values():
-        if person.hr_id in seen or person.source not in complete_sources or person.status == "left":
+        if person.hr_id in seen or person.hr_id in still_present:
+            continue
+        if person.source not in complete_sources or person.status == "left":
             continue
         person.status = "left"
         person.termination_date = person.termination_date or today

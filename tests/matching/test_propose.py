@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from matching_factory import apply, person, small_org
+from matching_factory import apply, person, programme, small_org
 from sqlalchemy import select
 
 from rm_plugin import hookimpl
@@ -193,3 +193,25 @@ def test_previous_pairs_are_not_repeated_when_the_programme_says_so(db: Database
         assert (
             "not_previous_pair" in s.scalars(select(Pair).where(Pair.status == "proposed")).one().rules_passed
         )
+
+
+def test_a_manager_who_left_still_links_the_chain(db: Database) -> None:
+    """VP(8) -> MGR(6, left) -> JUN(2): the VP is still above the junior and is never paired with them."""
+    with db.transaction() as s:
+        prog = programme(s, rules={})
+        vp = person(s, "VP", 8, department="Sales")
+        person(s, "MGR", 6, "VP", department="Sales", status="left")
+        junior = person(s, "JUN", 2, "MGR", department="Sales")
+        other = person(s, "OTH", 2, department="Tech")
+        person(s, "REV", 5, department="Legal")
+        apply(s, prog, vp, "mentee", skills_wanted={"ai": 3})
+        apply(s, prog, junior, "mentor", skills_offered=["ai"])
+        apply(s, prog, other, "mentor", skills_offered=["cooking"])
+    result = propose(db, None, prog.slug)
+    assert [(p.mentee, p.mentor) for p in result.proposed] == [("VP", "OTH")]
+    pair_id = result.proposed[0].pair_id
+    # and the junior, whose skip-level manager is the mentee, may not review it either way round
+    with db.transaction() as s:
+        person(s, "JUN2", 3, "MGR", department="Sales")
+    with pytest.raises(MatchingError, match="cannot review"):
+        approve(db, pair_id, "JUN2")

@@ -143,3 +143,15 @@ def test_reviewers_never_see_terms_from_opt_in_demographic_data() -> None:
         "diverse_pair": {"value": 1.0, "weight": 0.5, "points": 0.5},
     }
     assert reviewer_breakdown(breakdown) == {"skills": {"value": 1.0, "weight": 3.0, "points": 3.0}}
+
+
+def test_reviewers_see_a_score_without_the_hidden_demographic_term() -> None:
+    from rm_plugin.matching.review import reviewer_breakdown, reviewer_score
+
+    breakdown = {
+        "skills": {"value": 1.0, "weight": 3.0, "points": 3.0},
+        "diverse_pair": {"value": 1.0, "weight": 1.0, "points": 1.0},
+        "availability": {"value": 0.5, "weight": 1.0, "points": 0.5},
+    }
+    assert "diverse_pair" not in reviewer_breakdown(breakdown)
+    assert reviewer_score(breakdown) == 3.5  # not 4.5: the total would reveal the hidden term

@@ -105,6 +105,26 @@ def test_a_person_missing_from_a_later_roster_is_marked_left_never_deleted(site_
     site.close()
 
 
+def test_a_rejected_row_of_a_known_person_does_not_make_them_a_leaver(site_root: Path) -> None:
+    write_roster(site_root, GOOD)
+    site = Site.load(site_root, load_entrypoints=False)
+    sync_people(site)
+    broken = GOOD[2].replace("dev@example.com", "not-an-email")
+    write_roster(site_root, [*GOOD[:2], broken])
+    report = sync_people(site)
+    assert report.left == 0
+    assert [(p.hr_id, p.reason) for p in report.problems] == [
+        ("E3", "email 'not-an-email' is not an email address")
+    ]
+    kept = people(site)["E3"]
+    assert kept.status == "active" and kept.email == "dev@example.com"  # nothing lost, nothing changed
+    # and a cycle or unknown manager is a rejected row too, not a departure
+    write_roster(site_root, [*GOOD[:2], GOOD[2].replace(",E2,", ",E99,")])
+    assert sync_people(site).left == 0
+    assert people(site)["E3"].status == "active"
+    site.close()
+
+
 def test_changes_are_updates(site_root: Path) -> None:
     write_roster(site_root, GOOD)
     site = Site.load(site_root, load_entrypoints=False)
