@@ -19,14 +19,19 @@ def people() -> None:
 @people.command("sync")
 @click.option("--source", help="Only this connection (a file name in connectors/, without .toml).")
 @click.option("--full", is_flag=True, help="Ignore stored cursors and pull whole rosters.")
+@click.option(
+    "--accept-leavers",
+    is_flag=True,
+    help="Mark people missing from a full roster as left even when that is more than a fifth of them.",
+)
 @pass_site
-def sync(handle: SiteHandle, source: str | None, full: bool) -> None:
+def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: bool) -> None:
     """Pull people from every enabled HR source; bad records are reported and skipped.
 
     Exits non-zero only if records were offered and none could be imported.
     """
     try:
-        report = sync_people(handle.site, source, full=full)
+        report = sync_people(handle.site, source, full=full, accept_leavers=accept_leavers)
     except NoSource as exc:
         raise click.ClickException(str(exc)) from exc
     for line in report.lines():

@@ -22,7 +22,12 @@ class NoSource(Exception):
 
 
 def sync_people(
-    site: Site, source: str | None = None, *, full: bool = False, today: dt.date | None = None
+    site: Site,
+    source: str | None = None,
+    *,
+    full: bool = False,
+    accept_leavers: bool = False,
+    today: dt.date | None = None,
 ) -> SyncReport:
     """Pull people from the enabled HR sources (or one) and apply them; returns what happened.
 
@@ -56,15 +61,17 @@ def sync_people(
     with db.transaction() as session:
         stored = set(session.scalars(select(Person.hr_id)))
         located = [Located(record, f"HR id {record.hr_id}") for record in records]
-        good, found = check_roster(located, known_hr_ids=stored, complete=False)
+        rejected = {p.hr_id: p for p in problems if p.hr_id}
+        good, found = check_roster(located, stored, rejected, trust_rejected_managers=False)
         report = apply_people(
             session,
             [row.record for row in good],
             complete_sources=[b.source for b in batches if b.complete],
             today=today,
             still_present={p.hr_id for p in problems + found if p.hr_id},
+            accept_leavers=accept_leavers,
         )
-        report.problems = _dedupe(problems + found)
+        report.problems = _dedupe(problems + found + report.problems)
         report.sources = [b.source for b in batches]
         for batch in batches:
             state = session.get(SyncState, f"people:{batch.source}") or SyncState(

@@ -20,6 +20,10 @@ from rm_plugin.store.models import Person
 FIELDS = tuple(name for name in PERSON_FIELDS if name != "hr_id")
 
 
+MASS_LEAVERS_SHARE = 0.2
+MASS_LEAVERS_MIN = 5
+
+
 @dataclass
 class SyncReport:
     created: int = 0
@@ -112,11 +116,15 @@ def apply_people(
     complete_sources: Sequence[str],
     today: dt.date | None = None,
     still_present: Collection[str] = (),
+    accept_leavers: bool = False,
 ) -> SyncReport:
     """Upsert records by HR id; people of a complete source missing from it are marked as left.
 
     ``still_present`` holds HR ids a source did return but whose record was rejected (a bad
     row, a conflict): they are reported and left as they are, never taken for leavers.
+    A roster that would make more than a fifth of a source's active people (and at least
+    :data:`MASS_LEAVERS_MIN`) leave at once looks truncated: nobody is marked unless
+    ``accept_leavers``, and the report says why.
     """
     today = today or dt.date.today()
     report = SyncReport()
@@ -140,12 +148,39 @@ def apply_people(
             report.updated += 1
         else:
             report.unchanged += 1
+    leaving: dict[str, list[Person]] = {}
     for person in existing.values():
         if person.hr_id in seen or person.hr_id in still_present:
             continue
         if person.source not in complete_sources or person.status == "left":
             continue
-        person.status = "left"
-        person.termination_date = person.termination_date or today
-        report.left += 1
+        leaving.setdefault(person.source, []).append(person)
+    contributed = {record.source for record in records}
+    for source, people in sorted(leaving.items()):
+        active = sum(1 for p in existing.values() if p.source == source and p.status == "active")
+        if source not in contributed:
+            reason = (
+                f"the roster has no usable record, so none of its {active} active people was marked as left"
+            )
+            report.problems.append(RowProblem(source, "roster", reason))
+            continue
+        if (
+            not accept_leavers
+            and len(people) >= MASS_LEAVERS_MIN
+            and len(people) > MASS_LEAVERS_SHARE * active
+        ):
+            report.problems.append(
+                RowProblem(
+                    source,
+                    "roster",
+                    f"{len(people)} of {active} active people are missing from this full roster; none was "
+                    "marked as left, since a truncated export looks the same. If they really left, run "
+                    "`rm-plugin people sync --accept-leavers`",
+                )
+            )
+            continue
+        for person in people:
+            person.status = "left"
+            person.termination_date = person.termination_date or today
+            report.left += 1
     return report

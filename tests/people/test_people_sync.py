@@ -147,6 +147,12 @@ def test_cli_exits_non_zero_only_when_nothing_could_be_imported(site_root: Path)
     result = runner.invoke(cli, ["--site", str(site_root), "people", "sync"])
     assert result.exit_code == 1
     assert "line 2 (E4): missing email" in result.output
+    assert (
+        "the roster has no usable record, so none of its 3 active people was marked as left" in result.output
+    )
+    site = Site.load(site_root, load_entrypoints=False)
+    assert {p.status for p in people(site).values()} == {"active"}
+    site.close()
 
 
 @pytest.mark.parametrize(
@@ -159,6 +165,8 @@ def test_cli_exits_non_zero_only_when_nothing_could_be_imported(site_root: Path)
         ),
         (",a@example.com,A,B,3,,X,2020-01-01,,", "missing HR id"),
         ("E1,a@example.com,A,B,3,,X,2020-01-01,2021-13-01,", "termination date '2021-13-01' does not match"),
+        ("E1,a@example.com,A,B,0,,X,2020-01-01,,", "job level 0 is outside 1-20"),
+        ("E1,a@example.com,A,B,-5,,X,2020-01-01,,", "job level -5 is outside 1-20"),
     ],
 )
 def test_row_checks(tmp_path: Path, row: str, reason: str) -> None:
@@ -166,8 +174,79 @@ def test_row_checks(tmp_path: Path, row: str, reason: str) -> None:
 
     path = tmp_path / "p.csv"
     path.write_text(HEADER + row + "\n")
-    rows, problems = read_roster(
-        path, source="csv", columns={c: c for c in COLUMNS}, date_formats=["%Y-%m-%d"]
+    read = read_roster(path, source="csv", columns={c: c for c in COLUMNS}, date_formats=["%Y-%m-%d"])
+    assert read.rows == [] and read.usable
+    assert read.problems[0].reason.startswith(reason)
+
+
+def sync_and_people(site_root: Path, rows: list[str], **kwargs: object) -> tuple[object, dict[str, Person]]:
+    write_roster(site_root, rows)
+    site = Site.load(site_root, load_entrypoints=False)
+    try:
+        report = sync_people(site, **kwargs)  # type: ignore[arg-type]
+        return report, people(site)
+    finally:
+        site.close()
+
+
+def test_an_unusable_file_or_header_is_not_a_roster_in_which_everyone_left(site_root: Path) -> None:
+    sync_and_people(site_root, GOOD)
+    (site_root / "people.csv").write_text("id,mail\nE1,ceo@example.com\n")
+    site = Site.load(site_root, load_entrypoints=False)
+    report = sync_people(site)
+    assert report.left == 0
+    assert [p.reason for p in report.problems] == [
+        "the header has no column 'hr_id' (hr_id); map it under [columns]"
+    ]
+    (site_root / "people.csv").write_bytes(
+        (HEADER + "E1,ceo@example.com,J\xf6rg,Boss,10,,Exec,2010-01-04,,\n").encode("latin-1")
     )
-    assert rows == []
-    assert problems[0].reason.startswith(reason)
+    report = sync_people(site)
+    assert report.left == 0
+    assert (
+        "not readable as utf-8-sig" in report.problems[0].reason
+        and "set `encoding`" in report.problems[0].reason
+    )
+    (site_root / "people.csv").unlink()
+    report = sync_people(site)
+    assert report.left == 0 and "cannot read the roster" in report.problems[0].reason
+    assert {p.status for p in people(site).values()} == {"active"}
+    site.close()
+
+
+def test_a_row_whose_manager_was_rejected(site_root: Path) -> None:
+    # E2's own row is bad, E3 reports to E2: E2 is stored from an earlier sync, so E3 still goes in
+    sync_and_people(site_root, GOOD)
+    report, stored = sync_and_people(site_root, [GOOD[0], GOOD[1].replace("vp@example.com", ""), GOOD[2]])
+    assert [(p.hr_id, p.reason) for p in report.problems] == [("E2", "missing email")]
+    assert stored["E3"].status == "active" and report.left == 0
+
+
+def test_a_row_whose_new_manager_was_rejected_names_the_managers_problem(site_root: Path) -> None:
+    report, stored = sync_and_people(site_root, [GOOD[0], GOOD[1].replace("vp@example.com", ""), GOOD[2]])
+    reasons = {p.hr_id: p.reason for p in report.problems}
+    assert reasons["E2"] == "missing email"
+    assert reasons["E3"] == "manager E2's own record was rejected (line 3: missing email); fix it first"
+    assert set(stored) == {"E1"}
+
+
+def test_a_duplicate_work_email_is_reported_with_its_line(site_root: Path) -> None:
+    report, stored = sync_and_people(site_root, [*GOOD, "E4,DEV@example.com,Du,Pe,2,E2,Sales,2024-01-01,,"])
+    assert [(p.where, p.reason) for p in report.problems] == [
+        ("line 5", "work email DEV@example.com is also E3's (line 4); skipped")
+    ]
+    assert "E4" not in stored
+
+
+def test_a_roster_missing_many_people_marks_nobody_until_accepted(site_root: Path) -> None:
+    org = [GOOD[0]] + [f"E{i},p{i}@example.com,P,{i},3,E1,Sales,2020-01-01,," for i in range(10, 30)]
+    sync_and_people(site_root, org)
+    report, stored = sync_and_people(site_root, org[:10])  # 11 of 21 missing: a truncated export?
+    assert report.left == 0
+    assert "11 of 21 active people are missing from this full roster; none was marked as left" in str(
+        report.problems[0]
+    )
+    assert all(p.status == "active" for p in stored.values())
+    report, stored = sync_and_people(site_root, org[:10], accept_leavers=True)
+    assert report.left == 11
+    assert sum(p.status == "left" for p in stored.values()) == 11

@@ -33,6 +33,8 @@ class CsvConfig(Schema):
         fields.String(), load_default=lambda: ["%Y-%m-%d"], validate=validate.Length(min=1)
     )
     languages_separator = fields.String(load_default=";")
+    min_level = fields.Integer(strict=True, load_default=1)
+    max_level = fields.Integer(strict=True, load_default=20)
     columns = fields.Dict(
         keys=fields.String(validate=validate.OneOf(COLUMNS)), values=fields.String(), load_default=dict
     )
@@ -61,7 +63,7 @@ class CsvSource(Connection):
     def rm_fetch_people(self, connection: str | None, since: str | None) -> PeopleBatch | None:
         if not self.owns(connection):
             return None
-        rows, problems = read_roster(
+        read = read_roster(
             self.path,
             source=self.name,
             columns=self.config["columns"],
@@ -69,13 +71,15 @@ class CsvSource(Connection):
             delimiter=self.config["delimiter"],
             encoding=self.config["encoding"],
             languages_separator=self.config["languages_separator"],
+            level_range=(self.config["min_level"], self.config["max_level"]),
         )
-        good, roster_problems = check_roster(rows)
+        rejected = {p.hr_id: p for p in read.problems if p.hr_id}
+        good, roster_problems = check_roster(read.rows, rejected=rejected)
         return PeopleBatch(
             source=self.name,
             records=tuple(row.record for row in good),
-            problems=tuple(problems + roster_problems),
-            complete=True,
+            problems=tuple(read.problems + roster_problems),
+            complete=read.usable,  # an unreadable file is not a roster in which everyone left
         )
 
     @hookimpl

@@ -21,6 +21,16 @@ class RowError(ValueError):
     pass
 
 
+class RosterRead:
+    """What a roster file gave: the rows it could read, a problem per row it could not, and
+    whether the file as a whole was usable (an unreadable file or header is not a roster)."""
+
+    def __init__(self, rows: list[Located], problems: list[RowProblem], usable: bool) -> None:
+        self.rows = rows
+        self.problems = problems
+        self.usable = usable
+
+
 def read_roster(
     path: Path,
     *,
@@ -30,31 +40,45 @@ def read_roster(
     delimiter: str = ",",
     encoding: str = "utf-8-sig",
     languages_separator: str = ";",
+    level_range: tuple[int, int] = (1, 20),
     today: dt.date | None = None,
-) -> tuple[list[Located], list[RowProblem]]:
+) -> RosterRead:
     today = today or dt.date.today()
     rows: list[Located] = []
     problems: list[RowProblem] = []
-    with path.open(newline="", encoding=encoding) as fh:
-        reader = csv.DictReader(fh, delimiter=delimiter)
-        header = set(reader.fieldnames or [])
-        for required in ("hr_id", "email"):
-            if columns.get(required, required) not in header:
+    line = 1
+    try:
+        with path.open(newline="", encoding=encoding) as fh:
+            reader = csv.DictReader(fh, delimiter=delimiter)
+            header = set(reader.fieldnames or [])
+            for required in ("hr_id", "email"):
                 name = columns.get(required, required)
-                problems.append(
-                    RowProblem(source, "line 1", f"the header has no column {name!r} ({required})")
-                )
-                return [], problems
-        for line, raw in _numbered(reader):
-            where = f"line {line}"
-            hr_id = (raw.get(columns.get("hr_id", "hr_id")) or "").strip()
-            try:
-                record = _record(raw, columns, source, date_formats, languages_separator, today)
-            except RowError as exc:
-                problems.append(RowProblem(source, where, str(exc), hr_id or None))
-                continue
-            rows.append(Located(record, where))
-    return rows, problems
+                if name not in header:
+                    reason = f"the header has no column {name!r} ({required}); map it under [columns]"
+                    return RosterRead([], [RowProblem(source, "line 1", reason)], usable=False)
+            for line, raw in _numbered(reader):
+                hr_id = (raw.get(columns.get("hr_id", "hr_id")) or "").strip()
+                try:
+                    record = _record(
+                        raw, columns, source, date_formats, languages_separator, level_range, today
+                    )
+                except RowError as exc:
+                    problems.append(RowProblem(source, f"line {line}", str(exc), hr_id or None))
+                    continue
+                rows.append(Located(record, f"line {line}"))
+    except OSError as exc:
+        return RosterRead(
+            [], [RowProblem(source, str(path), f"cannot read the roster: {exc.strerror}")], False
+        )
+    except UnicodeDecodeError as exc:
+        reason = (
+            f"not readable as {encoding} after line {line} ({exc.reason}); "
+            "set `encoding` in the connector file (e.g. cp1252 or latin-1)"
+        )
+        return RosterRead([], [RowProblem(source, f"line {line + 1}", reason)], usable=False)
+    except csv.Error as exc:
+        return RosterRead([], [RowProblem(source, f"line {line + 1}", f"not valid CSV: {exc}")], usable=False)
+    return RosterRead(rows, problems, usable=True)
 
 
 def _numbered(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -68,6 +92,7 @@ def _record(
     source: str,
     date_formats: Sequence[str],
     languages_separator: str,
+    level_range: tuple[int, int],
     today: dt.date,
 ) -> PersonRecord:
     def get(name: str) -> str:
@@ -88,6 +113,11 @@ def _record(
             level = int(level_text)
         except ValueError:
             raise RowError(f"job level {level_text!r} is not a whole number") from None
+        low, high = level_range
+        if not low <= level <= high:
+            raise RowError(
+                f"job level {level} is outside {low}-{high} (set min_level/max_level if yours differ)"
+            )
     time_zone = get("time_zone")
     if time_zone:
         try:
