@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+import requests
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -22,9 +24,15 @@ class Failure:
     reason: str
 
 
+# A connector that lets a raw requests error escape (instead of the HTTP foundation's
+# HostError) still gets a transient failure retried: these are not builtin ConnectionError.
+TRANSPORT_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+
+
 def classify(exc: BaseException) -> Failure:
     """Read an exception by duck typing, so any connector's error tree works."""
-    retryable = getattr(exc, "retryable", isinstance(exc, ConnectionError | TimeoutError))
+    transient = isinstance(exc, (ConnectionError, TimeoutError, *TRANSPORT_ERRORS))
+    retryable = getattr(exc, "retryable", transient)
     retry_after = getattr(exc, "retry_after", None)
     if not isinstance(retry_after, int | float) or isinstance(retry_after, bool) or retry_after < 0:
         retry_after = None

@@ -83,7 +83,6 @@ class SyncOptions:
     concurrency: int | None = None  # None: each connection's own ``concurrency`` key
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     lease: dt.timedelta = dt.timedelta(minutes=5)
-    batch_per_slot: int = 4  # rows claimed at a time per concurrency slot
     worker_id: str | None = None
     clock: Callable[[], dt.datetime] = utcnow
     rng: random.Random | None = None
@@ -158,12 +157,14 @@ class SyncRun:
         queue: deque[Claimed] = deque()
         in_flight: set[Future[None]] = set()
         exhausted = False
-        size = concurrency * self.options.batch_per_slot
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=f"sync:{connection}") as pool:
             while True:
-                if not queue and not exhausted:
+                free = concurrency - len(in_flight)
+                if not queue and not exhausted and free > 0:
+                    # Claim no more than can start now: a row waiting in a local queue behind a
+                    # slow host could outlive its lease and be claimed by a second worker.
                     now = self.options.clock()
-                    batch = claim(self.db, self.worker, connection, size, now, self.options.lease)
+                    batch = claim(self.db, self.worker, connection, free, now, self.options.lease)
                     exhausted = not batch
                     # A host's structures come first: prepare rows are delivered before the rest.
                     while batch and batch[0].action == "prepare":

@@ -39,3 +39,15 @@ def test_rows_round_trip_with_json_and_aware_datetimes(db: Database) -> None:
         assert item.payload == {"a": [1, 2]}
         assert item.next_attempt_at == when
         assert item.next_attempt_at.tzinfo is not None
+
+
+def test_database_errors_never_echo_the_values_bound(db: Database) -> None:
+    """A refused insert names the statement, never the data (a private note, a token)."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    with db.transaction() as s:
+        s.add(OutboxItem(key="same", connection="files", action="notify", payload={}))
+    with pytest.raises(IntegrityError) as caught, db.transaction() as s:
+        s.add(OutboxItem(key="same", connection="files", action="notify", payload={"secret": "NOTE-TEXT-42"}))
+    assert "NOTE-TEXT-42" not in str(caught.value)

@@ -26,6 +26,14 @@ def test_plain_connection_and_timeout_errors_are_transient_everything_else_perma
     assert not classify(ValueError("bad date")).retryable
 
 
+def test_raw_requests_transport_errors_are_transient() -> None:
+    import requests
+
+    assert classify(requests.exceptions.ConnectionError("refused")).retryable
+    assert classify(requests.exceptions.ReadTimeout("slow")).retryable
+    assert not classify(requests.exceptions.InvalidURL("nonsense")).retryable
+
+
 def test_a_nonsense_retry_after_is_ignored() -> None:
     assert classify(HostError("x", True, -5)).retry_after is None
     assert classify(HostError("x", True, "soon")).retry_after is None  # type: ignore[arg-type]
