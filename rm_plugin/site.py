@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from rm_plugin.config import ConfigError, ConfigProblem, read_toml, resolve_references, validate
 from rm_plugin.config.site_schema import ConnectionBase, SiteConfigSchema
 from rm_plugin.connectors.types import ConnectionContext, ConnectorType
-from rm_plugin.plugins import make_plugin_manager, register
+from rm_plugin.plugins import PluginError, make_plugin_manager, register
 from rm_plugin.store import Database
 
 SITE_FILE = "rm-plugin.toml"
@@ -81,18 +81,19 @@ class Site:
         config, found = validate(SiteConfigSchema(), resolved, SITE_FILE)
         problems += found
         if problems:
+            # Still check the connector files, so an admin sees every mistake in one pass.
+            try:
+                types = _connector_types(make_plugin_manager(root, load_entrypoints=load_entrypoints))
+            except PluginError:
+                raise ConfigError(problems) from None
+            for path in sorted((root / "connectors").glob("*.toml")):
+                problems += _load_connection(root, path, types)[1]
             raise ConfigError(problems)
 
         pm = make_plugin_manager(
             root, blocked=config["plugins"]["disabled"], load_entrypoints=load_entrypoints
         )
-        types: dict[str, ConnectorType] = {}
-
-        def add_type(connector_type: ConnectorType) -> None:
-            types[connector_type.name] = connector_type
-
-        pm.hook.rm_register_connector_types(register=add_type)
-
+        types = _connector_types(pm)
         connections: dict[str, ConnectionConfig] = {}
         for path in sorted((root / "connectors").glob("*.toml")):
             connection, found = _load_connection(root, path, types)
@@ -166,6 +167,16 @@ class Site:
     def close(self) -> None:
         if "database" in self.__dict__:
             self.database.dispose()
+
+
+def _connector_types(pm: pluggy.PluginManager) -> dict[str, ConnectorType]:
+    types: dict[str, ConnectorType] = {}
+
+    def add_type(connector_type: ConnectorType) -> None:
+        types[connector_type.name] = connector_type
+
+    pm.hook.rm_register_connector_types(register=add_type)
+    return types
 
 
 def _load_connection(

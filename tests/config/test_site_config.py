@@ -42,7 +42,9 @@ def test_every_mistake_gets_its_own_line(root: Path, monkeypatch: pytest.MonkeyP
     assert "rm-plugin.toml: database.url: Not a valid string." in found
     assert "rm-plugin.toml: programme_defaults.reviewers_required: Not a valid integer." in found
     assert any(line.startswith("rm-plugin.toml: colour: unknown key; expected one of:") for line in found)
-    # the site file's problems stop loading before connectors are read; fix it and look again
+    # the connector files are checked in the same pass
+    assert "connectors/files.toml: directory: unknown key; expected one of: dir" in found
+    assert len(found) == 6
     (root / "rm-plugin.toml").write_text("")
     found = problems_of(root)
     assert "connectors/files.toml: directory: unknown key; expected one of: dir" in found
