@@ -23,6 +23,7 @@ from rm_plugin.connectors.workday.oauth import (
 )
 from rm_plugin.connectors.workday.rest import WorkdayRest, WorkdayRestHttp
 from rm_plugin.connectors.workday.roster import DEFAULT_COLUMNS, RecordError, from_report_row, from_worker
+from rm_plugin.connectors.workday.versions import feedback_recipient_element
 from rm_plugin.domain.records import Delivery, HealthReport, PeopleBatch, Receipt, RowProblem
 from rm_plugin.http import AuthenticationError, HostError, HttpClient, RetryPolicy, numbered_pages
 from rm_plugin.people.roster import Located, check_roster
@@ -385,13 +386,21 @@ class WorkdayConnection(Connection):
         self._bp(body)
         data = soap.add(body, "Give_Feedback_Data")
         soap.add_ref(data, "From_Worker_Reference", "Employee_ID", self.config["feedback_from"])
-        soap.add_ref(data, "To_Worker_Reference", "Employee_ID", str(payload["person"]))
+        soap.add_ref(data, self.feedback_recipient_element, "Employee_ID", str(payload["person"]))
         soap.add_ref(data, "Badge_Reference", "Feedback_Badge_ID", badge)
         soap.add(data, "Comment", str(comment))
         soap.add(data, "Show_Name", True)
         response = self.soap_api.call("Talent", body, idempotent=False)
         event = soap.ref_id(soap.find(response, "Give_Feedback_Event_Reference"), "WID")
         return Receipt(host_ref=f"Give_Feedback {event}", data={"event_wid": event, "badge": badge})
+
+    @property
+    def feedback_recipient_element(self) -> str:
+        """``To_Worker_Reference`` or ``To_Workers_Reference``: configured, or by WSDL version."""
+        configured = self.config.get("feedback_to_element", "auto")
+        if configured != "auto":
+            return str(configured)
+        return feedback_recipient_element(self.config.get("version", "v42.2"))
 
     def give_feedback_rest(self, employee_id: str, badge: str, comment: str) -> Receipt:
         """Anytime feedback with a badge over REST (the Give Feedback business process)."""
