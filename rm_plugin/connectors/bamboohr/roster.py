@@ -24,6 +24,13 @@ DEFAULT_FIELDS: dict[str, str] = {
     "termination_date": "terminationDate",
     "status": "status",
 }
+#: The same for the custom report an API key reads, which takes get-employee field names.
+REPORT_FIELDS: dict[str, str] = {
+    **DEFAULT_FIELDS,
+    "department": "department",
+    "team": "division",
+    "location": "location",
+}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _EMPTY_DATES = {"", "0000-00-00"}
 
