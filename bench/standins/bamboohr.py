@@ -27,6 +27,8 @@ Start = Callable[[str, list[tuple[str, str]]], Any]
 FIELDS = [
     {"id": 1, "name": "Work Email", "type": "email", "alias": "workEmail"},
     {"id": 4021, "name": "Job Level", "type": "list"},
+    {"id": 4030, "name": "Languages", "type": "text", "alias": "customLanguages"},
+    {"id": 4031, "name": "Time Zone", "type": "text", "alias": "customTimeZone"},
 ]
 
 
@@ -59,6 +61,8 @@ def _item(person: Employee) -> dict[str, Any]:
         "terminationDate": person.terminated or "0000-00-00",
         "status": "Inactive" if person.terminated else "Active",
         "4021": str(person.level),
+        "customLanguages": person.languages,
+        "customTimeZone": person.time_zone,
     }
 
 

@@ -160,3 +160,31 @@ def test_a_refused_api_key_is_named(tmp_path, mocked):
         "check api_key in connectors/bamboohr.toml",
     )
     assert API_KEY not in report_.problems[0]
+
+
+def test_languages_and_time_zone_come_from_custom_fields_named_in_config(tmp_path, mocked):
+    mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
+    mocked.post(
+        REPORT,
+        json=report(
+            [
+                row(1, customLanguages="en; de", customTimeZone="Europe/Berlin"),
+                row(2, customLanguages="", customTimeZone="Mars/Olympus"),
+            ]
+        ),
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "title": "rm-plugin roster",
+                    "fields": [*ASKED[:12], "customLanguages", "customTimeZone", "4021"],
+                }
+            )
+        ],
+    )
+    config = {"fields": {"languages": "customLanguages", "time_zone": "customTimeZone"}}
+    batch = make_connection(tmp_path, config).fetch(None)
+    (person,) = batch.records
+    assert (person.languages, person.time_zone) == (("en", "de"), "Europe/Berlin")
+    assert [p.reason for p in batch.problems] == [
+        "time zone 'Mars/Olympus' is not an IANA time zone (e.g. Europe/London)"
+    ]
