@@ -2,7 +2,9 @@
 
 Prints requests made and wall time for a full import, then for an incremental import after 1% of
 people changed, and the incremental run's share of the full one (the target: requests in proportion
-to the change, plus a constant). Run: ``python bench/hr_import.py [--size 10000] [--share 0.01]``.
+to the change, plus a constant). BambooHR is measured on both roster routes: an API key's custom
+report and an OAuth token's cursor-paged list. Run: ``python bench/hr_import.py [--size 10000]
+[--share 0.01]``.
 """
 
 from __future__ import annotations
@@ -73,25 +75,29 @@ def main() -> None:
     tmp = Path("/tmp") if Path("/tmp").is_dir() else HERE
     context = lambda name: ConnectionContext(name, tmp / f"{name}.toml", tmp, tmp)  # noqa: E731
 
-    people = synthetic(args.size)
-    app = BambooStandIn(people)
-    base, _ = serve(app)
-    config = BambooHRConfig().load(
-        {
-            "company": "standin",
-            "base_url": base,
-            "api_key": "bench",
-            "job_level_field": "Job Level",
-            "page_size": 500,
-        }
-    )
-    bench(
-        f"BambooHR ({args.size} employees, page size 500)",
-        app,
-        BambooHRConnection(context("bamboohr"), config),
-        people,
-        args.share,
-    )
+    for credential, label in (
+        ("api_key", "API key: one custom report"),
+        ("access_token", "OAuth: cursor-paged /employees, page size 500"),
+    ):
+        people = synthetic(args.size)
+        app = BambooStandIn(people)
+        base, _ = serve(app)
+        config = BambooHRConfig().load(
+            {
+                "company": "standin",
+                "base_url": base,
+                credential: "bench",
+                "job_level_field": "Job Level",
+                "page_size": 500,
+            }
+        )
+        bench(
+            f"BambooHR, {label} ({args.size} employees)",
+            app,
+            BambooHRConnection(context("bamboohr"), config),
+            people,
+            args.share,
+        )
 
     people = synthetic(args.size)
     app = WorkdayStandIn(people)

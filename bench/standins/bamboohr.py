@@ -3,8 +3,9 @@
 Run ``python bench/standins/bamboohr.py --port 8765`` (the sample organisation; ``--size 10000`` for
 a synthetic one), then point ``connectors/bamboohr.toml`` at it with ``base_url =
 "http://127.0.0.1:8765"``, ``company = "standin"``, any ``api_key`` and ``job_level_field = "Job Level"``.
-It serves ``/api/v1/meta/fields``, cursor-paged ``/api/v1/employees`` and ``/api/v1/employees/changed``
-in the shapes of host-apis §2, and training types and records (kept in memory).
+It serves ``/api/v1/meta/fields``, the custom report ``POST /api/v1/reports/custom`` (what an API key
+reads), cursor-paged ``/api/v1/employees`` (OAuth bearer tokens only, as in BambooHR) and
+``/api/v1/employees/changed`` in the shapes of host-apis §2, and training records (kept in memory).
 """
 
 from __future__ import annotations
@@ -26,7 +27,22 @@ Start = Callable[[str, list[tuple[str, str]]], Any]
 FIELDS = [
     {"id": 1, "name": "Work Email", "type": "email", "alias": "workEmail"},
     {"id": 4021, "name": "Job Level", "type": "list"},
+    {"id": 4030, "name": "Languages", "type": "text", "alias": "customLanguages"},
+    {"id": 4031, "name": "Time Zone", "type": "text", "alias": "customTimeZone"},
 ]
+
+
+def _report_row(person: Employee, fields: list[str]) -> dict[str, Any]:
+    """A custom-report row: the fields asked for that exist, values as strings, keyed by id."""
+    known = {
+        **_item(person),
+        "id": str(person.id),
+        "department": person.department,
+        "division": person.team,
+        "location": person.location,
+        "reportsToId": str(person.manager) if person.manager else None,
+    }
+    return {"id": str(person.id), **{f: known[f] for f in fields if f in known}}
 
 
 def _item(person: Employee) -> dict[str, Any]:
@@ -45,6 +61,8 @@ def _item(person: Employee) -> dict[str, Any]:
         "terminationDate": person.terminated or "0000-00-00",
         "status": "Inactive" if person.terminated else "Active",
         "4021": str(person.level),
+        "customLanguages": person.languages,
+        "customTimeZone": person.time_zone,
     }
 
 
@@ -65,7 +83,14 @@ class BambooStandIn:
         if path == "/api/v1/meta/fields":
             return self._reply(start, 200, FIELDS)
         if path == "/api/v1/employees":
+            if not environ["HTTP_AUTHORIZATION"].startswith("Bearer "):
+                return self._reply(start, 401, None, {"X-BambooHR-Message": "This endpoint needs OAuth"})
             return self._reply(start, 200, self._employees(query))
+        if path == "/api/v1/reports/custom" and method == "POST":
+            if environ.get("CONTENT_TYPE") != "application/json" or query.get("format") != "json":
+                return self._reply(start, 400, None, {"X-BambooHR-Message": "expected a JSON report request"})
+            body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
+            return self._reply(start, 200, self._report(body))
         if path == "/api/v1/employees/changed":
             since = dt.datetime.fromisoformat(query["since"].replace("Z", "+00:00"))
             changed = [p for p in self.people if p.changed > since]
@@ -89,6 +114,22 @@ class BambooStandIn:
             return self._reply(start, 200, mine or [])
         return self._reply(start, 404, None, {"X-BambooHR-Message": f"no endpoint {path}"})
 
+    def _report(self, body: dict[str, Any]) -> dict[str, Any]:
+        fields = [str(f) for f in body.get("fields", [])]
+        filters = body.get("filters") or {}
+        people = self.people
+        if "employeeIds" in filters:
+            people = [self.by_id[int(i)] for i in filters["employeeIds"] if int(i) in self.by_id]
+        if "lastChanged" in filters:
+            since = dt.datetime.fromisoformat(filters["lastChanged"]["value"].replace("Z", "+00:00"))
+            people = [p for p in people if p.changed > since]
+        sample = _report_row(self.people[0], fields) if self.people else {}
+        return {
+            "title": body.get("title", ""),
+            "fields": [{"id": f, "type": "text", "name": f} for f in fields if f in sample],
+            "employees": [_report_row(p, fields) for p in people],
+        }
+
     def _employees(self, query: dict[str, str]) -> dict[str, Any]:
         people = self.people
         if query.get("filter[ids]"):
@@ -111,7 +152,9 @@ class BambooStandIn:
         self, start: Start, status: int, body: Any, headers: dict[str, str] | None = None
     ) -> list[bytes]:
         data = b"" if body is None else json.dumps(body).encode()
-        reason = {200: "OK", 201: "Created", 401: "Unauthorized", 404: "Not Found"}[status]
+        reason = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}[
+            status
+        ]
         start(f"{status} {reason}", [("Content-Type", "application/json"), *(headers or {}).items()])
         return [data]
 

@@ -25,6 +25,8 @@ class Employee:
     hired: str
     terminated: str = ""
     changed: dt.datetime = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    languages: str = ""
+    time_zone: str = ""
 
 
 def sample() -> list[Employee]:
@@ -47,6 +49,8 @@ def sample() -> list[Employee]:
             ids.get(row["manager_hr_id"]),
             row["hire_date"],
             row["termination_date"],
+            languages=row["languages"],
+            time_zone=row["time_zone"],
         )
         for row in rows
     ]

@@ -94,11 +94,11 @@ def employees_page(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 @pytest.fixture
 def bamboo_site(site_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BAMBOOHR_API_KEY", API_KEY)
+    monkeypatch.setenv("BAMBOOHR_TOKEN", API_KEY)
     connectors = site_root / "connectors"
     (connectors / "csv.toml").write_text('type = "csv"\nenabled = false\nsample = true\n')
     (connectors / "bamboohr.toml").write_text(
-        'type = "bamboohr"\nenabled = true\ncompany = "acme"\napi_key = "${BAMBOOHR_API_KEY}"\n'
+        'type = "bamboohr"\nenabled = true\ncompany = "acme"\naccess_token = "${BAMBOOHR_TOKEN}"\n'
         'job_level_field = "Job Level"\n'
     )
     return site_root
@@ -175,7 +175,7 @@ def test_bamboohr_check_names_bad_credentials_in_one_line(
     assert code == 1
     assert problems(out) == [
         "problem: bamboohr: bamboohr: GET /api/v1/employees failed: Invalid API key (HTTP 401); "
-        "check api_key in connectors/bamboohr.toml"
+        "check access_token in connectors/bamboohr.toml"
     ]
     assert API_KEY not in out
 

@@ -8,7 +8,9 @@ header, a JSON body (``{"error": {"code", "message"}}``, RFC 7807 ``{"title", "d
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -67,6 +69,14 @@ class BambooHttp(HttpClient):
         return ("; ".join(parts) or None), code
 
 
+@dataclass(frozen=True)
+class ReportAnswer:
+    """A custom report's answer: the field ids BambooHR kept, and one mapping per employee."""
+
+    fields: tuple[str, ...]
+    employees: list[Mapping[str, Any]]
+
+
 class BambooApi:
     """The BambooHR calls rm-plugin makes, over one :class:`BambooHttp`."""
 
@@ -113,6 +123,45 @@ class BambooApi:
             return [e for e in body["data"] if isinstance(e, Mapping)], page.get("nextCursor") or None
 
         return cursor_pages(fetch, host=self.http.name, call=call)
+
+    def report(
+        self, fields: Sequence[str], *, ids: Iterable[str] | None = None, changed_since: str | None = None
+    ) -> ReportAnswer:
+        """A custom report of ``fields`` for every employee (active and inactive) in one request.
+
+        The route an API key may use for the whole roster (``GET /api/v1/employees`` is OAuth-only).
+        BambooHR parses the body as XML unless ``Content-Type`` is exactly ``application/json``, and
+        silently drops fields it does not know or the key may not read: the answer's ``fields`` says
+        which it kept. ``ids`` narrows it to those employees, ``changed_since`` to recent changes.
+        """
+        if len(fields) > MAX_FIELDS:
+            raise ValueError(f"{self.http.name}: BambooHR returns at most {MAX_FIELDS} fields per request")
+        call = "POST /api/v1/reports/custom"
+        body: dict[str, Any] = {"title": "rm-plugin roster", "fields": list(fields)}
+        filters: dict[str, Any] = {}
+        if ids is not None:
+            filters["employeeIds"] = [int(i) if str(i).isdigit() else i for i in ids]
+        if changed_since is not None:
+            filters["lastChanged"] = {"includeNull": "no", "value": changed_since}
+        if filters:
+            body["filters"] = filters
+        response = self.http.request(
+            "POST",
+            "/api/v1/reports/custom",
+            params={"format": "json"},
+            data=json.dumps(body).encode(),
+            headers={"Accept": "application/json", "Content-Type": "application/json"},
+            idempotent=True,  # a read, although a POST
+            call_name=call,
+        )
+        answer = self.http.decode_json(response, call)
+        if not isinstance(answer, Mapping) or not isinstance(answer.get("employees"), list):
+            raise self._shape(call, '{"fields": [...], "employees": [...]}')
+        kept = tuple(
+            str(f.get("id")) for f in answer.get("fields") or [] if isinstance(f, Mapping) and f.get("id")
+        )
+        employees = [e for e in answer["employees"] if isinstance(e, Mapping)]
+        return ReportAnswer(kept, employees)
 
     def changed(self, since: str) -> tuple[str | None, dict[str, str]]:
         """Employees changed since ``since`` (ISO 8601): the host's ``latest`` and id -> action."""

@@ -8,7 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from rm_plugin.config.secret import SecretField
-from rm_plugin.connectors.bamboohr.roster import DEFAULT_FIELDS
+from rm_plugin.connectors.bamboohr.roster import DEFAULT_FIELDS, OPTIONAL_FIELDS
 
 
 class BambooHRConfig(Schema):
@@ -23,7 +23,7 @@ class BambooHRConfig(Schema):
     job_levels = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
     fields_ = fields.Dict(
         data_key="fields",
-        keys=fields.String(validate=validate.OneOf(sorted(DEFAULT_FIELDS))),
+        keys=fields.String(validate=validate.OneOf(sorted([*DEFAULT_FIELDS, *OPTIONAL_FIELDS]))),
         values=fields.String(),
         load_default=dict,
     )

@@ -12,7 +12,14 @@ import requests
 
 from rm_plugin import hookimpl
 from rm_plugin.connectors.bamboohr.client import BambooApi, BambooHttp
-from rm_plugin.connectors.bamboohr.roster import DEFAULT_FIELDS, FieldMap, RecordError, employee_id, to_record
+from rm_plugin.connectors.bamboohr.roster import (
+    DEFAULT_FIELDS,
+    REPORT_FIELDS,
+    FieldMap,
+    RecordError,
+    employee_id,
+    to_record,
+)
 from rm_plugin.connectors.types import Connection, ConnectionContext
 from rm_plugin.domain.records import Delivery, HealthReport, PeopleBatch, PersonRecord, Receipt, RowProblem
 from rm_plugin.http import AuthenticationError, HostError, NotFound, RetryPolicy
@@ -24,6 +31,8 @@ log = logging.getLogger(__name__)
 #: A full pull's cursor starts this far before the pull began, so a change made while the
 #: pages were read is fetched again next time rather than lost (a repeat is harmless).
 CURSOR_OVERLAP = dt.timedelta(minutes=5)
+#: Employee ids per custom-report request when only some employees are wanted.
+REPORT_IDS = 1000
 
 
 class BambooHRConnection(Connection):
@@ -76,9 +85,53 @@ class BambooHRConnection(Connection):
             self._api = BambooApi(http)
         return self._api
 
+    @property
+    def roster_route(self) -> str:
+        """How the roster is read, by credential: ``report`` with an API key, ``employees`` with OAuth.
+
+        ``GET /api/v1/employees`` (cursor-paged) accepts only OAuth tokens; an API key reads the
+        whole roster with one custom report (``POST /api/v1/reports/custom``).
+        """
+        return "employees" if self.config.get("access_token") is not None else "report"
+
+    @property
+    def _credential_key(self) -> str:
+        return "access_token" if self.roster_route == "employees" else "api_key"
+
+    def _employees(
+        self, fields: Sequence[str], *, ids: Sequence[str] | None = None, only_active: bool = False
+    ) -> list[Mapping[str, Any]]:
+        """Employees with ``fields`` (all, or those in ``ids``) over the route the credential allows."""
+        size = int(self.config.get("page_size", 200))
+        if self.roster_route == "employees":
+            if ids is None:
+                return list(self.api.employees(fields, only_active=only_active, page_size=size))
+            return [
+                raw
+                for chunk in _chunks(ids, size)
+                for raw in self.api.employees(fields, ids=chunk, page_size=size)
+            ]
+        wanted = list(dict.fromkeys("id" if f == "employeeId" else f for f in fields))
+        if ids is None:
+            raws = self.api.report(wanted).employees
+        else:
+            raws = [
+                raw
+                for chunk in _chunks(ids, REPORT_IDS)
+                for raw in self.api.report(wanted, ids=chunk).employees
+            ]
+        if only_active:
+            status = self.field_map_fields()["status"]
+            raws = [raw for raw in raws if str(raw.get(status) or "").lower() == "active"]
+        return raws
+
+    def field_map_fields(self) -> dict[str, str]:
+        defaults = REPORT_FIELDS if self.roster_route == "report" else DEFAULT_FIELDS
+        return {**defaults, **self.config.get("fields_", {})}
+
     def field_map(self) -> FieldMap:
         return FieldMap(
-            fields={**DEFAULT_FIELDS, **self.config.get("fields_", {})},
+            fields=self.field_map_fields(),
             hr_id=self.config.get("hr_id", "employeeId"),
             job_level_key=self.job_level_key(),
             job_levels=self.config.get("job_levels", {}),
@@ -115,12 +168,11 @@ class BambooHRConnection(Connection):
         """A full roster (``since`` None) or the employees changed since the cursor ``since``."""
         today = today or self._clock().date()
         mapping = self.field_map()
-        size = int(self.config.get("page_size", 200))
         problems: list[RowProblem] = []
         if since is None:
             cursor = (self._clock() - CURSOR_OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
             only_active = not self.config.get("include_inactive", True)
-            raws = list(self.api.employees(mapping.request_fields(), only_active=only_active, page_size=size))
+            raws = self._employees(mapping.request_fields(), only_active=only_active)
         else:
             latest, actions = self.api.changed(since)
             cursor = latest or since
@@ -133,11 +185,7 @@ class BambooHRConnection(Connection):
                         "deleted in BambooHR; run a full sync (people sync --full) to mark them as left",
                     )
                 )
-            raws = [
-                raw
-                for chunk in _chunks(changed, size)
-                for raw in self.api.employees(mapping.request_fields(), ids=chunk, page_size=size)
-            ]
+            raws = self._employees(mapping.request_fields(), ids=changed) if changed else []
         managers = self._manager_ids(raws, mapping)
         rows: list[Located] = []
         for raw in raws:
@@ -173,8 +221,8 @@ class BambooHRConnection(Connection):
             return {m: m for m in manager_ids}
         known = {employee_id(raw): str(raw.get(mapping.hr_id) or "") for raw in raws}
         missing = sorted(manager_ids - set(known))
-        for chunk in _chunks(missing, 200):
-            for raw in self.api.employees(["employeeId", mapping.hr_id], ids=chunk, page_size=200):
+        if missing:
+            for raw in self._employees(["employeeId", mapping.hr_id], ids=missing):
                 known[employee_id(raw)] = str(raw.get(mapping.hr_id) or "")
         return {m: known[m] for m in manager_ids if known.get(m)}
 
@@ -194,16 +242,14 @@ class BambooHRConnection(Connection):
         if self._employee_ids is None:
             self._employee_ids = {
                 str(raw.get(field)): employee_id(raw)
-                for raw in self.api.employees(
-                    ["employeeId", field], page_size=int(self.config.get("page_size", 200))
-                )
+                for raw in self._employees(["employeeId", field])
                 if raw.get(field)
             }
         try:
             return self._employee_ids[hr_id]
         except KeyError:
             raise NotFound(
-                f"no employee has {field} {hr_id!r}", host=self.name, call="GET /api/v1/employees"
+                f"no employee has {field} {hr_id!r}", host=self.name, call=self._roster_call
             ) from None
 
     @hookimpl
@@ -310,16 +356,21 @@ class BambooHRConnection(Connection):
     def health(self) -> HealthReport:
         problems: list[str] = []
         try:
-            list(itertools.islice(self.api.employees(["employeeId"], page_size=1), 1))
+            if self.roster_route == "employees":
+                list(itertools.islice(self.api.employees(["employeeId"], page_size=1), 1))
         except AuthenticationError as exc:
-            return HealthReport(self.name, problems=(f"{exc}; check api_key in {self._file}",))
+            return HealthReport(self.name, problems=(f"{exc}; check {self._credential_key} in {self._file}",))
         except HostError as exc:
             problems.append(f"cannot list employees: {exc}")
         try:
             self._level_key = None
             self.job_level_key()
+        except AuthenticationError as exc:
+            return HealthReport(self.name, problems=(f"{exc}; check {self._credential_key} in {self._file}",))
         except HostError as exc:
             problems.append(str(exc))
+        if self.roster_route == "report":
+            problems += self._check_report()
         configured = self.config.get("training_types", {})
         if configured or self.config.get("create_training_types"):
             try:
@@ -337,6 +388,40 @@ class BambooHRConnection(Connection):
         return HealthReport(
             self.name, summary=f"(BambooHR {self.config['company']})", problems=tuple(problems)
         )
+
+    @property
+    def _roster_call(self) -> str:
+        return "GET /api/v1/employees" if self.roster_route == "employees" else "POST /api/v1/reports/custom"
+
+    def _check_report(self) -> list[str]:
+        """The custom report answers the API key, and keeps every field the roster asks for.
+
+        BambooHR drops fields it does not know (or the key's user may not see) without an error,
+        so the fields it kept are compared with those asked for. Filtered to changes from now on,
+        the answer holds (almost) no employees.
+        """
+        try:
+            mapping = self.field_map()
+        except HostError:
+            mapping = FieldMap(self.field_map_fields(), self.config.get("hr_id", "employeeId"), None, {})
+        wanted = ["id" if f == "employeeId" else f for f in mapping.request_fields()]
+        now = self._clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            answer = self.api.report(wanted, changed_since=now)
+        except AuthenticationError as exc:
+            return [f"{exc}; check api_key in {self._file}"]
+        except HostError as exc:
+            return [f"cannot read the roster report: {exc}"]
+        if not answer.fields:
+            return []
+        dropped = [f for f in wanted if f != "id" and f not in answer.fields]
+        if not dropped:
+            return []
+        return [
+            f"the custom report left out {', '.join(dropped)}: BambooHR does not know these fields or "
+            f"the API key's user may not see them; name the right fields in [fields] of {self._file} "
+            "or give the user access"
+        ]
 
     @hookimpl
     def rm_check_health(self, connection: str | None) -> HealthReport | None:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rm_plugin.domain.records import PersonRecord
 
@@ -23,6 +24,17 @@ DEFAULT_FIELDS: dict[str, str] = {
     "hire_date": "hireDate",
     "termination_date": "terminationDate",
     "status": "status",
+}
+#: Our fields BambooHR has no standard field for: read only when [fields] names a custom field.
+OPTIONAL_FIELDS = ("languages", "time_zone")
+_LANGUAGE_SPLIT = re.compile(r"[;,]")
+
+#: The same for the custom report an API key reads, which takes get-employee field names.
+REPORT_FIELDS: dict[str, str] = {
+    **DEFAULT_FIELDS,
+    "department": "department",
+    "team": "division",
+    "location": "location",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _EMPTY_DATES = {"", "0000-00-00"}
@@ -42,7 +54,7 @@ class FieldMap:
     job_levels: Mapping[str, int]  # level text -> number, for text-valued level fields
 
     def request_fields(self) -> list[str]:
-        wanted = ["employeeId", *self.fields.values()]
+        wanted = ["employeeId", *(f for f in self.fields.values() if f)]
         if self.hr_id != "employeeId":
             wanted.append(self.hr_id)
         if self.job_level_key:
@@ -77,6 +89,14 @@ def to_record(
         raise RecordError(f"no work email ({mapping.fields['email']})")
     if not _EMAIL.match(email):
         raise RecordError(f"work email {email!r} is not an email address")
+    time_zone = get("time_zone")
+    if time_zone:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise RecordError(
+                f"time zone {time_zone!r} is not an IANA time zone (e.g. Europe/London)"
+            ) from None
     hire_date = _date(get("hire_date"), "hire date")
     termination_date = _date(get("termination_date"), "termination date")
     status = get("status").lower()
@@ -94,6 +114,8 @@ def to_record(
         team=get("team"),
         manager_hr_id=manager_hr_id,
         location=get("location"),
+        time_zone=time_zone,
+        languages=tuple(x.strip() for x in _LANGUAGE_SPLIT.split(get("languages")) if x.strip()),
         hire_date=hire_date,
         termination_date=termination_date,
         status="left" if left else "active",

@@ -58,6 +58,13 @@ class WorkdayConfig(Schema):
     feedback_from = fields.String(load_default="")  # Employee_ID of the worker who gives recognition
     # How recognition is given: SOAP Give_Feedback as the ISU, or the REST anytime-feedback route.
     feedback = fields.String(load_default="soap", validate=validate.OneOf(["soap", "rest"]))
+    # Look for an earlier try's feedback before sending again (needs read access to received
+    # feedback); false parks an uncertain send for a person to check instead.
+    feedback_check = fields.Boolean(load_default=True)
+    # Give_Feedback's recipient element: "auto" picks it by version (see versions.py).
+    feedback_to_element = fields.String(
+        load_default="auto", validate=validate.OneOf(["auto", "To_Worker_Reference", "To_Workers_Reference"])
+    )
 
     @validates_schema
     def _consistent(self, data: Mapping[str, Any], **_: Any) -> None:

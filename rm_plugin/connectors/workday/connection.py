@@ -11,7 +11,7 @@ import requests
 
 from rm_plugin import hookimpl
 from rm_plugin.connectors.types import Connection, ConnectionContext
-from rm_plugin.connectors.workday import soap
+from rm_plugin.connectors.workday import feedback, soap
 from rm_plugin.connectors.workday.client import WorkdayApi, WorkdayHttp
 from rm_plugin.connectors.workday.oauth import (
     BearerAuth,
@@ -23,6 +23,7 @@ from rm_plugin.connectors.workday.oauth import (
 )
 from rm_plugin.connectors.workday.rest import WorkdayRest, WorkdayRestHttp
 from rm_plugin.connectors.workday.roster import DEFAULT_COLUMNS, RecordError, from_report_row, from_worker
+from rm_plugin.connectors.workday.versions import feedback_recipient_element
 from rm_plugin.domain.records import Delivery, HealthReport, PeopleBatch, Receipt, RowProblem
 from rm_plugin.http import AuthenticationError, HostError, HttpClient, RetryPolicy, numbered_pages
 from rm_plugin.people.roster import Located, check_roster
@@ -362,7 +363,7 @@ class WorkdayConnection(Connection):
 
     @hookimpl
     def rm_award(self, delivery: Delivery) -> Receipt | None:
-        """Feedback with a badge. Give_Feedback always adds, so a stored receipt means "done"."""
+        """Feedback with a badge, given at most once (see feedback.py for how a retry looks first)."""
         if not self.owns(delivery.connection):
             return None
         if delivery.previous_receipt:
@@ -375,25 +376,100 @@ class WorkdayConnection(Connection):
             return Receipt(
                 skipped=True, data={"reason": f"award {award!r} has no badge in [badges] of {self._file}"}
             )
-        comment = (
-            payload.get("comment")
-            or f"Recognised in the reverse mentoring programme {payload.get('programme', '')}"
+        person = str(payload["person"])
+        tag = feedback.reference(delivery.key)
+        comment = feedback.tagged(
+            str(
+                payload.get("comment")
+                or f"Recognised in the reverse mentoring programme {payload.get('programme', '')}"
+            ),
+            tag,
         )
-        if self.config.get("feedback", "soap") == "rest":
-            return self.give_feedback_rest(str(payload["person"]), badge, str(comment))
+        rest = self.config.get("feedback", "soap") == "rest"
+        checking = self.config.get("feedback_check", True)
+        if delivery.attempt > 1 and checking:
+            earlier = self._earlier_feedback(person, tag, rest=rest)
+            if earlier is not None:
+                return earlier
+        try:
+            if rest:
+                return self.give_feedback_rest(person, badge, comment, tag)
+            return self.give_feedback_soap(person, badge, comment, tag)
+        except HostError as exc:
+            if exc.retryable and not checking:
+                raise feedback.unverified(
+                    self.name,
+                    exc.call,
+                    person,
+                    tag,
+                    f"the feedback may have been given although the call failed ({exc}), and "
+                    f"feedback_check = false in {self._file}",
+                ) from exc
+            raise
+
+    def _earlier_feedback(self, person: str, tag: str, *, rest: bool) -> Receipt | None:
+        """A receipt for feedback an earlier try already gave, or None if Workday has none.
+
+        A look-up that fails for good (no permission, an answer we cannot read) parks the row;
+        one that may work later (a timeout, a 5xx) is raised as it is, and nothing was sent.
+        """
+        call = (
+            "GET /performanceEnablement/v5/workers/{ID}/anytimeFeedbackEvents"
+            if rest
+            else "Human_Resources/Get_Workers (Include_Feedback_Received)"
+        )
+        try:
+            if rest:
+                worker = self.rest_api.worker_wid(person)
+                event = feedback.found_over_rest(self.rest_api, worker, tag)
+                data = {"event_id": event, "worker_wid": worker, "route": "rest"}
+                host_ref = f"anytimeFeedbackEvent {event}"
+            else:
+                event = feedback.found_over_soap(self.soap_api, person, tag)
+                data = {"received_on": event}
+                host_ref = f"Give_Feedback [{tag}]"
+        except HostError as exc:
+            if exc.retryable:
+                raise
+            raise feedback.unverified(
+                self.name,
+                call,
+                person,
+                tag,
+                f"an earlier try may have given this feedback and Workday could not be checked ({exc})",
+            ) from exc
+        if event is None:
+            return None
+        log.info("award for worker %s: an earlier try already gave it [%s]; not sent again", person, tag)
+        return Receipt(
+            host_ref=host_ref, data={**data, "reference": tag, "found_on_workday": True}, skipped=True
+        )
+
+    def give_feedback_soap(self, employee_id: str, badge: str, comment: str, tag: str) -> Receipt:
+        """Give_Feedback with a badge, as the configured feedback_from worker."""
         body = self.soap_api.new_request("Give_Feedback")
         self._bp(body)
         data = soap.add(body, "Give_Feedback_Data")
         soap.add_ref(data, "From_Worker_Reference", "Employee_ID", self.config["feedback_from"])
-        soap.add_ref(data, "To_Worker_Reference", "Employee_ID", str(payload["person"]))
+        soap.add_ref(data, self.feedback_recipient_element, "Employee_ID", employee_id)
         soap.add_ref(data, "Badge_Reference", "Feedback_Badge_ID", badge)
-        soap.add(data, "Comment", str(comment))
+        soap.add(data, "Comment", comment)
         soap.add(data, "Show_Name", True)
         response = self.soap_api.call("Talent", body, idempotent=False)
         event = soap.ref_id(soap.find(response, "Give_Feedback_Event_Reference"), "WID")
-        return Receipt(host_ref=f"Give_Feedback {event}", data={"event_wid": event, "badge": badge})
+        return Receipt(
+            host_ref=f"Give_Feedback {event}", data={"event_wid": event, "badge": badge, "reference": tag}
+        )
 
-    def give_feedback_rest(self, employee_id: str, badge: str, comment: str) -> Receipt:
+    @property
+    def feedback_recipient_element(self) -> str:
+        """``To_Worker_Reference`` or ``To_Workers_Reference``: configured, or by WSDL version."""
+        configured = self.config.get("feedback_to_element", "auto")
+        if configured != "auto":
+            return str(configured)
+        return feedback_recipient_element(self.config.get("version", "v42.2"))
+
+    def give_feedback_rest(self, employee_id: str, badge: str, comment: str, tag: str = "") -> Receipt:
         """Anytime feedback with a badge over REST (the Give Feedback business process)."""
         worker = self.rest_api.worker_wid(employee_id)
         body: dict[str, Any] = {
@@ -406,7 +482,7 @@ class WorkdayConnection(Connection):
         event = str(answer.get("id") or "")
         return Receipt(
             host_ref=f"anytimeFeedbackEvent {event}",
-            data={"event_id": event, "badge": badge, "worker_wid": worker, "route": "rest"},
+            data={"event_id": event, "badge": badge, "worker_wid": worker, "route": "rest", "reference": tag},
         )
 
     # --- health --------------------------------------------------------------------------

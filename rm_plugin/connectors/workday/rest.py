@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from rm_plugin.connectors.workday.oauth import WorkdayOAuth, once_more_on_401
-from rm_plugin.http import HostError, HttpClient, NotFound, UnexpectedResponse, offset_pages
+from rm_plugin.http import HostError, HttpClient, NotFound, PageIterator, UnexpectedResponse, offset_pages
 
 #: Workday REST collections answer at most this many items per page.
 REST_PAGE = 100
@@ -129,8 +129,29 @@ class WorkdayRest:
             )
         return wid
 
+    def feedback_events(self, worker_wid: str) -> PageIterator[Mapping[str, Any]]:
+        """The worker's anytime feedback events, page by page (read to find what an earlier try gave)."""
+        call = "GET /performanceEnablement/v5/workers/{ID}/anytimeFeedbackEvents"
+
+        def fetch(offset: int, limit: int) -> tuple[list[Mapping[str, Any]], int | None]:
+            body = self._json(
+                "GET",
+                f"/workers/{worker_wid}/anytimeFeedbackEvents",
+                params={"offset": offset, "limit": limit},
+                call_name=call,
+            )
+            if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+                raise UnexpectedResponse(
+                    'the answer was not {"total": n, "data": [...]}', host=self.http.name, call=call
+                )
+            total = body.get("total")
+            events = [e for e in body["data"] if isinstance(e, Mapping)]
+            return events, (int(total) if total is not None else None)
+
+        return offset_pages(fetch, host=self.http.name, call=call, limit=REST_PAGE, max_limit=REST_PAGE)
+
     def give_feedback(self, worker_wid: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Start the Give Feedback business process. Not idempotent: never sent twice by us."""
+        """Start the Give Feedback business process. Not idempotent: a retry looks first (feedback.py)."""
         call = "POST /performanceEnablement/v5/workers/{ID}/anytimeFeedbackEvents"
         answer = self._json(
             "POST",

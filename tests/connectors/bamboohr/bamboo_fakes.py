@@ -18,6 +18,7 @@ from rm_plugin.http import RetryPolicy
 
 BASE = "https://acme.bamboohr.com"
 API_KEY = "bhr-key-0123456789abcdef"
+ACCESS_TOKEN = "bhr-oauth-access-9876543210"
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC)
 
 META_FIELDS = [
@@ -60,10 +61,15 @@ def page(items: list[dict[str, Any]], next_cursor: str | None, total: int) -> di
     }
 
 
+def make_oauth(tmp_path: Path, raw: Mapping[str, Any] | None = None, sleep=None) -> BambooHRConnection:
+    """A connection with an OAuth access token: the roster comes from cursor-paged /employees."""
+    return make_connection(tmp_path, {"api_key": None, "access_token": ACCESS_TOKEN, **(raw or {})}, sleep)
+
+
 def make_connection(tmp_path: Path, raw: Mapping[str, Any] | None = None, sleep=None) -> BambooHRConnection:
     values = {"company": "acme", "api_key": API_KEY, "job_level_field": "Job Level", "page_size": 2}
     values.update(raw or {})
-    config = BambooHRConfig().load(values)
+    config = BambooHRConfig().load({k: v for k, v in values.items() if v is not None})
     context = ConnectionContext("bamboohr", tmp_path / "connectors/bamboohr.toml", tmp_path, tmp_path / "out")
     retry = RetryPolicy(sleep=sleep or (lambda s: None), rng=random.Random(3), clock=lambda: NOW.timestamp())
     return BambooHRConnection(context, config, retry=retry, clock=lambda: NOW)

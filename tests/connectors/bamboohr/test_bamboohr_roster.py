@@ -3,10 +3,8 @@ the incremental path through /employees/changed, and ids mapped to employee numb
 
 from __future__ import annotations
 
-import base64
-
 import pytest
-from bamboo_fakes import API_KEY, BASE, META_FIELDS, employee, make_connection, page
+from bamboo_fakes import ACCESS_TOKEN, BASE, META_FIELDS, employee, make_oauth, page
 from responses import matchers
 
 from rm_plugin.http import NotFound
@@ -35,7 +33,7 @@ def test_full_roster_walks_every_cursor_page_and_maps_people(tmp_path, mocked):
         match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2", "page[after]": "c-3"})],
     )
 
-    batch = make_connection(tmp_path).fetch(None)
+    batch = make_oauth(tmp_path).fetch(None)
 
     assert batch.complete and batch.problems == ()
     assert batch.cursor == "2026-03-10T08:55:00Z"  # started before the pull, with an overlap
@@ -51,8 +49,7 @@ def test_full_roster_walks_every_cursor_page_and_maps_people(tmp_path, mocked):
     )
     assert leaver.status == "left" and str(leaver.termination_date) == "2026-02-01"
     assert people["2"].termination_date is None  # BambooHR's 0000-00-00 means no date
-    auth = first.calls[0].request.headers["Authorization"]
-    assert base64.b64decode(auth.split()[1]).decode() == f"{API_KEY}:x"
+    assert first.calls[0].request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
     assert first.calls[0].request.headers["Accept"] == "application/json"
 
 
@@ -73,7 +70,7 @@ def test_a_malformed_record_is_reported_and_the_rest_imported(tmp_path, mocked):
             6,
         ),
     )
-    batch = make_connection(tmp_path).fetch(None)
+    batch = make_oauth(tmp_path).fetch(None)
     assert sorted(p.hr_id for p in batch.records) == ["1", "6"]
     reasons = {p.where: p.reason for p in batch.problems}
     assert reasons["employee 2"] == "no work email (workEmail)"
@@ -85,7 +82,7 @@ def test_a_malformed_record_is_reported_and_the_rest_imported(tmp_path, mocked):
 def test_text_job_levels_are_mapped_by_config(tmp_path, mocked):
     mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
     mocked.get(f"{BASE}/api/v1/employees", json=page([employee(1, **{"4021": "Director"})], None, 1))
-    batch = make_connection(tmp_path, {"job_levels": {"Director": 8}}).fetch(None)
+    batch = make_oauth(tmp_path, {"job_levels": {"Director": 8}}).fetch(None)
     assert batch.records[0].job_level == 8
 
 
@@ -94,7 +91,7 @@ def test_a_missing_job_level_field_is_named(tmp_path, mocked):
     with pytest.raises(
         NotFound, match=r"custom field 'Job Level' \(job_level_field in connectors/bamboohr.toml\)"
     ):
-        make_connection(tmp_path).fetch(None)
+        make_oauth(tmp_path).fetch(None)
 
 
 def test_incremental_pull_fetches_only_changed_employees(tmp_path, mocked):
@@ -116,7 +113,7 @@ def test_incremental_pull_fetches_only_changed_employees(tmp_path, mocked):
         json=page([employee(2, jobTitleName="Staff engineer"), employee(3, reportsToId=2)], None, 2),
         match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2", "filter[ids]": "2,3"})],
     )
-    batch = make_connection(tmp_path).fetch("2026-03-09T08:55:00Z")
+    batch = make_oauth(tmp_path).fetch("2026-03-09T08:55:00Z")
     assert not batch.complete
     assert batch.cursor == "2026-03-10T08:30:00+00:00"
     assert [(p.hr_id, p.title) for p in batch.records] == [("2", "Staff engineer"), ("3", "Engineer")]
@@ -128,7 +125,7 @@ def test_incremental_pull_fetches_only_changed_employees(tmp_path, mocked):
 def test_incremental_pull_with_nothing_changed_costs_two_requests(tmp_path, mocked):
     mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
     mocked.get(f"{BASE}/api/v1/employees/changed", json={"latest": None, "employees": []})
-    connection = make_connection(tmp_path)
+    connection = make_oauth(tmp_path)
     batch = connection.fetch("2026-03-09T08:55:00Z")
     assert batch.records == () and batch.cursor == "2026-03-09T08:55:00Z"
     assert sum(connection.api.http.calls.values()) == 2
@@ -149,9 +146,9 @@ def test_employee_numbers_as_hr_ids_map_managers_too(tmp_path, mocked):
         json=page([{"employeeId": 2, "employeeNumber": "A-0002"}], None, 1),
         match=[
             matchers.query_param_matcher(
-                {"fields": "employeeId,employeeNumber", "page[limit]": "200", "filter[ids]": "2"}
+                {"fields": "employeeId,employeeNumber", "page[limit]": "2", "filter[ids]": "2"}
             )
         ],
     )
-    batch = make_connection(tmp_path, {"hr_id": "employeeNumber"}).fetch("2026-03-09T00:00:00Z")
+    batch = make_oauth(tmp_path, {"hr_id": "employeeNumber"}).fetch("2026-03-09T00:00:00Z")
     assert [(p.hr_id, p.manager_hr_id) for p in batch.records] == [("A-0005", "A-0002")]

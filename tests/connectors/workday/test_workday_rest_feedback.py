@@ -8,6 +8,7 @@ import pytest
 from responses import matchers
 from workday_fakes import OAUTH, RAAS, REST, TOKEN, make_connection
 
+from rm_plugin.connectors.workday.feedback import reference
 from rm_plugin.domain.records import Delivery
 from rm_plugin.http import HostUnavailable, InvalidRequest, NotFound
 
@@ -58,7 +59,7 @@ def test_feedback_is_given_over_rest_once_and_the_receipt_stops_a_repeat(tmp_pat
     assert json.loads(post.calls[0].request.body) == {
         "toWorker": {"id": WORKER_WID},
         "badge": {"id": BADGE_WID},
-        "comment": "Recognised in the reverse mentoring programme rm-2026",
+        "comment": f"Recognised in the reverse mentoring programme rm-2026 [{reference('award:7')}]",
         "showFeedbackProviderName": True,
     }
     assert receipt.host_ref == "anytimeFeedbackEvent fe-77" and not receipt.skipped
