@@ -11,6 +11,7 @@ from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.cli.recruitment_cmds import invite_command, remind_command
 from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
 from rm_plugin.enrolment.programmes import ProgrammeError, create_programme, get_programme
+from rm_plugin.programme.closing import close_programme
 from rm_plugin.store.models import Programme
 
 
@@ -166,6 +167,25 @@ def eligibility_lines(s: EligibilitySummary) -> list[str]:
     for hr_id, role, reason in s.ineligible:
         lines.append(f"  not eligible: {hr_id} as {role}: {reason}")
     return lines
+
+
+@programme.command("close")
+@click.argument("slug")
+@click.option("--reason", default="programme closed", show_default=True, help="Recorded on every pair.")
+@pass_site
+def close(handle: SiteHandle, slug: str, reason: str) -> None:
+    """Close SLUG: its active pairs end and every progress host is told (run `sync` to deliver)."""
+    site = handle.site
+    progress = [c.name for c in site.enabled_connections(role="progress")]
+    try:
+        with site.database.transaction() as session:
+            closed = close_programme(session, slug, progress_connections=progress, reason=reason)
+    except ProgrammeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    site.hook.rm_programme_closed(programme=closed.info, summary=closed.summary)
+    click.echo(
+        f"closed {slug}: {closed.pairs_closed} pair(s) ended, {closed.deliveries} delivery(ies) queued"
+    )
 
 
 programme.add_command(invite_command)

@@ -1,0 +1,93 @@
+"""Closing a programme: its active pairs end, and every host hears that they did.
+
+Each active pair becomes ``closed`` (with its status history), and one ``close`` delivery per
+progress connection is written in the same transaction, so Workday closes the mentorship and
+Moodle suspends or keeps the enrolment as configured. The lifecycle hook gets aggregate
+figures only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rm_plugin.domain.records import ProgrammeInfo
+from rm_plugin.enrolment.programmes import ProgrammeError, get_programme, programme_info
+from rm_plugin.store.audit import record
+from rm_plugin.store.models import Meeting, MilestoneReached, Pair, PairStatusChange, Person
+from rm_plugin.store.types import utcnow
+from rm_plugin.sync.outbox import enqueue
+
+
+@dataclass(frozen=True)
+class ClosedProgramme:
+    info: ProgrammeInfo
+    pairs_closed: int
+    deliveries: int
+    summary: dict[str, Any]
+
+
+def close_programme(
+    session: Session,
+    slug: str,
+    *,
+    progress_connections: Sequence[str],
+    actor: str = "admin",
+    reason: str = "programme closed",
+    today: dt.date | None = None,
+) -> ClosedProgramme:
+    """Close a programme and its active pairs; call the ``rm_programme_closed`` hook after commit."""
+    programme = get_programme(session, slug)
+    if programme.status == "closed":
+        raise ProgrammeError(f"programme {slug} is already closed (at {programme.closed_at:%Y-%m-%d})")
+    end = today or dt.date.today()
+    hr_ids = dict(session.execute(select(Person.id, Person.hr_id)).tuples().all())
+    pairs = list(
+        session.scalars(
+            select(Pair).where(Pair.programme_id == programme.id, Pair.status == "active").order_by(Pair.id)
+        )
+    )
+    deliveries = 0
+    for pair in pairs:
+        session.add(
+            PairStatusChange(
+                pair_id=pair.id, from_status="active", to_status="closed", actor=actor, reason=reason
+            )
+        )
+        pair.status = "closed"
+        pair.ends_on = pair.ends_on or end
+        payload = {
+            "pair_id": pair.id,
+            "programme": slug,
+            "mentee": hr_ids[pair.mentee_id],
+            "mentor": hr_ids[pair.mentor_id],
+            "end": pair.ends_on.isoformat(),
+            "reason": reason,
+        }
+        for connection in progress_connections:
+            key = f"close:{slug}:{pair.id}:{connection}"
+            deliveries += enqueue(session, key=key, connection=connection, action="close", payload=payload)
+    programme.status = "closed"
+    programme.closed_at = utcnow()
+    pair_ids = [p.id for p in session.scalars(select(Pair).where(Pair.programme_id == programme.id))]
+    summary = {
+        "pairs_closed": len(pairs),
+        "pairs_ever_active": session.scalar(
+            select(func.count(func.distinct(PairStatusChange.pair_id))).where(
+                PairStatusChange.pair_id.in_(pair_ids), PairStatusChange.to_status == "active"
+            )
+        )
+        or 0,
+        "meetings_logged": session.scalar(select(func.count()).where(Meeting.pair_id.in_(pair_ids))) or 0,
+        "milestones_reached": session.scalar(
+            select(func.count()).where(MilestoneReached.pair_id.in_(pair_ids))
+        )
+        or 0,
+    }
+    record(session, actor, "programme.close", "programme", programme.id, reason=reason, **summary)
+    return ClosedProgramme(programme_info(programme), len(pairs), deliveries, summary)
