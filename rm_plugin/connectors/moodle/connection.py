@@ -2,9 +2,9 @@
 
 Writes Moodle makes idempotent (enrolment, cohort and group membership, completion override)
 are sent as they are; the others are guarded: a delivery with a previous receipt makes no call,
-a pair's group is looked up by its ID number before it is created, a calendar event by its
-reference, a retried message among the messages already sent, and an award reads the
-participant's badges first.
+a pair's group is looked up by its ID number before it is created, a pair's calendar events
+are read and brought to its latest schedule, a retried message is looked for among the
+messages already sent, and an award reads the participant's badges first.
 """
 
 from __future__ import annotations
@@ -16,9 +16,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
+from sqlalchemy import select
 
 from rm_plugin import hookimpl
 from rm_plugin.connectors.moodle.accounts import AccountBook
+from rm_plugin.connectors.moodle.calendar import (
+    CREATE_EVENTS,
+    delete_events,
+    pair_events,
+    pair_tag,
+    plan_events,
+    read_events,
+)
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.course import CourseSetup, read_course_setup
 from rm_plugin.connectors.moodle.errors import MoodleError, MoodleInvalidRequest, MoodleSetupError
@@ -29,14 +38,13 @@ from rm_plugin.connectors.types import Connection, ConnectionContext
 from rm_plugin.domain.records import Delivery, HealthReport, PersonRecord, ProgrammeInfo, Receipt
 from rm_plugin.http import HostError, RetryPolicy
 from rm_plugin.store import Database
+from rm_plugin.store.models import OutboxItem
 
 SITE_INFO = "core_webservice_get_site_info"
 ENROL = "enrol_manual_enrol_users"
 COHORT_ADD = "core_cohort_add_cohort_members"
 OVERRIDE = "core_completion_override_activity_completion_status"
 USER_BADGES = "core_badges_get_user_badges"
-GET_EVENTS = "core_calendar_get_calendar_events"
-CREATE_EVENTS = "core_calendar_create_calendar_events"
 SEND_MESSAGES = "core_message_send_instant_messages"
 GET_MESSAGES = "core_message_get_messages"
 #: Messages read back per recipient when a retried delivery checks what an earlier try sent.
@@ -93,6 +101,7 @@ class MoodleConnection(Connection):
         self.groups = PairGroups(self.client)
         self._courses: dict[str, CourseSetup] = {}
         self._token_user: int | None = None
+        self._pair_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     # -- shared steps ------------------------------------------------------------------------
@@ -383,54 +392,28 @@ class MoodleConnection(Connection):
         if (skipped := self._skip(delivery)) is not None:
             return skipped
         payload = delivery.payload
+        pair_id = payload["pair_id"]
+        newer = self._newer_schedule(delivery, pair_id)
+        if newer is not None:
+            # a later signature's schedule is queued or delivered: this one must not undo it
+            return Receipt(data={"superseded_by": newer}, skipped=True)
         setup = self.course_setup(payload["programme"])
         times = occurrence_times(payload.get("occurrences") or [])
         if not times:
             raise MoodleInvalidRequest(
                 "the delivery has no occurrences to put in the calendar", host=self.name, call=CREATE_EVENTS
             )
-        tag = reference(delivery.key)
-        group_id = (
-            self.groups.require(setup.course_id, payload["pair_id"]) if self._pair_groups(payload) else 0
-        )
-        existing = self._tagged_events(setup.course_id, group_id, tag, min(times), max(times))
+        group_id = self.groups.require(setup.course_id, pair_id) if self._pair_groups(payload) else 0
         duration = event_duration(str(payload.get("ics") or ""))
-        summary = str(payload.get("summary") or "Reverse mentoring meeting")
-        # a group event reaches only the pair; a course event everyone in the course
-        audience = {"eventtype": "group", "groupid": group_id} if group_id else {"eventtype": "course"}
-        new = [
-            {
-                "name": summary,
-                "description": f"{summary}\n\nAgreed reverse-mentoring meeting [{tag}]",
-                "format": FORMAT_PLAIN,
-                "courseid": setup.course_id,
-                **audience,
-                "timestart": when,
-                "timeduration": duration,
-            }
-            for when in times
-            if when not in existing
-        ]
-        ids = dict(existing)
-        if new:
-            answer = self.client.call(CREATE_EVENTS, {"events": new}) or {}
-            refused = [w for w in answer.get("warnings") or []]
-            if refused and not answer.get("events"):
-                reasons = "; ".join(str(w.get("message") or w.get("warningcode")) for w in refused)
-                needs = (
-                    "moodle/calendar:managegroupentries and moodle/site:accessallgroups"
-                    if group_id
-                    else "moodle/calendar:manageentries"
-                )
-                raise MoodleSetupError(
-                    f"Moodle refused the {audience['eventtype']} events: {reasons} "
-                    f"(the integration role needs {needs})",
-                    host=self.name,
-                    call=CREATE_EVENTS,
-                    code="nopermissions",
-                )
-            for event in answer.get("events") or []:
-                ids[int(event["timestart"])] = int(event["id"])
+        with self._pair_lock(pair_id):  # two versions of one pair's schedule never interleave here
+            existing = pair_events(read_events(self.client, setup.course_id, group_id), pair_id, group_id)
+            plan = plan_events(existing, times, duration)
+            ids = dict(plan.keep)
+            ids.update(
+                self._create_events(setup.course_id, group_id, pair_id, payload, plan.create, duration)
+            )
+            # created before deleting: a failure in between leaves the pair a meeting too many, never none
+            delete_events(self.client, plan.delete)
         event_ids = [ids[t] for t in times if t in ids]
         return Receipt(
             host_ref="events " + ",".join(str(i) for i in event_ids),
@@ -438,37 +421,83 @@ class MoodleConnection(Connection):
                 "course_id": setup.course_id,
                 "group_id": group_id or None,
                 "event_ids": event_ids,
-                "reference": tag,
+                "created": len(plan.create),
+                "deleted": list(plan.delete),
+                "reference": pair_tag(pair_id),
             },
-            skipped=not new,
+            skipped=not plan.writes,
         )
 
-    def _tagged_events(
-        self, course_id: int, group_id: int, tag: str, first: int, last: int
+    def _create_events(
+        self,
+        course_id: int,
+        group_id: int,
+        pair_id: Any,
+        payload: Mapping[str, Any],
+        starts: Sequence[int],
+        duration: int,
     ) -> dict[int, int]:
-        where: dict[str, list[int]] = {"courseids": [course_id]}
-        if group_id:
-            where["groupids"] = [group_id]
-        answer = (
-            self.client.call(
-                GET_EVENTS,
-                {
-                    "events": where,
-                    "options": {
-                        "userevents": False,
-                        "siteevents": False,
-                        "timestart": first,
-                        "timeend": last + 1,
-                    },
-                },
+        if not starts:
+            return {}
+        summary = str(payload.get("summary") or "Reverse mentoring meeting")
+        # a group event reaches only the pair; a course event everyone in the course
+        audience = {"eventtype": "group", "groupid": group_id} if group_id else {"eventtype": "course"}
+        new = [
+            {
+                "name": summary,
+                "description": f"{summary}\n\nAgreed reverse-mentoring meeting {pair_tag(pair_id)}",
+                "format": FORMAT_PLAIN,
+                "courseid": course_id,
+                **audience,
+                "timestart": when,
+                "timeduration": duration,
+            }
+            for when in starts
+        ]
+        answer = self.client.call(CREATE_EVENTS, {"events": new}) or {}
+        refused = list(answer.get("warnings") or [])
+        if refused and not answer.get("events"):
+            reasons = "; ".join(str(w.get("message") or w.get("warningcode")) for w in refused)
+            needs = (
+                "moodle/calendar:managegroupentries and moodle/site:accessallgroups"
+                if group_id
+                else "moodle/calendar:manageentries"
             )
-            or {}
-        )
-        return {
-            int(e["timestart"]): int(e["id"])
-            for e in answer.get("events") or []
-            if f"[{tag}]" in str(e.get("description") or "")
-        }
+            raise MoodleSetupError(
+                f"Moodle refused the {audience['eventtype']} events: {reasons} "
+                f"(the integration role needs {needs})",
+                host=self.name,
+                call=CREATE_EVENTS,
+                code="nopermissions",
+            )
+        return {int(e["timestart"]): int(e["id"]) for e in answer.get("events") or []}
+
+    def _pair_lock(self, pair_id: Any) -> threading.Lock:
+        with self._lock:
+            return self._pair_locks.setdefault(str(pair_id), threading.Lock())
+
+    def _newer_schedule(self, delivery: Delivery, pair_id: Any) -> str | None:
+        """The key of a later calendar row of the same pair on this connection, if one was queued.
+
+        Rows are numbered in the order they were queued, and a pair's schedule is queued anew at
+        each signature; an older row retried after a newer one must leave Moodle alone.
+        """
+        if self.database is None or not delivery.id:
+            return None
+        with self.database.transaction() as session:
+            rows = session.execute(
+                select(OutboxItem.key, OutboxItem.payload).where(
+                    OutboxItem.connection == self.name,
+                    OutboxItem.action == "calendar",
+                    OutboxItem.id > delivery.id,
+                    OutboxItem.status != "parked",
+                    OutboxItem.key.like(f"%:{pair_id}:%"),
+                )
+            ).all()
+        for key, payload in rows:
+            if str((payload or {}).get("pair_id")) == str(pair_id):
+                return str(key)
+        return None
 
     @hookimpl
     def rm_send_notification(self, delivery: Delivery) -> Receipt | None:

@@ -474,8 +474,8 @@ LOOKUP = {
     "events[courseids][0]": "12",
     "options[userevents]": "0",
     "options[siteevents]": "0",
-    "options[timestart]": "1768208400",
-    "options[timeend]": "1768813201",
+    "options[timestart]": "0",
+    "options[timeend]": "0",
 }
 
 
@@ -486,7 +486,10 @@ GROUP_LOOKUP = {
 }
 
 
-def event_fields(i: int, when: int, tag: str, group: int | None = None) -> dict[str, str]:
+TAG = "[rm-pair-9]"
+
+
+def event_fields(i: int, when: int, tag: str = TAG, group: int | None = None) -> dict[str, str]:
     audience = (
         {f"events[{i}][eventtype]": "group", f"events[{i}][groupid]": str(group)}
         if group
@@ -494,7 +497,7 @@ def event_fields(i: int, when: int, tag: str, group: int | None = None) -> dict[
     )
     return {
         f"events[{i}][name]": "Reverse mentoring: pair 9",
-        f"events[{i}][description]": f"Reverse mentoring: pair 9\n\nAgreed reverse-mentoring meeting [{tag}]",
+        f"events[{i}][description]": f"Reverse mentoring: pair 9\n\nAgreed reverse-mentoring meeting {tag}",
         f"events[{i}][format]": "2",
         f"events[{i}][courseid]": "12",
         **audience,
@@ -504,7 +507,7 @@ def event_fields(i: int, when: int, tag: str, group: int | None = None) -> dict[
 
 
 def test_meetings_become_events_of_the_pairs_group(make_connection, people: Database, expect: Expect) -> None:
-    tag = reference("cal-9")
+    tag = TAG
     expect_course(expect)
     expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
     expect("core_calendar_get_calendar_events", GROUP_LOOKUP, body("events_none"))
@@ -551,7 +554,7 @@ def test_moodle_refusing_group_events_names_the_capabilities(
             {"item": "Reverse mentoring: pair 9", "warningcode": "nopermissions", "message": "No permission"}
         ],
     }
-    tag = reference("cal-9")
+    tag = TAG
     expect(
         "core_calendar_create_calendar_events",
         event_fields(0, 1768208400, tag, 45) | event_fields(1, 1768813200, tag, 45),
@@ -567,10 +570,10 @@ def test_moodle_refusing_group_events_names_the_capabilities(
         make_connection(people).rm_put_calendar_event(delivery=delivery("calendar", CALENDAR, key="cal-9"))
 
 
-def test_without_groups_meetings_become_course_events_tagged_with_the_delivery(
+def test_without_groups_meetings_become_course_events_tagged_with_the_pair(
     make_connection, people: Database, expect: Expect
 ) -> None:
-    tag = reference("cal-9")
+    tag = TAG
     expect_course(expect)
     expect("core_calendar_get_calendar_events", LOOKUP, body("events_none"))
     created = {
@@ -595,7 +598,7 @@ def test_without_groups_meetings_become_course_events_tagged_with_the_delivery(
 def test_a_repeat_after_a_crash_finds_the_events_on_moodle(
     make_connection, people: Database, expect: Expect
 ) -> None:
-    tag = reference("cal-9")
+    tag = TAG
     expect_course(expect)
     expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
     found = {
@@ -603,9 +606,10 @@ def test_a_repeat_after_a_crash_finds_the_events_on_moodle(
             {
                 "id": 501,
                 "timestart": 1768208400,
-                "description": f"<p>Agreed reverse-mentoring meeting [{tag}]</p>",
+                "timeduration": 2700,
+                "description": f"<p>Agreed reverse-mentoring meeting {tag}</p>",
             },
-            {"id": 777, "timestart": 1768813200, "description": "someone else's event"},
+            {"id": 777, "timestart": 1768813200, "timeduration": 2700, "description": "someone else's event"},
         ],
         "warnings": [],
     }
