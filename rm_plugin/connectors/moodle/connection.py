@@ -110,21 +110,29 @@ class MoodleConnection(Connection):
         return str(self.config["courses"].get(programme, self.config["course"]))
 
     def course_setup(self, programme: str, milestones: Sequence[str] | None = None) -> CourseSetup:
-        """The programme course and its activities, read from Moodle once and then kept."""
+        """The programme course and its activities, read from Moodle once per course and then kept.
+
+        A read maps every configured milestone, not only the ones asked for, so deliveries of
+        different milestones share one read; ``milestones`` (all configured ones when None) are
+        those that must be fine, and only their problems fail the call.
+        """
+        ref = self.course_ref(programme)
+        wanted = list(self.config["milestones"]) if milestones is None else list(milestones)
         with self._lock:
-            cached = self._courses.get(programme)
-        if cached is not None and (milestones is None or set(milestones) <= set(cached.activities)):
+            cached = self._courses.get(ref)
+        if cached is not None and set(wanted) <= set(cached.activities):
             return cached
         setup = read_course_setup(
             self.client,
             field_name=self.config["course_field"],
-            course_ref=self.course_ref(programme),
-            milestones=list(milestones) if milestones is not None else list(self.config["milestones"]),
+            course_ref=ref,
+            milestones=wanted,
             milestone_map=self.config["milestones"],
             awards=self.config["awards"],
+            optional=list(self.config["milestones"]),
         )
         with self._lock:
-            self._courses[programme] = setup
+            self._courses[ref] = setup
         return setup
 
     def _skip(self, delivery: Delivery) -> Receipt | None:
@@ -195,14 +203,14 @@ class MoodleConnection(Connection):
         if connection != self.name:
             return None
         with self._lock:
-            self._courses.pop(programme.slug, None)
+            self._courses.pop(self.course_ref(programme.slug), None)
         setup = self.course_setup(programme.slug, programme.milestones)
         return Receipt(
             host_ref=f"course {setup.course_id}",
             data={
                 "course_id": setup.course_id,
                 "shortname": setup.shortname,
-                "activities": dict(setup.activities),
+                "activities": {m: setup.activities[m] for m in programme.milestones},
             },
             skipped=True,  # Moodle structures are made by an admin; preparing only checks them
         )
