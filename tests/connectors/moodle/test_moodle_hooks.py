@@ -179,7 +179,12 @@ def test_people_matched_by_email_ignore_case_and_report_duplicates(
     users = [*body("users"), body("users")[1] | {"id": 58}]
     expect(
         "core_user_get_users_by_field",
-        {"field": "email", "values[0]": "ada.senior@acme.example", "values[1]": "bo.junior@acme.example"},
+        {
+            "field": "email",
+            "values[0]": "ada.senior@acme.example",
+            "values[1]": "Bo.Junior@acme.example",
+            "values[2]": "bo.junior@acme.example",
+        },
         users,
     )
     result = make_connection(people, match_by="email").accounts.resolve_hr_ids(["E100", "E200", "E999"])
@@ -188,6 +193,31 @@ def test_people_matched_by_email_ignore_case_and_report_duplicates(
         "E200": "2 Moodle accounts (57, 58) have email 'bo.junior@acme.example'",
         "E999": "not a known person (run `rm-plugin people sync`)",
     }
+
+
+def test_an_email_is_asked_for_as_hr_holds_it_and_lowercased(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    # Moodle compares exactly: an account typed "Bo.Junior@…" is found only by that spelling
+    typed_as_in_hr = body("users")[1] | {"email": "Bo.Junior@acme.example"}
+    expect(
+        "core_user_get_users_by_field",
+        {"field": "email", "values[0]": "Bo.Junior@acme.example", "values[1]": "bo.junior@acme.example"},
+        [typed_as_in_hr],
+    )
+    result = make_connection(people, match_by="email").accounts.resolve_hr_ids(["E200"])
+    assert result.found == {"E200": 57} and result.missing == {}
+
+
+def test_an_email_found_under_both_spellings_is_one_account(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect(
+        "core_user_get_users_by_field",
+        {"field": "email", "values[0]": "Bo.Junior@acme.example", "values[1]": "bo.junior@acme.example"},
+        [body("users")[1], body("users")[1]],
+    )
+    assert make_connection(people, match_by="email").accounts.resolve_hr_ids(["E200"]).found == {"E200": 57}
 
 
 # -- enrol ---------------------------------------------------------------------------------------
