@@ -57,7 +57,12 @@ COHORT_ALREADY_MEMBER = "3"
 
 
 class BadgePending(MoodleError):
-    """The badge's criterion is not met yet on Moodle (e.g. the course is not complete); retry later."""
+    """The badge is not among the participant's public badges yet; retry later.
+
+    Either its criterion is not met yet (e.g. the course is not complete), or Moodle issued it
+    and the participant keeps it private: ``core_badges_get_user_badges`` shows another user's
+    public badges only, so only the participant can let the award be read back.
+    """
 
     default_retryable = True
 
@@ -358,9 +363,13 @@ class MoodleConnection(Connection):
                 "cohort": "the badge's other criteria are not met yet",
             }[award["route"]]
             raise BadgePending(
-                f"badge {award['badge']!r} is not issued to user {uid}: {why}; "
-                "check that the badge is enabled "
-                "and its criteria, then the delivery is retried",
+                f"badge {award['badge']!r} is not among user {uid}'s public badges: {why}; "
+                "check that the badge is enabled and its criteria. Moodle shows the integration user "
+                "only public badges: if the badge's Recipients page (Badges › Manage badges) lists "
+                "this user, the badge is issued but private, and the participant must make it public "
+                "(Preferences › Badges › Manage badges: Make public; Badge preferences › 'Automatically show "
+                "badges I earn on my profile page' keeps later ones public) before rm-plugin can record it. "
+                "The delivery is retried",
                 host=self.name,
                 call=USER_BADGES,
                 code="badgepending",

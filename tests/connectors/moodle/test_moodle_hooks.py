@@ -485,7 +485,12 @@ def test_a_badge_not_yet_issued_is_retried_later(make_connection, people: Databa
     with pytest.raises(BadgePending) as caught:
         make_connection(people).rm_award(delivery=delivery("award", AWARD))
     assert caught.value.retryable and caught.value.retry_after == 300.0
-    assert "the course (id 12) is not complete for user 41" in str(caught.value)
+    message = str(caught.value)
+    assert "the course (id 12) is not complete for user 41" in message
+    # a private badge is never returned to the integration user: the reason says what to do
+    assert "Moodle shows the integration user only public badges" in message
+    assert "Recipients page (Badges › Manage badges) lists this user" in message
+    assert "Preferences › Badges › Manage badges: Make public" in message
 
 
 # -- calendar ------------------------------------------------------------------------------------
