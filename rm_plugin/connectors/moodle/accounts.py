@@ -1,6 +1,7 @@
 """Matching people to Moodle accounts, many per call, remembered in ``AccountLink``.
 
-People are matched on the account's ``idnumber`` (set to the HR id) or on its email. A resolved
+People are matched on the account's ``idnumber`` (set to the HR id) or on its email, compared
+without regard to case (both the HR spelling and the lowercased one are asked for). A resolved
 id is stored once and reused, so a rerun makes no lookup calls for people already matched.
 """
 
@@ -106,7 +107,19 @@ class AccountBook:
     # -- Moodle --------------------------------------------------------------------------------
 
     def _value(self, person: PersonRecord) -> str:
+        """What the person is matched on: the HR id, or the email compared without case."""
         return person.hr_id if self.match_by == "idnumber" else person.email.strip().lower()
+
+    def _sent(self, people: Sequence[PersonRecord]) -> list[str]:
+        """The values to ask Moodle for: for email, as HR holds it and, if different, lowercased.
+
+        ``core_user_get_users_by_field`` compares exactly (case too, on PostgreSQL), while Moodle
+        keeps an address as it was typed; asking for both forms finds the account either way.
+        """
+        if self.match_by == "idnumber":
+            return [p.hr_id for p in people]
+        forms = [p.email.strip() for p in people] + [self._value(p) for p in people]
+        return list(dict.fromkeys(forms))
 
     def _lookup(self, people: list[PersonRecord], result: Resolution) -> dict[str, int]:
         by_value: dict[str, list[PersonRecord]] = {}
@@ -123,22 +136,23 @@ class AccountBook:
         values = list(by_value)
         for start in range(0, len(values), self.batch_size):
             batch = values[start : start + self.batch_size]
-            users = self.client.call(LOOKUP, {"field": self.match_by, "values": batch}) or []
+            sent = self._sent([p for value in batch for p in by_value[value]])
+            users = self.client.call(LOOKUP, {"field": self.match_by, "values": sent}) or []
             result.lookups += 1
-            accounts: dict[str, list[int]] = {}
+            accounts: dict[str, set[int]] = {}
             for user in users:
                 key = str(user.get(self.match_by) or "")
                 key = key.lower() if self.match_by == "email" else key
-                accounts.setdefault(key, []).append(int(user["id"]))
+                accounts.setdefault(key, set()).add(int(user["id"]))
             for value in batch:
-                ids = accounts.get(value, [])
+                ids = sorted(accounts.get(value, ()))
                 for person in by_value[value]:
                     if len(ids) == 1:
                         found[person.hr_id] = ids[0]
                     elif not ids:
                         result.missing[person.hr_id] = f"no Moodle account has {self.match_by} {value!r}"
                     else:
-                        listed = ", ".join(str(i) for i in sorted(ids))
+                        listed = ", ".join(str(i) for i in ids)
                         result.missing[person.hr_id] = (
                             f"{len(ids)} Moodle accounts ({listed}) have {self.match_by} {value!r}"
                         )

@@ -2,9 +2,9 @@
 
 Writes Moodle makes idempotent (enrolment, cohort and group membership, completion override)
 are sent as they are; the others are guarded: a delivery with a previous receipt makes no call,
-a pair's group is looked up by its ID number before it is created, a calendar event by its
-reference, a retried message among the messages already sent, and an award reads the
-participant's badges first.
+a pair's group is looked up by its ID number before it is created, a pair's calendar events
+are read and brought to its latest schedule, a retried message is looked for among the
+messages already sent, and an award reads the participant's badges first.
 """
 
 from __future__ import annotations
@@ -16,9 +16,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
+from sqlalchemy import select
 
 from rm_plugin import hookimpl
 from rm_plugin.connectors.moodle.accounts import AccountBook
+from rm_plugin.connectors.moodle.calendar import (
+    CREATE_EVENTS,
+    delete_events,
+    pair_events,
+    pair_tag,
+    plan_events,
+    read_events,
+)
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.course import CourseSetup, read_course_setup
 from rm_plugin.connectors.moodle.errors import MoodleError, MoodleInvalidRequest, MoodleSetupError
@@ -29,14 +38,13 @@ from rm_plugin.connectors.types import Connection, ConnectionContext
 from rm_plugin.domain.records import Delivery, HealthReport, PersonRecord, ProgrammeInfo, Receipt
 from rm_plugin.http import HostError, RetryPolicy
 from rm_plugin.store import Database
+from rm_plugin.store.models import OutboxItem
 
 SITE_INFO = "core_webservice_get_site_info"
 ENROL = "enrol_manual_enrol_users"
 COHORT_ADD = "core_cohort_add_cohort_members"
 OVERRIDE = "core_completion_override_activity_completion_status"
 USER_BADGES = "core_badges_get_user_badges"
-GET_EVENTS = "core_calendar_get_calendar_events"
-CREATE_EVENTS = "core_calendar_create_calendar_events"
 SEND_MESSAGES = "core_message_send_instant_messages"
 GET_MESSAGES = "core_message_get_messages"
 #: Messages read back per recipient when a retried delivery checks what an earlier try sent.
@@ -49,7 +57,12 @@ COHORT_ALREADY_MEMBER = "3"
 
 
 class BadgePending(MoodleError):
-    """The badge's criterion is not met yet on Moodle (e.g. the course is not complete); retry later."""
+    """The badge is not among the participant's public badges yet; retry later.
+
+    Either its criterion is not met yet (e.g. the course is not complete), or Moodle issued it
+    and the participant keeps it private: ``core_badges_get_user_badges`` shows another user's
+    public badges only, so only the participant can let the award be read back.
+    """
 
     default_retryable = True
 
@@ -93,6 +106,7 @@ class MoodleConnection(Connection):
         self.groups = PairGroups(self.client)
         self._courses: dict[str, CourseSetup] = {}
         self._token_user: int | None = None
+        self._pair_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     # -- shared steps ------------------------------------------------------------------------
@@ -101,21 +115,29 @@ class MoodleConnection(Connection):
         return str(self.config["courses"].get(programme, self.config["course"]))
 
     def course_setup(self, programme: str, milestones: Sequence[str] | None = None) -> CourseSetup:
-        """The programme course and its activities, read from Moodle once and then kept."""
+        """The programme course and its activities, read from Moodle once per course and then kept.
+
+        A read maps every configured milestone, not only the ones asked for, so deliveries of
+        different milestones share one read; ``milestones`` (all configured ones when None) are
+        those that must be fine, and only their problems fail the call.
+        """
+        ref = self.course_ref(programme)
+        wanted = list(self.config["milestones"]) if milestones is None else list(milestones)
         with self._lock:
-            cached = self._courses.get(programme)
-        if cached is not None and (milestones is None or set(milestones) <= set(cached.activities)):
+            cached = self._courses.get(ref)
+        if cached is not None and set(wanted) <= set(cached.activities):
             return cached
         setup = read_course_setup(
             self.client,
             field_name=self.config["course_field"],
-            course_ref=self.course_ref(programme),
-            milestones=list(milestones) if milestones is not None else list(self.config["milestones"]),
+            course_ref=ref,
+            milestones=wanted,
             milestone_map=self.config["milestones"],
             awards=self.config["awards"],
+            optional=list(self.config["milestones"]),
         )
         with self._lock:
-            self._courses[programme] = setup
+            self._courses[ref] = setup
         return setup
 
     def _skip(self, delivery: Delivery) -> Receipt | None:
@@ -186,14 +208,14 @@ class MoodleConnection(Connection):
         if connection != self.name:
             return None
         with self._lock:
-            self._courses.pop(programme.slug, None)
+            self._courses.pop(self.course_ref(programme.slug), None)
         setup = self.course_setup(programme.slug, programme.milestones)
         return Receipt(
             host_ref=f"course {setup.course_id}",
             data={
                 "course_id": setup.course_id,
                 "shortname": setup.shortname,
-                "activities": dict(setup.activities),
+                "activities": {m: setup.activities[m] for m in programme.milestones},
             },
             skipped=True,  # Moodle structures are made by an admin; preparing only checks them
         )
@@ -341,9 +363,13 @@ class MoodleConnection(Connection):
                 "cohort": "the badge's other criteria are not met yet",
             }[award["route"]]
             raise BadgePending(
-                f"badge {award['badge']!r} is not issued to user {uid}: {why}; "
-                "check that the badge is enabled "
-                "and its criteria, then the delivery is retried",
+                f"badge {award['badge']!r} is not among user {uid}'s public badges: {why}; "
+                "check that the badge is enabled and its criteria. Moodle shows the integration user "
+                "only public badges: if the badge's Recipients page (Badges › Manage badges) lists "
+                "this user, the badge is issued but private, and the participant must make it public "
+                "(Preferences › Badges › Manage badges: Make public; Badge preferences › 'Automatically show "
+                "badges I earn on my profile page' keeps later ones public) before rm-plugin can record it. "
+                "The delivery is retried",
                 host=self.name,
                 call=USER_BADGES,
                 code="badgepending",
@@ -383,54 +409,28 @@ class MoodleConnection(Connection):
         if (skipped := self._skip(delivery)) is not None:
             return skipped
         payload = delivery.payload
+        pair_id = payload["pair_id"]
+        newer = self._newer_schedule(delivery, pair_id)
+        if newer is not None:
+            # a later signature's schedule is queued or delivered: this one must not undo it
+            return Receipt(data={"superseded_by": newer}, skipped=True)
         setup = self.course_setup(payload["programme"])
         times = occurrence_times(payload.get("occurrences") or [])
         if not times:
             raise MoodleInvalidRequest(
                 "the delivery has no occurrences to put in the calendar", host=self.name, call=CREATE_EVENTS
             )
-        tag = reference(delivery.key)
-        group_id = (
-            self.groups.require(setup.course_id, payload["pair_id"]) if self._pair_groups(payload) else 0
-        )
-        existing = self._tagged_events(setup.course_id, group_id, tag, min(times), max(times))
+        group_id = self.groups.require(setup.course_id, pair_id) if self._pair_groups(payload) else 0
         duration = event_duration(str(payload.get("ics") or ""))
-        summary = str(payload.get("summary") or "Reverse mentoring meeting")
-        # a group event reaches only the pair; a course event everyone in the course
-        audience = {"eventtype": "group", "groupid": group_id} if group_id else {"eventtype": "course"}
-        new = [
-            {
-                "name": summary,
-                "description": f"{summary}\n\nAgreed reverse-mentoring meeting [{tag}]",
-                "format": FORMAT_PLAIN,
-                "courseid": setup.course_id,
-                **audience,
-                "timestart": when,
-                "timeduration": duration,
-            }
-            for when in times
-            if when not in existing
-        ]
-        ids = dict(existing)
-        if new:
-            answer = self.client.call(CREATE_EVENTS, {"events": new}) or {}
-            refused = [w for w in answer.get("warnings") or []]
-            if refused and not answer.get("events"):
-                reasons = "; ".join(str(w.get("message") or w.get("warningcode")) for w in refused)
-                needs = (
-                    "moodle/calendar:managegroupentries and moodle/site:accessallgroups"
-                    if group_id
-                    else "moodle/calendar:manageentries"
-                )
-                raise MoodleSetupError(
-                    f"Moodle refused the {audience['eventtype']} events: {reasons} "
-                    f"(the integration role needs {needs})",
-                    host=self.name,
-                    call=CREATE_EVENTS,
-                    code="nopermissions",
-                )
-            for event in answer.get("events") or []:
-                ids[int(event["timestart"])] = int(event["id"])
+        with self._pair_lock(pair_id):  # two versions of one pair's schedule never interleave here
+            existing = pair_events(read_events(self.client, setup.course_id, group_id), pair_id, group_id)
+            plan = plan_events(existing, times, duration)
+            ids = dict(plan.keep)
+            ids.update(
+                self._create_events(setup.course_id, group_id, pair_id, payload, plan.create, duration)
+            )
+            # created before deleting: a failure in between leaves the pair a meeting too many, never none
+            delete_events(self.client, plan.delete)
         event_ids = [ids[t] for t in times if t in ids]
         return Receipt(
             host_ref="events " + ",".join(str(i) for i in event_ids),
@@ -438,37 +438,83 @@ class MoodleConnection(Connection):
                 "course_id": setup.course_id,
                 "group_id": group_id or None,
                 "event_ids": event_ids,
-                "reference": tag,
+                "created": len(plan.create),
+                "deleted": list(plan.delete),
+                "reference": pair_tag(pair_id),
             },
-            skipped=not new,
+            skipped=not plan.writes,
         )
 
-    def _tagged_events(
-        self, course_id: int, group_id: int, tag: str, first: int, last: int
+    def _create_events(
+        self,
+        course_id: int,
+        group_id: int,
+        pair_id: Any,
+        payload: Mapping[str, Any],
+        starts: Sequence[int],
+        duration: int,
     ) -> dict[int, int]:
-        where: dict[str, list[int]] = {"courseids": [course_id]}
-        if group_id:
-            where["groupids"] = [group_id]
-        answer = (
-            self.client.call(
-                GET_EVENTS,
-                {
-                    "events": where,
-                    "options": {
-                        "userevents": False,
-                        "siteevents": False,
-                        "timestart": first,
-                        "timeend": last + 1,
-                    },
-                },
+        if not starts:
+            return {}
+        summary = str(payload.get("summary") or "Reverse mentoring meeting")
+        # a group event reaches only the pair; a course event everyone in the course
+        audience = {"eventtype": "group", "groupid": group_id} if group_id else {"eventtype": "course"}
+        new = [
+            {
+                "name": summary,
+                "description": f"{summary}\n\nAgreed reverse-mentoring meeting {pair_tag(pair_id)}",
+                "format": FORMAT_PLAIN,
+                "courseid": course_id,
+                **audience,
+                "timestart": when,
+                "timeduration": duration,
+            }
+            for when in starts
+        ]
+        answer = self.client.call(CREATE_EVENTS, {"events": new}) or {}
+        refused = list(answer.get("warnings") or [])
+        if refused and not answer.get("events"):
+            reasons = "; ".join(str(w.get("message") or w.get("warningcode")) for w in refused)
+            needs = (
+                "moodle/calendar:managegroupentries and moodle/site:accessallgroups"
+                if group_id
+                else "moodle/calendar:manageentries"
             )
-            or {}
-        )
-        return {
-            int(e["timestart"]): int(e["id"])
-            for e in answer.get("events") or []
-            if f"[{tag}]" in str(e.get("description") or "")
-        }
+            raise MoodleSetupError(
+                f"Moodle refused the {audience['eventtype']} events: {reasons} "
+                f"(the integration role needs {needs})",
+                host=self.name,
+                call=CREATE_EVENTS,
+                code="nopermissions",
+            )
+        return {int(e["timestart"]): int(e["id"]) for e in answer.get("events") or []}
+
+    def _pair_lock(self, pair_id: Any) -> threading.Lock:
+        with self._lock:
+            return self._pair_locks.setdefault(str(pair_id), threading.Lock())
+
+    def _newer_schedule(self, delivery: Delivery, pair_id: Any) -> str | None:
+        """The key of a later calendar row of the same pair on this connection, if one was queued.
+
+        Rows are numbered in the order they were queued, and a pair's schedule is queued anew at
+        each signature; an older row retried after a newer one must leave Moodle alone.
+        """
+        if self.database is None or not delivery.id:
+            return None
+        with self.database.transaction() as session:
+            rows = session.execute(
+                select(OutboxItem.key, OutboxItem.payload).where(
+                    OutboxItem.connection == self.name,
+                    OutboxItem.action == "calendar",
+                    OutboxItem.id > delivery.id,
+                    OutboxItem.status != "parked",
+                    OutboxItem.key.like(f"%:{pair_id}:%"),
+                )
+            ).all()
+        for key, payload in rows:
+            if str((payload or {}).get("pair_id")) == str(pair_id):
+                return str(key)
+        return None
 
     @hookimpl
     def rm_send_notification(self, delivery: Delivery) -> Receipt | None:

@@ -1,6 +1,7 @@
 """The programme course on Moodle: it exists, tracks completion, and has each milestone's activity.
 
-Read once per programme and connection (two read calls), then kept, so a milestone costs one call.
+Read once per course and connection (two read calls, every configured milestone at once), then
+kept, so a milestone costs one call.
 """
 
 from __future__ import annotations
@@ -35,8 +36,14 @@ def read_course_setup(
     milestones: Iterable[str],
     milestone_map: Mapping[str, int | str],
     awards: Mapping[str, Mapping[str, Any]],
+    optional: Iterable[str] = (),
 ) -> CourseSetup:
-    """Check the course and every activity it needs; one error lists everything missing."""
+    """Check the course and every activity it needs; one error lists everything missing.
+
+    Milestones in ``optional`` are mapped too when their activity is fine, but a problem with
+    one of them is left out of the error: the caller reads them ahead, so one misconfigured
+    milestone does not stop deliveries that need only the others.
+    """
     answer = client.call(COURSES, {"field": field_name, "value": course_ref}) or {}
     courses = answer.get("courses") or []
     if not courses:
@@ -64,27 +71,13 @@ def read_course_setup(
     modules = [m for section in sections or [] for m in section.get("modules") or []]
 
     activities: dict[str, int] = {}
-    for key in milestones:
-        ref = milestone_map.get(key)
-        if ref is None:
-            problems.append(
-                f"milestone {key!r} has no activity: "
-                f"add `{key} = <course-module id or name>` under [milestones]"
-            )
-            continue
-        module, problem = _find(modules, ref, label)
-        if problem:
-            problems.append(f"milestone {key!r}: {problem}")
-        elif module is not None:
-            tracking = int(module.get("completion") or 0)
-            if tracking != 1:
-                problems.append(
-                    f"milestone {key!r}: activity {module.get('name')!r} (id {module['id']}) uses "
-                    f"{TRACKING.get(tracking, f'completion {tracking}')}; set Activity completion to "
-                    "'Students must manually mark the activity as done'"
-                )
-            else:
-                activities[key] = int(module["id"])
+    required = list(milestones)
+    for key in [*required, *(k for k in optional if k not in required)]:
+        found = _milestone_activity(key, milestone_map.get(key), modules, label)
+        if isinstance(found, int):
+            activities[key] = found
+        elif key in required:
+            problems.append(found)
 
     award_activities: dict[str, int] = {}
     for name, award in awards.items():
@@ -104,6 +97,27 @@ def read_course_setup(
     if problems:
         raise MoodleSetupError("; ".join(problems), host=client.name, call=CONTENTS, code="notprepared")
     return CourseSetup(course_id, str(course.get("shortname") or ""), activities, award_activities)
+
+
+def _milestone_activity(
+    key: str, ref: int | str | None, modules: list[Mapping[str, Any]], label: str
+) -> int | str:
+    """The milestone's course-module id, or what is wrong with its activity."""
+    if ref is None:
+        return (
+            f"milestone {key!r} has no activity: add `{key} = <course-module id or name>` under [milestones]"
+        )
+    module, problem = _find(modules, ref, label)
+    if module is None:
+        return f"milestone {key!r}: {problem}"
+    tracking = int(module.get("completion") or 0)
+    if tracking != 1:
+        return (
+            f"milestone {key!r}: activity {module.get('name')!r} (id {module['id']}) uses "
+            f"{TRACKING.get(tracking, f'completion {tracking}')}; set Activity completion to "
+            "'Students must manually mark the activity as done'"
+        )
+    return int(module["id"])
 
 
 def _find(

@@ -45,11 +45,21 @@ FUNCTIONS: tuple[WsFunction, ...] = (
     # groups_add_member() returns early for an existing member.
     WsFunction("core_group_add_group_members", "put both members of a pair in its group", True, "groups"),
     WsFunction(
-        "core_calendar_get_calendar_events", "find events already created before a repeat", True, "calendar"
+        "core_calendar_get_calendar_events",
+        "read a pair's events to bring them to its latest schedule",
+        True,
+        "calendar",
     ),
     WsFunction(
         "core_calendar_create_calendar_events",
         "agreed meetings as the pair's group events",
+        False,
+        "calendar",
+    ),
+    # Not repeatable: deleting an event already deleted fails the whole call; a retry reads first.
+    WsFunction(
+        "core_calendar_delete_calendar_events",
+        "remove meetings a re-signed agreement no longer has",
         False,
         "calendar",
     ),

@@ -1,0 +1,67 @@
+"""The programme course is read once per course: interleaved milestones cost one call each."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Expect, body
+
+from rm_plugin.connectors.moodle.errors import MoodleSetupError
+from rm_plugin.domain.records import Delivery
+from rm_plugin.store import Database
+
+COURSE = {"field": "idnumber", "value": "rm-2026"}
+CONTENTS = {"courseid": "12", "options[0][name]": "excludecontents", "options[0][value]": "1"}
+CMIDS = {"agreement_signed": 310, "first_meeting": 311, "final_retrospective": 312}
+
+
+def milestone(name: str, row: int) -> Delivery:
+    payload = {"programme": "rm-2026", "milestone": name, "person": "E100", "pair_id": 9}
+    return Delivery(row, f"completion:rm-2026:9:{name}:E100:{row}", "moodle", "completion", payload)
+
+
+def test_interleaved_milestones_read_the_course_once(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    order = ["first_meeting", "agreement_signed", "first_meeting", "final_retrospective", "agreement_signed"]
+    expect("core_course_get_courses_by_field", COURSE, body("courses"))
+    expect("core_course_get_contents", CONTENTS, body("contents"))
+    expect("core_user_get_users_by_field", {"field": "idnumber", "values[0]": "E100"}, body("users")[:1])
+    for name in order:
+        cmid = str(CMIDS[name])
+        expect(
+            "core_completion_override_activity_completion_status",
+            {"userid": "41", "cmid": cmid, "newstate": "1"},
+            body("override") | {"cmid": CMIDS[name]},
+        )
+    connection = make_connection(people)
+    receipts = [
+        connection.rm_record_milestone(delivery=milestone(name, row)) for row, name in enumerate(order, 1)
+    ]
+    assert [r.data["cmid"] for r in receipts] == [CMIDS[name] for name in order]
+    calls = connection.client.calls_by_name
+    assert calls["core_course_get_courses_by_field"] == 1 and calls["core_course_get_contents"] == 1
+    assert calls["core_completion_override_activity_completion_status"] == len(order)
+
+
+def test_one_misconfigured_milestone_does_not_stop_the_others(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    milestones = {"agreement_signed": 310, "first_meeting": "First meeting", "midpoint": 999}
+    expect("core_course_get_courses_by_field", COURSE, body("courses"))
+    expect("core_course_get_contents", CONTENTS, body("contents"))
+    expect("core_user_get_users_by_field", {"field": "idnumber", "values[0]": "E100"}, body("users")[:1])
+    expect(
+        "core_completion_override_activity_completion_status",
+        {"userid": "41", "cmid": "311", "newstate": "1"},
+        body("override"),
+    )
+    # the broken one is read again (the admin may have fixed it) and named
+    expect("core_course_get_courses_by_field", COURSE, body("courses"))
+    expect("core_course_get_contents", CONTENTS, body("contents"))
+    connection = make_connection(people, milestones=milestones)
+    assert connection.rm_record_milestone(delivery=milestone("first_meeting", 1)).data["cmid"] == 311
+    with pytest.raises(
+        MoodleSetupError,
+        match=r"milestone 'midpoint': course 'RM-2026' \(id 12\) has no activity with course-module id 999",
+    ):
+        connection.rm_record_milestone(delivery=milestone("midpoint", 2))
