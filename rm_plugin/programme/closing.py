@@ -46,7 +46,7 @@ def close_programme(
     if programme.status == "closed":
         raise ProgrammeError(f"programme {slug} is already closed (at {programme.closed_at:%Y-%m-%d})")
     end = today or dt.date.today()
-    hr_ids = dict(session.execute(select(Person.id, Person.hr_id)).tuples().all())
+    hr_ids = {person_id: hr_id for person_id, hr_id in session.execute(select(Person.id, Person.hr_id))}
     pairs = list(
         session.scalars(
             select(Pair).where(Pair.programme_id == programme.id, Pair.status == "active").order_by(Pair.id)
