@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import MeetingInfo
@@ -67,11 +68,7 @@ def log_meeting(
     if mode not in MODES:
         raise ProgrammeError(f"meeting mode must be one of {list(MODES)}, not {mode!r}")
     clean_topics = [t.strip() for t in topics if t.strip()]
-    duplicate = session.scalar(
-        select(Meeting.id).where(Meeting.pair_id == pair.id, Meeting.held_on == held_on)
-    )
-    if duplicate is not None:
-        raise ProgrammeError(f"pair {pair.id} already logged a meeting on {held_on} (meeting {duplicate})")
+    _refuse_duplicate(session, pair.id, held_on)
     meeting = Meeting(
         pair_id=pair.id,
         held_on=held_on,
@@ -81,11 +78,39 @@ def log_meeting(
         private_note=private_note,
         logged_by_id=author.id,
     )
-    session.add(meeting)
-    session.flush()
+    if not _insert(session, meeting):
+        # The other member logged the same day between the check and the insert.
+        _refuse_duplicate(session, pair.id, held_on)
+        raise ProgrammeError(
+            f"the database refused meeting of pair {pair.id} on {held_on}; nothing was saved, try again"
+        )
     audit.record(session, by_hr_id, "meeting.logged", "meeting", meeting.id, pair_id=pair.id)
     _announce(session, ctx, meeting)
     return meeting
+
+
+def _refuse_duplicate(session: Session, pair_id: int, held_on: dt.date) -> None:
+    duplicate = session.scalar(
+        select(Meeting.id).where(Meeting.pair_id == pair_id, Meeting.held_on == held_on)
+    )
+    if duplicate is not None:
+        raise ProgrammeError(f"pair {pair_id} already logged a meeting on {held_on} (meeting {duplicate})")
+
+
+def _insert(session: Session, meeting: Meeting) -> bool:
+    """Insert in a savepoint; False when the (pair, day) unique key refuses it.
+
+    The database error is dropped here, not chained: its text carries the row's values,
+    private note included, and must reach no traceback or log. The savepoint keeps the
+    caller's transaction usable.
+    """
+    try:
+        with session.begin_nested():
+            session.add(meeting)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def confirm_meeting(
