@@ -21,7 +21,7 @@ from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.programme.events import after_commit
 from rm_plugin.store import audit
-from rm_plugin.store.models import Meeting, Person
+from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Pair, Person, Programme
 from rm_plugin.store.types import utcnow
 
 MODES = ("in_person", "video", "phone", "chat")
@@ -61,6 +61,11 @@ def log_meeting(
         raise ProgrammeError(
             f"meeting date {held_on} is in the future (today is {today}); log it once it happened"
         )
+    starts_on = pair_start(session, pair)
+    if starts_on is not None and held_on < starts_on:
+        raise ProgrammeError(
+            f"meeting date {held_on} is before pair {pair.id} started on {starts_on}; check the date"
+        )
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
         raise ProgrammeError(f"meeting length must be a positive number of minutes, not {minutes!r}")
     if minutes > MAX_MINUTES:
@@ -87,6 +92,24 @@ def log_meeting(
     audit.record(session, by_hr_id, "meeting.logged", "meeting", meeting.id, pair_id=pair.id)
     _announce(session, ctx, meeting)
     return meeting
+
+
+def pair_start(session: Session, pair: Pair) -> dt.date | None:
+    """When the pair's work began: the agreement's start date, else the pair's, else the programme's."""
+    agreement = session.scalar(select(Agreement).where(Agreement.pair_id == pair.id))
+    if agreement is not None:
+        body = session.scalar(
+            select(AgreementVersion.body).where(
+                AgreementVersion.agreement_id == agreement.id,
+                AgreementVersion.version == (agreement.signed_version or agreement.current_version),
+            )
+        )
+        if body and body.get("starts_on"):
+            return dt.date.fromisoformat(body["starts_on"])
+    if pair.starts_on is not None:
+        return pair.starts_on
+    programme = session.get(Programme, pair.programme_id)
+    return programme.starts_on if programme is not None else None
 
 
 def _refuse_duplicate(session: Session, pair_id: int, held_on: dt.date) -> None:

@@ -163,3 +163,22 @@ def test_a_same_day_clash_the_check_missed_is_a_clear_error_without_the_note(wor
     with world.db.transaction() as s:
         assert s.scalars(select(Meeting.private_note)).all() == [""]
         assert s.scalar(select(AuditEntry.action).where(AuditEntry.actor == "test")) == "still.usable"
+
+
+def test_a_date_before_the_programme_start_is_refused(world, ctx) -> None:
+    pair_id = world.pair("SENIOR", "JUNIOR")  # the programme starts on 2026-03-02; no agreement yet
+    with pytest.raises(ProgrammeError, match=r"2026-03-01 is before pair \d+ started on 2026-03-02"):
+        log(world, ctx, pair_id, held_on=dt.date(2026, 3, 1))
+    log(world, ctx, pair_id, held_on=dt.date(2026, 3, 2))
+
+
+def test_a_date_before_the_agreed_start_is_refused(world, ctx) -> None:
+    pair_id = world.pair("SENIOR", "JUNIOR")
+    with world.db.transaction() as s:
+        agreements.draft_agreement(s, ctx, pair_id, TODAY)
+        agreements.edit_agreement(s, ctx, pair_id, "SENIOR", {"starts_on": "2026-03-16"})
+    with pytest.raises(ProgrammeError, match=r"before pair \d+ started on 2026-03-16"):
+        log(world, ctx, pair_id, held_on=dt.date(2026, 3, 9))
+    with world.db.transaction() as s:
+        assert s.scalars(select(Meeting)).all() == []
+    log(world, ctx, pair_id, held_on=dt.date(2026, 3, 16))
