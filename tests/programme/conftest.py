@@ -76,24 +76,36 @@ class World:
         with self.db.transaction() as s:
             programme = s.scalar(select(Programme).where(Programme.slug == self.programme_slug))
             ids = {p.hr_id: p.id for p in s.scalars(select(Person).where(Person.hr_id.in_([mentee, mentor])))}
-            s.add(
-                Application(
-                    programme_id=programme.id,
-                    person_id=ids[mentee],
-                    role="mentee",
-                    skills_wanted=wanted if wanted is not None else {"generative AI": 3, "TikTok": 1},
-                    availability=[{"day": "wed", "start": "14:30", "end": "16:00"}],
+            applied = {
+                (person_id, role)
+                for person_id, role in s.execute(
+                    select(Application.person_id, Application.role).where(
+                        Application.programme_id == programme.id
+                    )
                 )
-            )
-            s.add(
-                Application(
-                    programme_id=programme.id,
-                    person_id=ids[mentor],
-                    role="mentor",
-                    skills_offered=offered if offered is not None else ["generative AI", "TikTok", "Figma"],
-                    availability=[{"day": "wed", "start": "14:00", "end": "17:00"}],
+            }
+            if (ids[mentee], "mentee") not in applied:  # a mentor may mentor several pairs
+                s.add(
+                    Application(
+                        programme_id=programme.id,
+                        person_id=ids[mentee],
+                        role="mentee",
+                        skills_wanted=wanted if wanted is not None else {"generative AI": 3, "TikTok": 1},
+                        availability=[{"day": "wed", "start": "14:30", "end": "16:00"}],
+                    )
                 )
-            )
+            if (ids[mentor], "mentor") not in applied:
+                s.add(
+                    Application(
+                        programme_id=programme.id,
+                        person_id=ids[mentor],
+                        role="mentor",
+                        skills_offered=offered
+                        if offered is not None
+                        else ["generative AI", "TikTok", "Figma"],
+                        availability=[{"day": "wed", "start": "14:00", "end": "17:00"}],
+                    )
+                )
             pair = Pair(
                 programme_id=programme.id,
                 mentee_id=ids[mentee],
