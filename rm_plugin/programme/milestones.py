@@ -203,7 +203,8 @@ def report_milestone(
 ) -> bool:
     """Record a ``reported`` milestone (e.g. the LMS orientation course) for one member.
 
-    Returns False when it was already reached. Milestones that required it are re-checked.
+    Returns False when it was already reached. The pair's milestones are re-checked either
+    way, so those that required it are reached now. ``rm-plugin milestone report`` calls this.
     """
     pair = lookups.pair(session, pair_id)
     who = lookups.member(session, pair, hr_id)
@@ -212,11 +213,11 @@ def report_milestone(
     item = next((m for m in programme.milestones or [] if m["key"] == key), None)
     if item is None or item["rule"] != "reported":
         raise ProgrammeError(f"programme {programme.slug} has no reported milestone {key!r}")
-    if who.id in _reached_map(session, pair.id).get(key, set()):
-        return False
-    _reach(session, ctx, programme, pair, item, {who.id}, on)
+    fresh = who.id not in _reached_map(session, pair.id).get(key, set())
+    if fresh:
+        _reach(session, ctx, programme, pair, item, {who.id}, on)
     evaluate(session, ctx, pair, on)
-    return True
+    return fresh
 
 
 def _reach(

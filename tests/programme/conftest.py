@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from rm_plugin import hookimpl
+from rm_plugin.cli import build_cli
 from rm_plugin.exports.renderer import Renderer
 from rm_plugin.plugins import make_plugin_manager, register
 from rm_plugin.programme.context import ProgrammeContext
@@ -138,6 +141,30 @@ def ctx(recorder: Recorder) -> ProgrammeContext:
     return ProgrammeContext(
         progress=("files", "lms"), notify=("files",), calendar=("files",), renderer=Renderer(), hook=pm.hook
     )
+
+
+def _run(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(build_cli(), list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def rm(site: Path) -> Callable[..., str]:
+    """``rm("meeting", "log", ...)`` runs ``rm-plugin`` on the test site as a person types it,
+    asserts the exit status (``code=``, default 0) and returns the output."""
+    return _run
+
+
+@pytest.fixture
+def site(world: World, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh site (``rm-plugin init``) on the test database, found through the environment."""
+    root = tmp_path / "site"
+    result = CliRunner().invoke(build_cli(), ["init", str(root)])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setenv("RM_PLUGIN_DATABASE_URL", db_url)
+    monkeypatch.setenv("RM_PLUGIN_SITE", str(root))
+    return root
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import click
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -17,16 +16,6 @@ from rm_plugin.cli.recruitment_cmds import invite_command, remind_command
 from rm_plugin.store.models import OutboxItem
 
 NOTE = "NOTE-CLI-93b1: salary worries"
-
-
-@pytest.fixture
-def site(world, db_url, tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "site"
-    result = CliRunner().invoke(build_cli(), ["init", str(root)])
-    assert result.exit_code == 0, result.output
-    monkeypatch.setenv("RM_PLUGIN_DATABASE_URL", db_url)
-    monkeypatch.setenv("RM_PLUGIN_SITE", str(root))
-    return root
 
 
 def run(*args: str, code: int = 0) -> str:
