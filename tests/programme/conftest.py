@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -194,3 +195,21 @@ def world(db: Database) -> Iterator[World]:
     ):
         w.person(hr_id, level)
     yield w
+
+
+@pytest.fixture
+def attach() -> Iterator[Callable[..., None]]:
+    """Attach commands under ``rm-plugin programme`` as its owner module will, for one test."""
+    group = build_cli().commands["programme"]
+    assert isinstance(group, click.Group)
+    added: list[str] = []
+
+    def add(*commands: click.Command) -> None:
+        for command in commands:
+            if command.name not in group.commands:
+                group.add_command(command)
+                added.append(str(command.name))
+
+    yield add
+    for name in added:
+        group.commands.pop(name, None)
