@@ -1,4 +1,4 @@
-"""Recruitment commands, attached by the ``programme`` group as ``programme invite|remind``."""
+"""Recruitment commands, attached by the ``programme`` group as ``programme invite|remind|invitations``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,17 @@ import click
 from rm_plugin.cli.acting import unit_of_work
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.programme import recruitment
+from rm_plugin.programme.context import ProgrammeContext
+
+NOTHING_SENT = (
+    "warning: no enabled connection sends messages (role 'notify'), so nothing was sent; "
+    "{what} recorded as sent. Enable one in connectors/ first."
+)
+
+
+def _warn_if_silent(ctx: ProgrammeContext, count: int, what: str) -> None:
+    if count and not ctx.notify:
+        click.echo(NOTHING_SENT.format(what=what), err=True)
 
 
 @click.command("invite")
@@ -30,19 +41,20 @@ def invite_command(
 ) -> None:
     """Invite people (invite-only programme) or announce it to everyone eligible (open one)."""
     rule: dict[str, Any] = {}
-    for key, value in (
-        ("min_level", min_level),
-        ("max_level", max_level),
-        ("departments", list(departments)),
-        ("locations", list(locations)),
-    ):
-        if value:
-            rule[key] = value
+    for key, level in (("min_level", min_level), ("max_level", max_level)):
+        if level is not None:  # level 0 is a level
+            rule[key] = level
+    for key, values in (("departments", departments), ("locations", locations)):
+        if values:
+            rule[key] = list(values)
     with unit_of_work(handle.site) as (session, ctx):
         result = recruitment.invite(session, ctx, programme_slug, hr_ids=hr_ids, rule=rule or None)
     click.echo(f"invited {len(result.invited)}; {len(result.already)} had been invited before")
+    if result.applied:
+        click.echo(f"{len(result.applied)} had already applied: recorded as invited, not messaged")
     for hr_id in result.unknown:
         click.echo(f"warning: {hr_id} is not an active person; not invited", err=True)
+    _warn_if_silent(ctx, len(result.invited), "the invitations are")
 
 
 @click.command("remind")
@@ -54,6 +66,31 @@ def remind_command(handle: SiteHandle, programme_slug: str, after_days: int | No
     with unit_of_work(handle.site) as (session, ctx):
         reminded = recruitment.remind(session, ctx, programme_slug, after_days=after_days)
     click.echo(f"reminded {len(reminded)} person(s)")
+    _warn_if_silent(ctx, len(reminded), "the reminders are")
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
+
+
+@click.command("invitations")
+@click.argument("programme_slug", metavar="PROGRAMME")
+@pass_site
+def invitations_command(handle: SiteHandle, programme_slug: str) -> None:
+    """Who was invited to PROGRAMME, when, whether reminded, and when they applied (UTC)."""
+    with unit_of_work(handle.site) as (session, _ctx):
+        rows = recruitment.invitations(session, programme_slug)
+    if not rows:
+        click.echo(f"nobody has been invited to {programme_slug} yet")
+        return
+    click.echo(f"{'HR id':<12} {'kind':<12} {'invited':<16} {'reminded':<16} {'applied':<16} name")
+    for row in rows:
+        click.echo(
+            f"{row.hr_id:<12} {row.kind:<12} {_when(row.sent_at):<16} {_when(row.reminded_at):<16} "
+            f"{_when(row.responded_at):<16} {row.name}"
+        )
+    answered = sum(row.responded_at is not None for row in rows)
+    click.echo(f"{len(rows)} invited, {answered} applied")
 
 
 COMMANDS: list[click.Command] = []  # attached under the programme group by programme_cmds

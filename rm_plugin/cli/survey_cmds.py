@@ -103,7 +103,7 @@ def _parse_skills(items: tuple[str, ...]) -> dict[str, dict[str, int]]:
 @click.option("--kind", type=click.Choice(surveys.KINDS), default="pulse", show_default=True)
 @pass_site
 def summary(handle: SiteHandle, programme_slug: str, kind: str) -> None:
-    """Figures over a programme's answers, only over at least 5 answers and never any text."""
+    """Figures over a programme's answers, only from at least 5 people in 2 pairs; never any text."""
     with unit_of_work(handle.site) as (session, _ctx):
         figures = surveys.aggregate(session, programme_slug, kind)
     click.echo(json.dumps(figures, indent=2))

@@ -8,6 +8,7 @@ becomes active the agreed schedule goes to every calendar connection, the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,7 +36,7 @@ from rm_plugin.store.models import (
 from rm_plugin.sync.outbox import enqueue
 
 DEFAULT_LENGTH_DAYS = 182
-CALENDAR_OCCURRENCES = 10
+CALENDAR_OCCURRENCE_CAP = 100  # occurrences listed in a calendar payload, at most
 
 
 def matched_skills(session: Session, pair: Pair) -> list[str]:
@@ -216,12 +217,19 @@ def is_active(agreement: Agreement) -> bool:
 
 
 def calendar_for(session: Session, pair: Pair, agreement: Agreement) -> tuple[str, list[dt.datetime]]:
-    """The agreed schedule as .ics text and its first occurrences."""
-    body = version_body(session, agreement, agreement.signed_version or agreement.current_version)
-    schedule = Schedule.from_body(body)
+    """The agreed schedule as .ics text and its occurrences through the end date.
+
+    The end is the agreement's, but never after the programme's; the list holds at most
+    :data:`CALENDAR_OCCURRENCE_CAP`. The event's SEQUENCE is the agreement version, so a
+    re-signed schedule with the same UID replaces the old one in a calendar.
+    """
+    version = agreement.signed_version or agreement.current_version
+    schedule = Schedule.from_body(version_body(session, agreement, version))
     mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
     programme = session.get(Programme, pair.programme_id)
     assert mentee is not None and mentor is not None and programme is not None
+    if programme.ends_on is not None and programme.ends_on < schedule.ends_on:
+        schedule = dataclasses.replace(schedule, ends_on=programme.ends_on)
     ics = to_ics(
         schedule,
         uid=f"rm-pair-{pair.id}@{programme.slug}.rm-plugin",
@@ -229,8 +237,9 @@ def calendar_for(session: Session, pair: Pair, agreement: Agreement) -> tuple[st
         description=f"{programme.name}: our agreed meeting, every {schedule.cadence_days} days.",
         organiser=Attendee(mentee.display_name, mentee.email),
         other=Attendee(mentor.display_name, mentor.email),
+        sequence=version,
     )
-    return ics, schedule.occurrences(CALENDAR_OCCURRENCES)
+    return ics, schedule.occurrences(CALENDAR_OCCURRENCE_CAP)
 
 
 def _queue_calendar(session: Session, ctx: ProgrammeContext, pair: Pair, agreement: Agreement) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import MeetingInfo
@@ -20,7 +21,7 @@ from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.programme.events import after_commit
 from rm_plugin.store import audit
-from rm_plugin.store.models import Meeting, Person
+from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Pair, Person, Programme
 from rm_plugin.store.types import utcnow
 
 MODES = ("in_person", "video", "phone", "chat")
@@ -60,6 +61,11 @@ def log_meeting(
         raise ProgrammeError(
             f"meeting date {held_on} is in the future (today is {today}); log it once it happened"
         )
+    starts_on = pair_start(session, pair)
+    if starts_on is not None and held_on < starts_on:
+        raise ProgrammeError(
+            f"meeting date {held_on} is before pair {pair.id} started on {starts_on}; check the date"
+        )
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
         raise ProgrammeError(f"meeting length must be a positive number of minutes, not {minutes!r}")
     if minutes > MAX_MINUTES:
@@ -67,11 +73,7 @@ def log_meeting(
     if mode not in MODES:
         raise ProgrammeError(f"meeting mode must be one of {list(MODES)}, not {mode!r}")
     clean_topics = [t.strip() for t in topics if t.strip()]
-    duplicate = session.scalar(
-        select(Meeting.id).where(Meeting.pair_id == pair.id, Meeting.held_on == held_on)
-    )
-    if duplicate is not None:
-        raise ProgrammeError(f"pair {pair.id} already logged a meeting on {held_on} (meeting {duplicate})")
+    _refuse_duplicate(session, pair.id, held_on)
     meeting = Meeting(
         pair_id=pair.id,
         held_on=held_on,
@@ -81,11 +83,57 @@ def log_meeting(
         private_note=private_note,
         logged_by_id=author.id,
     )
-    session.add(meeting)
-    session.flush()
+    if not _insert(session, meeting):
+        # The other member logged the same day between the check and the insert.
+        _refuse_duplicate(session, pair.id, held_on)
+        raise ProgrammeError(
+            f"the database refused meeting of pair {pair.id} on {held_on}; nothing was saved, try again"
+        )
     audit.record(session, by_hr_id, "meeting.logged", "meeting", meeting.id, pair_id=pair.id)
     _announce(session, ctx, meeting)
     return meeting
+
+
+def pair_start(session: Session, pair: Pair) -> dt.date | None:
+    """When the pair's work began: the agreement's start date, else the pair's, else the programme's."""
+    agreement = session.scalar(select(Agreement).where(Agreement.pair_id == pair.id))
+    if agreement is not None:
+        body = session.scalar(
+            select(AgreementVersion.body).where(
+                AgreementVersion.agreement_id == agreement.id,
+                AgreementVersion.version == (agreement.signed_version or agreement.current_version),
+            )
+        )
+        if body and body.get("starts_on"):
+            return dt.date.fromisoformat(body["starts_on"])
+    if pair.starts_on is not None:
+        return pair.starts_on
+    programme = session.get(Programme, pair.programme_id)
+    return programme.starts_on if programme is not None else None
+
+
+def _refuse_duplicate(session: Session, pair_id: int, held_on: dt.date) -> None:
+    duplicate = session.scalar(
+        select(Meeting.id).where(Meeting.pair_id == pair_id, Meeting.held_on == held_on)
+    )
+    if duplicate is not None:
+        raise ProgrammeError(f"pair {pair_id} already logged a meeting on {held_on} (meeting {duplicate})")
+
+
+def _insert(session: Session, meeting: Meeting) -> bool:
+    """Insert in a savepoint; False when the (pair, day) unique key refuses it.
+
+    The database error is dropped here, not chained: its text carries the row's values,
+    private note included, and must reach no traceback or log. The savepoint keeps the
+    caller's transaction usable.
+    """
+    try:
+        with session.begin_nested():
+            session.add(meeting)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def confirm_meeting(

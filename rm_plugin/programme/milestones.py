@@ -77,39 +77,72 @@ def fill_default_milestones(programme: Programme) -> bool:
     ``orientation_course``, ``award`` tune them); returns True if it changed anything."""
     if programme.milestones:
         return False
-    settings = programme.settings or {}
-    programme.milestones = default_milestones(
+    programme.milestones = defaults_for_settings(programme.settings or {})
+    return True
+
+
+def defaults_for_settings(settings: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The default milestones as a programme's ``settings`` tune them."""
+    return default_milestones(
         meetings=int(settings.get("milestone_meetings", 6)),
         orientation=bool(settings.get("orientation_course")),
         award=str(settings.get("award", DEFAULT_AWARD)),
     )
-    return True
 
 
-def check_milestones(definitions: Sequence[Mapping[str, Any]]) -> list[str]:
+ITEM_FIELDS = frozenset({"key", "rule", "count", "kind", "records", "requires"})
+RECORD_FIELDS = frozenset({"connection", "action", "award"})
+
+
+def check_milestones(definitions: Any) -> list[str]:
     """Every problem in a milestone list, each naming the entry and key; empty when valid."""
+    if not isinstance(definitions, Sequence) or isinstance(definitions, str):
+        return ["milestones must be a list of milestone entries"]
     problems: list[str] = []
     seen: set[str] = set()
     for i, item in enumerate(definitions):
         where = f"milestones[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"{where}: must be a table/object with 'key' and 'rule'")
+            continue
         key = item.get("key")
         if not isinstance(key, str) or not key:
             problems.append(f"{where}: 'key' must be a non-empty string")
             continue
         where = f"milestones[{i}] ({key})"
+        unknown = sorted(set(item) - ITEM_FIELDS)
+        if unknown:
+            problems.append(f"{where}: unknown field(s) {unknown}; use {sorted(ITEM_FIELDS)}")
         if key in seen:
             problems.append(f"{where}: key {key!r} is used twice")
         rule = item.get("rule")
         if rule not in RULES:
             problems.append(f"{where}: rule {rule!r} is not one of {sorted(RULES)}")
-        if rule == "meetings" and not (isinstance(item.get("count"), int) and item["count"] >= 1):
+        count = item.get("count")
+        if rule == "meetings" and not (isinstance(count, int) and not isinstance(count, bool) and count >= 1):
             problems.append(f"{where}: rule 'meetings' needs a 'count' of at least 1")
         if rule == "retrospective" and item.get("kind") not in ("midpoint", "final"):
             problems.append(f"{where}: rule 'retrospective' needs 'kind' midpoint or final")
-        for need in item.get("requires", []):
+        requires = item.get("requires", [])
+        if not isinstance(requires, list):
+            problems.append(f"{where}: 'requires' must be a list of earlier milestone keys")
+            requires = []
+        for need in requires:
             if need not in seen:
                 problems.append(f"{where}: requires {need!r}, which is not an earlier milestone")
-        for j, record in enumerate(item.get("records", [])):
+        records = item.get("records", [])
+        if not isinstance(records, list):
+            problems.append(f"{where}: 'records' must be a list")
+            records = []
+        for j, record in enumerate(records):
+            if not isinstance(record, Mapping):
+                problems.append(f"{where}: records[{j}] must be a table/object with 'action'")
+                continue
+            extra = sorted(set(record) - RECORD_FIELDS)
+            if extra:
+                problems.append(
+                    f"{where}: records[{j}] unknown field(s) {extra}; use {sorted(RECORD_FIELDS)}"
+                )
             if record.get("action") not in RECORD_ACTIONS:
                 problems.append(f"{where}: records[{j}] action must be one of {sorted(RECORD_ACTIONS)}")
             if record.get("action") == "award" and not record.get("award"):
@@ -203,7 +236,8 @@ def report_milestone(
 ) -> bool:
     """Record a ``reported`` milestone (e.g. the LMS orientation course) for one member.
 
-    Returns False when it was already reached. Milestones that required it are re-checked.
+    Returns False when it was already reached. The pair's milestones are re-checked either
+    way, so those that required it are reached now. ``rm-plugin milestone report`` calls this.
     """
     pair = lookups.pair(session, pair_id)
     who = lookups.member(session, pair, hr_id)
@@ -212,11 +246,11 @@ def report_milestone(
     item = next((m for m in programme.milestones or [] if m["key"] == key), None)
     if item is None or item["rule"] != "reported":
         raise ProgrammeError(f"programme {programme.slug} has no reported milestone {key!r}")
-    if who.id in _reached_map(session, pair.id).get(key, set()):
-        return False
-    _reach(session, ctx, programme, pair, item, {who.id}, on)
+    fresh = who.id not in _reached_map(session, pair.id).get(key, set())
+    if fresh:
+        _reach(session, ctx, programme, pair, item, {who.id}, on)
     evaluate(session, ctx, pair, on)
-    return True
+    return fresh
 
 
 def _reach(

@@ -116,8 +116,10 @@ def run_nudges(
     """Send the highest due nudge level of each at-risk pair not yet sent for its lapse.
 
     Lower levels skipped over (a long gap between runs) are recorded too, so they never
-    follow the higher one. Unsigned agreements are chased first. Returns (pair id, level)
-    for every nudge sent; agreement reminders have levels ``agreement:mentee|both``.
+    follow the higher one. Without an ``admin_hr_id`` the admin level is not sent and not
+    recorded (a warning is logged): it goes out on the first run after one is set.
+    Unsigned agreements are chased first. Returns (pair id, level) for every nudge sent;
+    agreement reminders have levels ``agreement:mentee|both``.
     """
     programme = lookups.programme(session, programme_slug)
     sent = remind_unsigned_agreements(session, ctx, programme, today)
@@ -128,12 +130,21 @@ def run_nudges(
             )
         )
         due = [level for level in lapse.due() if level not in done]
+        if "admin" in due and not programme.admin_hr_id:
+            # Not recorded, so it goes out once an admin is configured; the pair still
+            # gets the highest level that can be sent.
+            log.warning(
+                "pair %s needs an admin nudge but programme %s has no admin_hr_id; set one",
+                lapse.pair_id,
+                programme.slug,
+            )
+            due.remove("admin")
         if not due:
             continue
         top = due[-1]
         pair = lookups.pair(session, lapse.pair_id)
-        if _send(session, ctx, programme, pair, lapse, top):
-            sent.append((pair.id, top))
+        _send(session, ctx, programme, pair, lapse, top)
+        sent.append((pair.id, top))
         for level in due:
             detail = "sent" if level == top else f"skipped: {top} was due by then"
             session.add(Nudge(pair_id=pair.id, lapse=lapse.key, level=level, detail=detail))
@@ -144,7 +155,7 @@ def run_nudges(
 
 def _send(
     session: Session, ctx: ProgrammeContext, programme: Programme, pair: Pair, lapse: Lapse, level: str
-) -> bool:
+) -> None:
     mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
     assert mentee is not None and mentor is not None
     if level == "mentee":
@@ -152,11 +163,7 @@ def _send(
     elif level == "both":
         audience = [mentee.hr_id, mentor.hr_id]
     else:
-        if not programme.admin_hr_id:
-            log.warning(
-                "pair %s needs an admin nudge but programme %s has no admin_hr_id", pair.id, programme.slug
-            )
-            return False
+        assert programme.admin_hr_id, "run_nudges drops the admin level without an admin"
         audience = [programme.admin_hr_id]
     context = {
         "programme": {"slug": programme.slug, "name": programme.name},
@@ -175,7 +182,6 @@ def _send(
         context=context,
         kind="nudge",
     )
-    return True
 
 
 def remind_unsigned_agreements(

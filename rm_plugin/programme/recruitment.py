@@ -1,8 +1,10 @@
 """Recruitment: invitations (invite-only programmes) or an announcement (open ones), and one reminder.
 
-Who was invited and when is kept in :class:`Invitation`; an application marks it answered.
-Messages go out as ``notify`` outbox rows rendered from ``invitation``, ``announcement`` and
-``invitation_reminder`` templates.
+Who was invited and when is kept in :class:`Invitation`; an application marks it answered
+(:func:`mark_responses`, run by ``invite`` and ``remind``; call it after importing
+applications too). Someone who applied before being invited is recorded as invited and
+answered, and sent nothing. Messages go out as ``notify`` outbox rows rendered from the
+``invitation``, ``announcement`` and ``invitation_reminder`` templates.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rm_plugin.programme import lookups
@@ -32,6 +34,7 @@ class InviteResult:
     invited: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # listed HR ids with no active person
+    applied: list[str] = field(default_factory=list)  # had applied already: recorded, not messaged
 
 
 def select_people(session: Session, rule: Mapping[str, Any]) -> list[Person]:
@@ -113,6 +116,7 @@ def invite(
             )
         people = eligible_population(session, programme)
         kind, template = "announcement", "announcement.txt.j2"
+    mark_responses(session, programme)
     already = set(
         session.scalars(
             select(Person.hr_id)
@@ -120,12 +124,19 @@ def invite(
             .where(Invitation.programme_id == programme.id)
         )
     )
+    applied_at = _applications(session, programme)
     for person in dict.fromkeys(people):
         if person.hr_id in already:
             result.already.append(person.hr_id)
             continue
         already.add(person.hr_id)
-        session.add(Invitation(programme_id=programme.id, person_id=person.id, kind=kind))
+        answered = applied_at.get(person.id)
+        session.add(
+            Invitation(programme_id=programme.id, person_id=person.id, kind=kind, responded_at=answered)
+        )
+        if answered is not None:
+            result.applied.append(person.hr_id)
+            continue
         send_message(
             session,
             ctx,
@@ -143,22 +154,73 @@ def invite(
     return result
 
 
+def _applications(session: Session, programme: Programme) -> dict[int, dt.datetime]:
+    """Person id -> when they first applied to ``programme`` (in any role)."""
+    return {
+        person_id: submitted_at
+        for person_id, submitted_at in session.execute(
+            select(Application.person_id, func.min(Application.submitted_at))
+            .where(Application.programme_id == programme.id)
+            .group_by(Application.person_id)
+        )
+    }
+
+
 def mark_responses(session: Session, programme: Programme) -> int:
-    """Set ``responded_at`` on invitations whose person has applied; returns how many changed."""
+    """Set ``responded_at`` on invitations whose person has applied; returns how many changed.
+
+    Two queries whatever the programme's size. Call it after importing applications, so
+    ``programme invitations`` and the reminder see who answered.
+    """
+    applied_at = _applications(session, programme)
+    if not applied_at:
+        return 0
     changed = 0
     open_invites = session.scalars(
         select(Invitation).where(Invitation.programme_id == programme.id, Invitation.responded_at.is_(None))
     )
     for invitation in open_invites:
-        applied = session.scalar(
-            select(Application.submitted_at).where(
-                Application.programme_id == programme.id, Application.person_id == invitation.person_id
-            )
-        )
-        if applied is not None:
-            invitation.responded_at = applied
+        answered = applied_at.get(invitation.person_id)
+        if answered is not None:
+            invitation.responded_at = answered
             changed += 1
+    session.flush()
     return changed
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """One invitation as an admin lists it."""
+
+    hr_id: str
+    name: str
+    kind: str
+    sent_at: dt.datetime
+    reminded_at: dt.datetime | None
+    responded_at: dt.datetime | None
+
+
+def invitations(session: Session, programme_slug: str) -> list[InvitationRow]:
+    """Who was invited to a programme, when, whether reminded, and when they applied."""
+    programme = lookups.programme(session, programme_slug)
+    applied_at = _applications(session, programme)
+    rows = session.execute(
+        select(Invitation, Person)
+        .join(Person, Person.id == Invitation.person_id)
+        .where(Invitation.programme_id == programme.id)
+        .order_by(Invitation.sent_at, Person.hr_id)
+    )
+    return [
+        InvitationRow(
+            hr_id=person.hr_id,
+            name=person.display_name,
+            kind=invitation.kind,
+            sent_at=invitation.sent_at,
+            reminded_at=invitation.reminded_at,
+            responded_at=invitation.responded_at or applied_at.get(person.id),
+        )
+        for invitation, person in rows
+    ]
 
 
 def remind(

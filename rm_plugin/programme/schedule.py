@@ -88,9 +88,20 @@ class Schedule:
 
 
 def to_ics(
-    schedule: Schedule, *, uid: str, summary: str, description: str, organiser: Attendee, other: Attendee
+    schedule: Schedule,
+    *,
+    uid: str,
+    summary: str,
+    description: str,
+    organiser: Attendee,
+    other: Attendee,
+    sequence: int = 0,
 ) -> str:
-    """A VCALENDAR with one recurring VEVENT and the VTIMEZONE it needs, as text."""
+    """A VCALENDAR with one recurring VEVENT and the VTIMEZONE it needs, as text.
+
+    ``sequence`` is the event's revision (RFC 5545 SEQUENCE): a calendar that already has
+    ``uid`` replaces it only with a higher one, so a revised schedule must carry a new number.
+    """
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -98,6 +109,7 @@ def to_ics(
     cal.add("method", "PUBLISH")
     event = icalendar.Event()
     event.add("uid", uid)
+    event.add("sequence", sequence)
     event.add("dtstamp", dt.datetime.combine(schedule.starts_on, dt.time(0, 0), tzinfo=dt.UTC))
     start = schedule.first()
     event.add("dtstart", start)

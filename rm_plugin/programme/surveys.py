@@ -1,7 +1,7 @@
 """Pulse surveys after confirmed meetings, midpoint and final retrospectives, and admin aggregates.
 
-Admins see answers only as aggregates over at least :data:`MIN_GROUP` responses, and never
-the free-text fields (comments, what went well, actions).
+Admins see answers only as aggregates over at least :data:`MIN_GROUP` people in at least
+:data:`MIN_PAIRS` pairs, and never the free-text fields (comments, what went well, actions).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.store import audit
 from rm_plugin.store.models import Meeting, Pair, SurveyResponse
 
-MIN_GROUP = 5
+MIN_GROUP = 5  # distinct people behind any figure an admin sees
+MIN_PAIRS = 2  # ... from at least this many pairs, so no one pair's view stands alone
 KINDS = ("pulse", "midpoint", "final")
 TEXT_LIMIT = 4000
 
@@ -152,52 +153,63 @@ def submit_retrospective(
 
 
 def aggregate(session: Session, programme_slug: str, kind: str, min_group: int = MIN_GROUP) -> dict[str, Any]:
-    """Figures over a programme's answers of one kind, only when at least ``min_group`` exist.
+    """Figures over a programme's answers of one kind, only from enough people and pairs.
 
-    Never any free text: pulse gives the rating's mean and distribution; retrospectives give
-    the means of learning gained and relationship quality, and confidence before and after
-    per skill (a skill shown only when it has ``min_group`` answers itself).
+    Answers are counted by who gave them: one pair answering many pulses is still two
+    people, whose ratings could be read back. So a figure needs at least ``min_group``
+    distinct people (never fewer than :data:`MIN_GROUP`) in at least :data:`MIN_PAIRS`
+    pairs; a per-skill figure needs the same among the people who rated that skill.
+    Never any free text: pulse gives the rating's mean and distribution; retrospectives
+    give the means of learning gained and relationship quality, and confidence before and
+    after per skill.
     """
     if kind not in KINDS:
         raise ProgrammeError(f"survey kind must be one of {list(KINDS)}, not {kind!r}")
     min_group = max(min_group, MIN_GROUP)
     programme = lookups.programme(session, programme_slug)
-    answers = list(
-        session.scalars(
-            select(SurveyResponse.answers)
-            .join(Pair, Pair.id == SurveyResponse.pair_id)
-            .where(Pair.programme_id == programme.id, SurveyResponse.kind == kind)
-        )
-    )
-    if len(answers) < min_group:
+    rows = session.execute(
+        select(SurveyResponse.person_id, SurveyResponse.pair_id, SurveyResponse.answers)
+        .join(Pair, Pair.id == SurveyResponse.pair_id)
+        .where(Pair.programme_id == programme.id, SurveyResponse.kind == kind)
+    ).all()
+    people, pairs = len({r.person_id for r in rows}), len({r.pair_id for r in rows})
+    if people < min_group or pairs < MIN_PAIRS:
         raise TooFewResponses(
-            f"{programme.slug} has {len(answers)} {kind} answer(s); figures are shown only over at least "
-            f"{min_group}, so no single person's answer can be read from them"
+            f"{programme.slug} has {kind} answers from {people} person(s) in {pairs} pair(s); figures "
+            f"are shown only over at least {min_group} people in at least {MIN_PAIRS} pairs, so no "
+            "single person's answer can be read from them"
         )
+    answers = [r.answers for r in rows]
     if kind == "pulse":
         ratings = [a["rating"] for a in answers]
         return {
             "kind": kind,
             "responses": len(ratings),
+            "people": people,
+            "pairs": pairs,
             "rating_mean": round(statistics.fmean(ratings), 2),
             "rating_distribution": {str(v): ratings.count(v) for v in range(1, 6)},
         }
-    per_skill: dict[str, list[tuple[int, int]]] = {}
-    for a in answers:
-        for skill, pair_of in a.get("skill_confidence", {}).items():
-            per_skill.setdefault(skill, []).append((pair_of["before"], pair_of["after"]))
+    per_skill: dict[str, list[tuple[int, int, int, int]]] = {}
+    for r in rows:
+        for skill, scores in r.answers.get("skill_confidence", {}).items():
+            per_skill.setdefault(skill, []).append(
+                (r.person_id, r.pair_id, scores["before"], scores["after"])
+            )
     return {
         "kind": kind,
         "responses": len(answers),
+        "people": people,
+        "pairs": pairs,
         "learning_gained_mean": round(statistics.fmean(a["learning_gained"] for a in answers), 2),
         "relationship_quality_mean": round(statistics.fmean(a["relationship_quality"] for a in answers), 2),
         "skill_confidence": {
             skill: {
                 "responses": len(values),
-                "before_mean": round(statistics.fmean(b for b, _ in values), 2),
-                "after_mean": round(statistics.fmean(a for _, a in values), 2),
+                "before_mean": round(statistics.fmean(v[2] for v in values), 2),
+                "after_mean": round(statistics.fmean(v[3] for v in values), 2),
             }
             for skill, values in sorted(per_skill.items())
-            if len(values) >= min_group
+            if len({v[0] for v in values}) >= min_group and len({v[1] for v in values}) >= MIN_PAIRS
         },
     }

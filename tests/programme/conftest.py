@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import click
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from rm_plugin import hookimpl
+from rm_plugin.cli import build_cli
 from rm_plugin.exports.renderer import Renderer
 from rm_plugin.plugins import make_plugin_manager, register
 from rm_plugin.programme.context import ProgrammeContext
@@ -76,24 +80,36 @@ class World:
         with self.db.transaction() as s:
             programme = s.scalar(select(Programme).where(Programme.slug == self.programme_slug))
             ids = {p.hr_id: p.id for p in s.scalars(select(Person).where(Person.hr_id.in_([mentee, mentor])))}
-            s.add(
-                Application(
-                    programme_id=programme.id,
-                    person_id=ids[mentee],
-                    role="mentee",
-                    skills_wanted=wanted if wanted is not None else {"generative AI": 3, "TikTok": 1},
-                    availability=[{"day": "wed", "start": "14:30", "end": "16:00"}],
+            applied = {
+                (person_id, role)
+                for person_id, role in s.execute(
+                    select(Application.person_id, Application.role).where(
+                        Application.programme_id == programme.id
+                    )
                 )
-            )
-            s.add(
-                Application(
-                    programme_id=programme.id,
-                    person_id=ids[mentor],
-                    role="mentor",
-                    skills_offered=offered if offered is not None else ["generative AI", "TikTok", "Figma"],
-                    availability=[{"day": "wed", "start": "14:00", "end": "17:00"}],
+            }
+            if (ids[mentee], "mentee") not in applied:  # a mentor may mentor several pairs
+                s.add(
+                    Application(
+                        programme_id=programme.id,
+                        person_id=ids[mentee],
+                        role="mentee",
+                        skills_wanted=wanted if wanted is not None else {"generative AI": 3, "TikTok": 1},
+                        availability=[{"day": "wed", "start": "14:30", "end": "16:00"}],
+                    )
                 )
-            )
+            if (ids[mentor], "mentor") not in applied:
+                s.add(
+                    Application(
+                        programme_id=programme.id,
+                        person_id=ids[mentor],
+                        role="mentor",
+                        skills_offered=offered
+                        if offered is not None
+                        else ["generative AI", "TikTok", "Figma"],
+                        availability=[{"day": "wed", "start": "14:00", "end": "17:00"}],
+                    )
+                )
             pair = Pair(
                 programme_id=programme.id,
                 mentee_id=ids[mentee],
@@ -128,6 +144,30 @@ def ctx(recorder: Recorder) -> ProgrammeContext:
     )
 
 
+def _run(*args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(build_cli(), list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def rm(site: Path) -> Callable[..., str]:
+    """``rm("meeting", "log", ...)`` runs ``rm-plugin`` on the test site as a person types it,
+    asserts the exit status (``code=``, default 0) and returns the output."""
+    return _run
+
+
+@pytest.fixture
+def site(world: World, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh site (``rm-plugin init``) on the test database, found through the environment."""
+    root = tmp_path / "site"
+    result = CliRunner().invoke(build_cli(), ["init", str(root)])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setenv("RM_PLUGIN_DATABASE_URL", db_url)
+    monkeypatch.setenv("RM_PLUGIN_SITE", str(root))
+    return root
+
+
 @pytest.fixture
 def world(db: Database) -> Iterator[World]:
     w = World(db)
@@ -155,3 +195,21 @@ def world(db: Database) -> Iterator[World]:
     ):
         w.person(hr_id, level)
     yield w
+
+
+@pytest.fixture
+def attach() -> Iterator[Callable[..., None]]:
+    """Attach commands under ``rm-plugin programme`` as its owner module will, for one test."""
+    group = build_cli().commands["programme"]
+    assert isinstance(group, click.Group)
+    added: list[str] = []
+
+    def add(*commands: click.Command) -> None:
+        for command in commands:
+            if command.name not in group.commands:
+                group.add_command(command)
+                added.append(str(command.name))
+
+    yield add
+    for name in added:
+        group.commands.pop(name, None)

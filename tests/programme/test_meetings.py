@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 
 from rm_plugin.programme import agreements, meetings
 from rm_plugin.programme.errors import NotFound, ProgrammeError
-from rm_plugin.store.models import Meeting, MilestoneReached
+from rm_plugin.store.models import AuditEntry, Meeting, MilestoneReached, Person
 
 TODAY = dt.date(2026, 4, 1)
 
@@ -111,3 +112,73 @@ def test_agreement_signed_and_meetings_together_can_complete_nothing_early(world
         meetings.confirm_meeting(s, ctx, meeting_id, "JUNIOR", TODAY)
         reached = set(s.scalars(select(MilestoneReached.milestone)))
     assert "programme_completed" not in reached and {"agreement_signed", "first_meeting"} <= reached
+
+
+SECRET = "NOTE-RACE-5f2e: worried about the layoffs"
+
+
+def _exception_texts(exc: BaseException | None) -> list[str]:
+    texts = []
+    while exc is not None:
+        texts += [str(exc), repr(exc)]
+        exc = exc.__cause__ or exc.__context__
+    return texts
+
+
+def test_a_same_day_clash_the_check_missed_is_a_clear_error_without_the_note(world, ctx, caplog) -> None:
+    """The other member logs the same day between the check and the insert (forced here)."""
+    pair_id = world.pair("SENIOR", "JUNIOR")
+    day = dt.date(2026, 3, 18)
+    with world.db.transaction() as s:
+        junior_id = s.scalar(select(Person.id).where(Person.hr_id == "JUNIOR"))
+
+    raced: list[bool] = []
+
+    def other_member_logs_first(session, flush_context, instances) -> None:
+        if raced or not any(isinstance(o, Meeting) for o in session.new):
+            return
+        raced.append(True)
+        with world.db.engine.begin() as conn:  # another connection, committed before our insert
+            conn.execute(
+                insert(Meeting).values(
+                    pair_id=pair_id, held_on=day, minutes=30, mode="chat", topics=[], private_note="",
+                    logged_by_id=junior_id,
+                )
+            )  # fmt: skip
+
+    caplog.set_level(logging.DEBUG)
+    with world.db.transaction() as s:
+        event.listen(s, "before_flush", other_member_logs_first)
+        with pytest.raises(ProgrammeError, match="already logged a meeting on 2026-03-18") as raised:
+            meetings.log_meeting(
+                s, ctx, pair_id, "SENIOR", held_on=day, minutes=45, mode="video", private_note=SECRET,
+                today=TODAY,
+            )  # fmt: skip
+        # The caller's transaction survives the refused insert and can go on.
+        s.add(AuditEntry(actor="test", action="still.usable", entity="pair", entity_id=pair_id))
+    assert raced
+    texts = _exception_texts(raised.value)
+    assert all("NOTE-RACE" not in t for t in texts), texts
+    assert "NOTE-RACE" not in caplog.text
+    with world.db.transaction() as s:
+        assert s.scalars(select(Meeting.private_note)).all() == [""]
+        assert s.scalar(select(AuditEntry.action).where(AuditEntry.actor == "test")) == "still.usable"
+
+
+def test_a_date_before_the_programme_start_is_refused(world, ctx) -> None:
+    pair_id = world.pair("SENIOR", "JUNIOR")  # the programme starts on 2026-03-02; no agreement yet
+    with pytest.raises(ProgrammeError, match=r"2026-03-01 is before pair \d+ started on 2026-03-02"):
+        log(world, ctx, pair_id, held_on=dt.date(2026, 3, 1))
+    log(world, ctx, pair_id, held_on=dt.date(2026, 3, 2))
+
+
+def test_a_date_before_the_agreed_start_is_refused(world, ctx) -> None:
+    pair_id = world.pair("SENIOR", "JUNIOR")
+    with world.db.transaction() as s:
+        agreements.draft_agreement(s, ctx, pair_id, TODAY)
+        agreements.edit_agreement(s, ctx, pair_id, "SENIOR", {"starts_on": "2026-03-16"})
+    with pytest.raises(ProgrammeError, match=r"before pair \d+ started on 2026-03-16"):
+        log(world, ctx, pair_id, held_on=dt.date(2026, 3, 9))
+    with world.db.transaction() as s:
+        assert s.scalars(select(Meeting)).all() == []
+    log(world, ctx, pair_id, held_on=dt.date(2026, 3, 16))

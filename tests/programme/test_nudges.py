@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from sqlalchemy import select
 
@@ -69,14 +70,24 @@ def test_the_agreed_cadence_is_used_when_there_is_an_agreement(world, ctx) -> No
     assert run(world, ctx, START + dt.timedelta(days=42)) == [(pair_id, "mentee")]
 
 
-def test_without_an_admin_the_admin_level_is_recorded_but_not_sent(world, ctx) -> None:
+def test_without_an_admin_the_admin_level_waits_until_one_is_set(world, ctx, caplog) -> None:
     from rm_plugin.store.models import Programme
 
     with world.db.transaction() as s:
         s.scalar(select(Programme)).admin_hr_id = None
-    world.pair("SENIOR", "JUNIOR")
-    assert run(world, ctx, START + dt.timedelta(days=45)) == []
-    assert world.outbox("notify") == []
+    pair_id = world.pair("SENIOR", "JUNIOR")
+    with caplog.at_level(logging.WARNING, logger="rm_plugin.programme.nudges"):
+        assert run(world, ctx, START + dt.timedelta(days=45)) == [(pair_id, "both")]
+    assert "has no admin_hr_id" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="rm_plugin.programme.nudges"):
+        assert run(world, ctx, START + dt.timedelta(days=46)) == []
+    assert "has no admin_hr_id" in caplog.text  # still warned, still not recorded
+    with world.db.transaction() as s:
+        assert sorted(s.scalars(select(Nudge.level))) == ["both", "mentee"]
+        s.scalar(select(Programme)).admin_hr_id = "ADMIN"
+    assert run(world, ctx, START + dt.timedelta(days=47)) == [(pair_id, "admin")]
+    assert audiences(world) == [(["SENIOR", "JUNIOR"], "nudge"), (["ADMIN"], "nudge")]
 
 
 def test_an_unsigned_agreement_reminds_the_mentee_first_then_both_once_per_version(world, ctx) -> None:

@@ -6,27 +6,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import click
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from rm_plugin.cli import build_cli
-from rm_plugin.cli.context import SiteHandle
-from rm_plugin.cli.recruitment_cmds import invite_command, remind_command
 from rm_plugin.store.models import OutboxItem
 
 NOTE = "NOTE-CLI-93b1: salary worries"
-
-
-@pytest.fixture
-def site(world, db_url, tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "site"
-    result = CliRunner().invoke(build_cli(), ["init", str(root)])
-    assert result.exit_code == 0, result.output
-    monkeypatch.setenv("RM_PLUGIN_DATABASE_URL", db_url)
-    monkeypatch.setenv("RM_PLUGIN_SITE", str(root))
-    return root
 
 
 def run(*args: str, code: int = 0) -> str:
@@ -106,25 +92,3 @@ def test_agreement_meeting_and_survey_through_the_cli(world, site) -> None:
     }
     for text in [payloads, *(Path(f).read_text() for f in files)]:
         assert "NOTE-CLI-93b1" not in text
-
-
-def test_recruitment_commands(world, site) -> None:
-    @click.group()
-    @click.pass_context
-    def programme(ctx: click.Context) -> None:
-        ctx.obj = ctx.with_resource(SiteHandle(None))
-
-    programme.add_command(invite_command)
-    programme.add_command(remind_command)
-    runner = CliRunner()
-    result = runner.invoke(programme, ["invite", "rm-2026", "--hr-id", "SENIOR", "--hr-id", "NOBODY"])
-    assert result.exit_code == 0, result.output
-    assert "invited 1" in result.output and "NOBODY is not an active person" in result.output
-    result = runner.invoke(programme, ["invite", "rm-2026", "--min-level", "8"])
-    assert "invited 1; 1 had been invited before" in result.output
-    result = runner.invoke(programme, ["invite", "rm-2026"])
-    assert result.exit_code == 1 and "invite-only" in result.output
-    result = runner.invoke(programme, ["remind", "rm-2026", "--after-days", "0"])
-    assert result.exit_code == 0 and "reminded 2" in result.output
-    result = runner.invoke(programme, ["remind", "rm-2026", "--after-days", "0"])
-    assert "reminded 0" in result.output

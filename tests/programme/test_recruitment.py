@@ -81,3 +81,24 @@ def test_one_reminder_after_the_configured_days_to_those_who_have_not_applied(wo
     assert tracked["JUNIOR"] == (None, NOW + dt.timedelta(days=5))
     reminders = [n for n in world.outbox("notify") if n.payload["kind"] == "reminder"]
     assert [r.payload["audience"] for r in reminders] == [["JUNIOR"]]
+
+
+def test_mark_responses_after_an_application_import(world, ctx) -> None:
+    invite(world, ctx, hr_ids=["SENIOR", "JUNIOR"])
+    with world.db.transaction() as s:
+        programme = s.scalar(select(Programme))
+        junior = s.scalar(select(Person).where(Person.hr_id == "JUNIOR"))
+        s.add(Application(programme_id=programme.id, person_id=junior.id, role="mentor", submitted_at=NOW))
+        s.add(
+            Application(
+                programme_id=programme.id,
+                person_id=junior.id,
+                role="mentee",
+                submitted_at=NOW + dt.timedelta(days=1),
+            )
+        )
+    with world.db.transaction() as s:
+        assert recruitment.mark_responses(s, s.scalar(select(Programme))) == 1
+        assert recruitment.mark_responses(s, s.scalar(select(Programme))) == 0
+        listed = {row.hr_id: row.responded_at for row in recruitment.invitations(s, "rm-2026")}
+    assert listed == {"SENIOR": None, "JUNIOR": NOW}  # the first application answers it

@@ -145,30 +145,86 @@ def test_retrospectives_reach_their_milestones_and_completion_awards_both(world,
     }
 
 
-def test_admin_aggregates_need_five_answers_and_show_no_text(world, ctx) -> None:
+def test_admin_aggregates_need_five_people_in_two_pairs_and_show_no_text(world, ctx) -> None:
+    world.person("S3", 9)
+    world.person("J3", 2)
     pair_id = active_pair(world, ctx)
     other_pair = active_pair(world, ctx, "SENIOR2", "JUNIOR2")
+    third_pair = active_pair(world, ctx, "S3", "J3")
     ids = [confirmed_meeting(world, ctx, pair_id, d) for d in (1, 2)]
     with world.db.transaction() as s:
         surveys.submit_pulse(s, ctx, ids[0], "SENIOR", 5, "SECRET-COMMENT-1")
         surveys.submit_pulse(s, ctx, ids[0], "JUNIOR", 3)
         surveys.submit_pulse(s, ctx, ids[1], "SENIOR", 4)
         surveys.submit_pulse(s, ctx, ids[1], "JUNIOR", 4)
-    with world.db.transaction() as s, pytest.raises(surveys.TooFewResponses, match="has 4 pulse answer"):
+    second = confirmed_meeting(world, ctx, other_pair, 3, by="SENIOR2", other="JUNIOR2")
+    with world.db.transaction() as s:
+        surveys.submit_pulse(s, ctx, second, "JUNIOR2", 2, "SECRET-COMMENT-2")
+    with (
+        world.db.transaction() as s,
+        pytest.raises(surveys.TooFewResponses, match=r"from 3 person\(s\) in 2 pair\(s\).*at least 5 people"),
+    ):
         surveys.aggregate(s, "rm-2026", "pulse")
     with world.db.transaction() as s, pytest.raises(surveys.TooFewResponses):
         surveys.aggregate(s, "rm-2026", "pulse", min_group=1)  # the floor cannot be lowered
-    third = confirmed_meeting(world, ctx, other_pair, 3, by="SENIOR2", other="JUNIOR2")
+    third = confirmed_meeting(world, ctx, third_pair, 4, by="S3", other="J3")
     with world.db.transaction() as s:
-        surveys.submit_pulse(s, ctx, third, "JUNIOR2", 2, "SECRET-COMMENT-2")
+        surveys.submit_pulse(s, ctx, second, "SENIOR2", 3)
+        surveys.submit_pulse(s, ctx, third, "S3", 1)
         figures = surveys.aggregate(s, "rm-2026", "pulse")
     assert figures == {
         "kind": "pulse",
-        "responses": 5,
-        "rating_mean": 3.6,
-        "rating_distribution": {"1": 0, "2": 1, "3": 1, "4": 2, "5": 1},
+        "responses": 7,
+        "people": 5,
+        "pairs": 3,
+        "rating_mean": 3.14,
+        "rating_distribution": {"1": 1, "2": 1, "3": 2, "4": 2, "5": 1},
     }
     assert "SECRET" not in repr(figures)
+
+
+def test_one_pair_answering_many_pulses_shows_no_figure(world, ctx) -> None:
+    pair_id = active_pair(world, ctx)
+    for day in range(1, 8):
+        meeting_id = confirmed_meeting(world, ctx, pair_id, day)
+        with world.db.transaction() as s:
+            surveys.submit_pulse(s, ctx, meeting_id, "SENIOR", 5)
+            surveys.submit_pulse(s, ctx, meeting_id, "JUNIOR", 1)
+    with (
+        world.db.transaction() as s,
+        pytest.raises(surveys.TooFewResponses, match=r"from 2 person\(s\) in 1 pair\(s\)"),
+    ):
+        surveys.aggregate(s, "rm-2026", "pulse")
+
+
+def test_retrospective_aggregates_count_people_not_answers(world, ctx) -> None:
+    for n in range(3, 6):
+        world.person(f"S{n}", 9)
+        world.person(f"J{n}", 2)
+    a = active_pair(world, ctx)
+    b = active_pair(world, ctx, "SENIOR2", "JUNIOR")  # JUNIOR mentors two pairs
+    c = active_pair(world, ctx, "S4", "J4")
+    world.pair("S5", "J5", wanted={"generative AI": 3})
+    d = world.pairs[-1]
+    with world.db.transaction() as s:
+        agreements.draft_agreement(s, ctx, d, TODAY)
+    only_ai = {"generative AI": {"before": 1, "after": 5}}
+    with world.db.transaction() as s:
+        for pair_id, who in ((a, "JUNIOR"), (b, "JUNIOR"), (a, "SENIOR"), (c, "S4"), (c, "J4")):
+            surveys.submit_retrospective(s, ctx, pair_id, who, "final", retro(), TODAY)
+    with (
+        world.db.transaction() as s,
+        pytest.raises(surveys.TooFewResponses, match=r"from 4 person\(s\) in 3 pair\(s\)"),
+    ):
+        surveys.aggregate(s, "rm-2026", "final")  # five answers, but JUNIOR's count once
+    with world.db.transaction() as s:
+        surveys.submit_retrospective(s, ctx, d, "S5", "final", retro(skill_confidence=only_ai), TODAY)
+        figures = surveys.aggregate(s, "rm-2026", "final")
+    assert (figures["responses"], figures["people"], figures["pairs"]) == (6, 5, 4)
+    # TikTok was rated in five answers but by four people: no figure for it.
+    assert figures["skill_confidence"] == {
+        "generative AI": {"responses": 6, "before_mean": 1.83, "after_mean": 4.17},
+    }
 
 
 def test_retrospective_aggregates(world, ctx) -> None:

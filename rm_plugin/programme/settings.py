@@ -1,0 +1,157 @@
+"""A programme's ``settings`` and ``milestones``, changed by an admin without code.
+
+Every value is checked before anything is written; one bad key or value refuses the whole
+change, naming each problem. Values may come typed (Python) or as the text an admin typed
+(``"6"``, ``"yes"``), and are stored typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rm_plugin.programme import lookups, milestones
+from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.programme.errors import ProgrammeError
+from rm_plugin.programme.meetings import MAX_MINUTES
+from rm_plugin.store import audit
+from rm_plugin.store.models import Pair
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError
+        number = int(value) if isinstance(value, int) else int(str(value).strip())
+        if number < low or (high is not None and number > high):
+            raise ValueError
+        return number
+
+    parse.__doc__ = f"a whole number from {low}" + (f" to {high}" if high is not None else " up")
+    return parse
+
+
+def _text(value: Any) -> str:
+    """text (empty to unset)"""
+    if not isinstance(value, str):
+        raise ValueError
+    return value.strip()
+
+
+def _name(value: Any) -> str:
+    """a non-empty name"""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError
+    return value.strip()
+
+
+# key -> (parser, what it means). The parser's docstring says what a good value looks like.
+SETTINGS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "milestone_meetings": (_whole(1, 100), "confirmed meetings for the meetings_N milestone (default 6)"),
+    "orientation_course": (_text, "the LMS course that is a prerequisite of completion (empty: none)"),
+    "award": (_name, "the badge awarded on completion (default reverse-mentoring)"),
+    "reminder_days": (_whole(0, 365), "days after an invitation before the one reminder (default 7)"),
+    "agreement_reminder_days": (_whole(1, 365), "days an agreement waits before reminders (default 7)"),
+    "meeting_minutes": (_whole(1, MAX_MINUTES), "the agreed meeting length in new agreements (default 45)"),
+}
+# Settings the default milestone list is built from.
+SHAPES_MILESTONES = ("milestone_meetings", "orientation_course", "award")
+
+
+def parse_settings(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed settings from ``values``; every unknown key and bad value named in one error."""
+    problems, out = [], {}
+    for key, raw in values.items():
+        if key not in SETTINGS:
+            problems.append(f"unknown setting {key!r}; known: {', '.join(sorted(SETTINGS))}")
+            continue
+        parse = SETTINGS[key][0]
+        try:
+            out[key] = parse(raw)
+        except (TypeError, ValueError):
+            problems.append(f"setting {key} must be {parse.__doc__}, not {raw!r}")
+    if problems:
+        raise ProgrammeError("; ".join(problems))
+    return out
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """What ``update_programme`` did, for the admin to read."""
+
+    settings: dict[str, Any]
+    milestone_keys: list[str]
+    milestones_rebuilt: bool = False
+    newly_reached: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def update_programme(
+    session: Session,
+    ctx: ProgrammeContext,
+    programme_slug: str,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    milestone_list: Sequence[Mapping[str, Any]] | None = None,
+    today: dt.date | None = None,
+    actor: str = "admin",
+) -> SettingsChange:
+    """Change a programme's settings and, optionally, replace its milestone list.
+
+    When the programme still has the default milestones and a setting they are built from
+    changes (``milestone_meetings``, ``orientation_course``, ``award``), they are rebuilt;
+    customised milestones are kept, with a note. With ``today`` every active pair's
+    milestones are re-checked against the new list, so a lowered bar is reached at once.
+    """
+    programme = lookups.programme(session, programme_slug)
+    typed = parse_settings(settings or {})
+    notes: list[str] = []
+    if milestone_list is not None:
+        problems = milestones.check_milestones(milestone_list)
+        if not milestone_list:
+            problems.append("the milestone list is empty; a programme needs at least one milestone")
+        if problems:
+            raise ProgrammeError("; ".join(problems))
+    old_settings = dict(programme.settings or {})
+    new_settings = {**old_settings, **typed}
+    for key, value in typed.items():
+        if key == "orientation_course" and value == "":
+            new_settings.pop(key)
+    rebuilt = False
+    if milestone_list is not None:
+        programme.milestones = [dict(m) for m in milestone_list]
+    elif any(new_settings.get(k) != old_settings.get(k) for k in SHAPES_MILESTONES):
+        if list(programme.milestones or []) == milestones.defaults_for_settings(old_settings):
+            programme.milestones = milestones.defaults_for_settings(new_settings)
+            rebuilt = True
+        else:
+            notes.append(
+                "the milestones were customised, so they were kept as they are; "
+                f"{', '.join(k for k in SHAPES_MILESTONES if k in typed)} shape only the default list "
+                "(give --milestones FILE to change them)"
+            )
+    programme.settings = new_settings
+    session.flush()
+    audit.record(
+        session, actor, "programme.settings_changed", "programme", programme.id,
+        settings=sorted(typed), milestones=milestone_list is not None or rebuilt,
+    )  # fmt: skip
+    newly = 0
+    if today is not None and (milestone_list is not None or rebuilt):
+        pairs = session.scalars(
+            select(Pair).where(Pair.programme_id == programme.id, Pair.status == "active").order_by(Pair.id)
+        )
+        for pair in pairs:
+            newly += len(milestones.evaluate(session, ctx, pair, today))
+    return SettingsChange(
+        settings=new_settings,
+        milestone_keys=[m["key"] for m in programme.milestones or []],
+        milestones_rebuilt=rebuilt,
+        newly_reached=newly,
+        notes=notes,
+    )
