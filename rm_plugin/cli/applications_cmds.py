@@ -10,6 +10,7 @@ import click
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.enrolment.applications import import_applications
 from rm_plugin.enrolment.programmes import ProgrammeError, get_programme
+from rm_plugin.programme.recruitment import mark_responses
 
 
 def sample_applications_path() -> Path:
@@ -38,6 +39,7 @@ def import_command(handle: SiteHandle, programme_slug: str, file: Path | None, s
         except ProgrammeError as exc:
             raise click.ClickException(str(exc)) from exc
         report = import_applications(session, programme, path)
+        mark_responses(session, programme)
     for line in report.lines():
         click.echo(line)
     if report.problems and report.imported == 0:

@@ -8,7 +8,8 @@ import click
 from sqlalchemy import select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.cli.recruitment_cmds import invite_command, remind_command
+from rm_plugin.cli.programme_settings_cmds import set_command
+from rm_plugin.cli.recruitment_cmds import invitations_command, invite_command, remind_command
 from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
 from rm_plugin.enrolment.programmes import ProgrammeError, create_programme, get_programme
 from rm_plugin.programme.closing import close_programme
@@ -190,5 +191,7 @@ def close(handle: SiteHandle, slug: str, reason: str) -> None:
 
 programme.add_command(invite_command)
 programme.add_command(remind_command)
+programme.add_command(invitations_command)
+programme.add_command(set_command)
 
 COMMANDS = [programme]

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import RowProblem
 from rm_plugin.store.audit import record
-from rm_plugin.store.models import Application, Person, Programme
+from rm_plugin.store.models import Application, Invitation, Person, Programme
 
 ROLES = ("mentor", "mentee")
 MODES = ("in_person", "remote", "either")
@@ -60,6 +60,11 @@ def import_applications(
         for a in session.scalars(select(Application).where(Application.programme_id == programme.id))
     }
     seen: dict[tuple[str, str], int] = {}
+    invited: set[int] | None = None
+    if programme.enrolment == "invite":
+        invited = set(
+            session.scalars(select(Invitation.person_id).where(Invitation.programme_id == programme.id))
+        )
     source = path.name
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
@@ -74,6 +79,11 @@ def import_applications(
             hr_id = (raw.get("hr_id") or "").strip()
             try:
                 values, person = _parse(raw, people)
+                if invited is not None and person.id not in invited:
+                    raise RowError(
+                        f"{hr_id} was not invited to this invite-only programme "
+                        "(invite them first with `rm-plugin programme invite`)"
+                    )
                 key = (hr_id, values["role"])
                 if key in seen:
                     raise RowError(f"duplicate application as {values['role']} (first at line {seen[key]})")

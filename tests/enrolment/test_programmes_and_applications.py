@@ -128,3 +128,27 @@ def test_cli_programme_and_sample_applications(site_root: Path) -> None:
     assert "rules: {'not_same_department': True}" in result.output
     result = runner.invoke(cli, [*site, "programme", "create", "rm-x", "--name", "again"])
     assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_an_invite_only_programme_takes_applications_from_invited_people_only(
+    db: Database, tmp_path: Path
+) -> None:
+    from rm_plugin.store.models import Invitation
+
+    csv = tmp_path / "apps.csv"
+    csv.write_text("hr_id,role,skills_offered\nJ1,mentor,generative ai\nJ2,mentor,accessibility\n")
+    with db.transaction() as s:
+        seed_people(s)
+        p = create_programme(s, slug="rm-inv", name="Invite only", defaults=DEFAULTS, enrolment="invite")
+        j1 = s.scalars(select(Person).where(Person.hr_id == "J1")).one()
+        s.add(Invitation(programme_id=p.id, person_id=j1.id))
+        s.flush()
+        report = import_applications(s, p, csv)
+    assert report.created == 1
+    assert [(prob.where, prob.reason) for prob in report.problems] == [
+        (
+            "line 3",
+            "J2 was not invited to this invite-only programme "
+            "(invite them first with `rm-plugin programme invite`)",
+        )
+    ]
