@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PairInfo
 from rm_plugin.matching.applicants import DEMOGRAPHIC_TERMS
-from rm_plugin.matching.state import MatchingError, active_hr_ids, managers_map
+from rm_plugin.matching.state import ManagerLookup, MatchingError, active_hr_ids
 from rm_plugin.store import Database
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Pair, PairStatusChange, Person, Programme, ReviewDecision
@@ -85,7 +85,7 @@ def _reviewer(session: Session, pair: Pair, reviewer_hr_id: str) -> Person:
     if reviewer is None or reviewer.status != "active":
         raise MatchingError(f"reviewer {reviewer_hr_id} is not an active person")
     mentee, mentor = _people(session, pair)
-    why = conflict(managers_map(session), reviewer_hr_id, mentee, mentor)
+    why = conflict(ManagerLookup(session), reviewer_hr_id, mentee, mentor)
     if why:
         raise MatchingError(f"{reviewer_hr_id} cannot review pair {pair.id}: {why}")
     earlier = session.scalars(
@@ -246,8 +246,8 @@ def eligible_reviewers(db: Database, pair_id: int, candidates: Iterable[str] | N
         if pair is None:
             raise MatchingError(f"no pair {pair_id}")
         mentee, mentor = _people(session, pair)
-        managers = managers_map(session)
-        active = active_hr_ids(session)
+        managers = ManagerLookup(session)
+        active = active_hr_ids(session, None if candidates is None else list(candidates))
         decided = set(
             session.scalars(
                 select(Person.hr_id)
@@ -255,8 +255,8 @@ def eligible_reviewers(db: Database, pair_id: int, candidates: Iterable[str] | N
                 .where(ReviewDecision.pair_id == pair_id)
             )
         )
-    pool = sorted(active) if candidates is None else [c for c in candidates if c in active]
-    return [hr for hr in pool if hr not in decided and conflict(managers, hr, mentee, mentor) is None]
+        pool = sorted(active) if candidates is None else [c for c in candidates if c in active]
+        return [hr for hr in pool if hr not in decided and conflict(managers, hr, mentee, mentor) is None]
 
 
 def reviewer_breakdown(breakdown: Mapping[str, Any]) -> dict[str, Any]:

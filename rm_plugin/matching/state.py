@@ -7,6 +7,7 @@ rules forbid (rejected by a reviewer; paired before).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -147,8 +148,40 @@ def managers_map(session: Session) -> dict[str, str | None]:
     return {hr: manager for hr, manager in rows}
 
 
-def active_hr_ids(session: Session) -> set[str]:
-    return set(session.scalars(select(Person.hr_id).where(Person.status == "active")))
+class ManagerLookup(Mapping[str, str | None]):
+    """Managers read one person at a time (and remembered): a review checks three chains of
+    about ten links, so it reads a few dozen rows instead of the whole organisation."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._known: dict[str, str | None] = {}
+        self._absent: set[str] = set()
+
+    def __getitem__(self, hr_id: str) -> str | None:
+        if hr_id in self._known:
+            return self._known[hr_id]
+        if hr_id in self._absent:
+            raise KeyError(hr_id)
+        row = self._session.execute(select(Person.manager_hr_id).where(Person.hr_id == hr_id)).first()
+        if row is None:
+            self._absent.add(hr_id)
+            raise KeyError(hr_id)
+        self._known[hr_id] = row[0]
+        return row[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._known)
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+
+def active_hr_ids(session: Session, among: Sequence[str] | None = None) -> set[str]:
+    """Active people's HR ids, or only those of ``among`` that are active."""
+    query = select(Person.hr_id).where(Person.status == "active")
+    if among is not None:
+        query = query.where(Person.hr_id.in_(among))
+    return set(session.scalars(query))
 
 
 def load_state(session: Session, programme: Programme) -> ProgrammeState:
