@@ -142,13 +142,7 @@ class Site:
 
     @property
     def database_url(self) -> str:
-        url = os.environ.get(DATABASE_ENV) or self.config["database"]["url"]
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-            db_path = Path(parsed.database).expanduser()
-            if not db_path.is_absolute():
-                url = parsed.set(database=str(self.root / db_path)).render_as_string(hide_password=False)
-        return url
+        return database_url(self.root, self.config)
 
     @functools.cached_property
     def database(self) -> Database:
@@ -167,6 +161,27 @@ class Site:
     def close(self) -> None:
         if "database" in self.__dict__:
             self.database.dispose()
+
+
+def read_site_config(root: Path) -> dict[str, Any]:
+    """Only ``rm-plugin.toml``, validated: what needs no connector (e.g. ``db upgrade``)."""
+    raw, problems = read_toml(root / SITE_FILE, SITE_FILE)
+    resolved, found = resolve_references(raw, SITE_FILE, root)
+    config, more = validate(SiteConfigSchema(), resolved, SITE_FILE)
+    if problems + found + more:
+        raise ConfigError(problems + found + more)
+    return config
+
+
+def database_url(root: Path, config: Mapping[str, Any]) -> str:
+    """The database URL (``RM_PLUGIN_DATABASE_URL`` first); a relative SQLite file lives in the site."""
+    url = os.environ.get(DATABASE_ENV) or config["database"]["url"]
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        db_path = Path(parsed.database).expanduser()
+        if not db_path.is_absolute():
+            url = parsed.set(database=str(root / db_path)).render_as_string(hide_password=False)
+    return url
 
 
 def _connector_types(pm: pluggy.PluginManager) -> dict[str, ConnectorType]:

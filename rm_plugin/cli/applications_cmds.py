@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.enrolment.applications import import_applications
+from rm_plugin.enrolment.applications import ClosedProgramme, import_applications
 from rm_plugin.enrolment.programmes import ProgrammeError, get_programme
 from rm_plugin.programme.recruitment import mark_responses
 
@@ -38,7 +38,10 @@ def import_command(handle: SiteHandle, programme_slug: str, file: Path | None, s
             programme = get_programme(session, programme_slug)
         except ProgrammeError as exc:
             raise click.ClickException(str(exc)) from exc
-        report = import_applications(session, programme, path)
+        try:
+            report = import_applications(session, programme, path)
+        except ClosedProgramme as exc:
+            raise click.ClickException(str(exc)) from exc
         mark_responses(session, programme)
     for line in report.lines():
         click.echo(line)

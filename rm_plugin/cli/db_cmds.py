@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.cli.context import SiteHandle
+from rm_plugin.config import ConfigError
+from rm_plugin.site import SiteNotFound, database_url, find_site_root, read_site_config
 from rm_plugin.store import Database
 
 
@@ -14,10 +16,19 @@ def db() -> None:
 
 
 @db.command()
-@pass_site
+@click.pass_obj
 def upgrade(handle: SiteHandle) -> None:
-    """Apply pending migrations (they are also applied at start)."""
-    database = Database(handle.site.database_url)
+    """Apply pending migrations (they are also applied at start); needs only rm-plugin.toml."""
+    try:
+        root = find_site_root(handle.explicit)
+        url = database_url(root, read_site_config(root))
+    except SiteNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise SystemExit(2) from exc
+    database = Database(url)
     try:
         before = database.current_revision()
         applied = database.upgrade()

@@ -28,7 +28,8 @@ def people() -> None:
 def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: bool) -> None:
     """Pull people from every enabled HR source; bad records are reported and skipped.
 
-    Exits non-zero only if records were offered and none could be imported.
+    Exits non-zero if a source could not be reached, or if records were offered and none could
+    be imported; the sources that worked are synced either way.
     """
     try:
         report = sync_people(handle.site, source, full=full, accept_leavers=accept_leavers)
@@ -36,7 +37,7 @@ def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: boo
         raise click.ClickException(str(exc)) from exc
     for line in report.lines():
         click.echo(line)
-    if report.problems and report.imported == 0:
+    if report.failed_sources or (report.problems and report.imported == 0):
         raise SystemExit(1)
 
 
@@ -74,7 +75,7 @@ def show(handle: SiteHandle, hr_id: str) -> None:
 @click.option("--status", type=click.Choice(["active", "left", "all"]), default="active", show_default=True)
 @pass_site
 def list_people(handle: SiteHandle, department: str | None, status: str) -> None:
-    """People, one per line, with counts per level at the end."""
+    """People, one per line, and how many were shown of everyone stored."""
     with handle.site.database.transaction() as session:
         query = select(Person).order_by(Person.hr_id)
         if department:

@@ -8,6 +8,7 @@ import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.config import ConfigError
+from rm_plugin.site import Site
 from rm_plugin.sync.leases import Claimed
 from rm_plugin.sync.status import NothingToRetry, outbox_status, requeue
 from rm_plugin.sync.worker import SyncOptions, due_count, run_sync
@@ -26,6 +27,8 @@ def sync(ctx: click.Context, connections: tuple[str, ...], concurrency: int | No
     if ctx.invoked_subcommand is not None:
         return
     site = ctx.find_object(SiteHandle).site
+    for name in connections:
+        _known_connection(site, name, enabled=True)
     options = SyncOptions(connections=connections or None, concurrency=concurrency)
     try:
         if sys.stdout.isatty():
@@ -80,6 +83,8 @@ def retry(handle: SiteHandle, ids: tuple[int, ...], connection: str | None, ever
     """Put parked rows back in the queue (by IDS, by --connection, or --all); the next sync tries them."""
     if not ids and connection is None and not everything:
         raise click.UsageError("say which parked rows to retry: row ids, --connection NAME, or --all")
+    if connection is not None:
+        _known_connection(handle.site, connection, enabled=False)
     try:
         found = requeue(handle.site.database, ids=ids, connection=connection, everything=everything)
     except NothingToRetry as exc:
@@ -88,6 +93,16 @@ def retry(handle: SiteHandle, ids: tuple[int, ...], connection: str | None, ever
         click.echo("no parked rows matched; nothing was requeued")
         return
     click.echo(f"requeued {len(found)} row(s); run `rm-plugin sync` to deliver them")
+
+
+def _known_connection(site: Site, name: str, *, enabled: bool) -> None:
+    """A misspelt connection name is an error, not a quiet run that does nothing."""
+    known = site.connections.get(name)
+    if known is None:
+        names = ", ".join(sorted(site.connections)) or "none"
+        raise click.ClickException(f"no connection {name!r} in connectors/ (known: {names})")
+    if enabled and not known.enabled:
+        raise click.ClickException(f"connection {name!r} is disabled ({known.file}: enabled = false)")
 
 
 COMMANDS = [sync]

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import RowProblem
+from rm_plugin.people.csv_records import records
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Invitation, Person, Programme
 
@@ -31,6 +32,10 @@ _SLOT = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\s+([01]\d|2[0-3]):([0-5]\d)-
 
 
 class RowError(ValueError):
+    pass
+
+
+class ClosedProgramme(ValueError):
     pass
 
 
@@ -53,53 +58,66 @@ class ImportReport:
 def import_applications(
     session: Session, programme: Programme, path: Path, actor: str = "admin"
 ) -> ImportReport:
+    if programme.status == "closed":
+        raise ClosedProgramme(f"programme {programme.slug} is closed; it takes no more applications")
     report = ImportReport()
     people = {p.hr_id: p for p in session.scalars(select(Person))}
     existing = {
         (a.person_id, a.role): a
         for a in session.scalars(select(Application).where(Application.programme_id == programme.id))
     }
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], str] = {}
     invited: set[int] | None = None
     if programme.enrolment == "invite":
         invited = set(
             session.scalars(select(Invitation.person_id).where(Invitation.programme_id == programme.id))
         )
     source = path.name
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        missing = {"hr_id", "role"} - set(reader.fieldnames or [])
-        if missing:
-            report.problems.append(
-                RowProblem(source, "line 1", f"the header lacks {', '.join(sorted(missing))}")
-            )
-            return report
-        for raw in reader:
-            line = reader.line_num
-            hr_id = (raw.get("hr_id") or "").strip()
-            try:
-                values, person = _parse(raw, people)
-                if invited is not None and person.id not in invited:
-                    raise RowError(
-                        f"{hr_id} was not invited to this invite-only programme "
-                        "(invite them first with `rm-plugin programme invite`)"
-                    )
-                key = (hr_id, values["role"])
-                if key in seen:
-                    raise RowError(f"duplicate application as {values['role']} (first at line {seen[key]})")
-                seen[key] = line
-            except RowError as exc:
-                report.problems.append(RowProblem(source, f"line {line}", str(exc), hr_id or None))
-                continue
-            application = existing.get((person.id, values["role"]))
-            if application is None:
-                session.add(Application(programme_id=programme.id, person_id=person.id, **values))
-                report.created += 1
-            else:
-                for name, value in values.items():
-                    setattr(application, name, value)
-                application.status = "submitted"
-                report.updated += 1
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            missing = {"hr_id", "role"} - set(reader.fieldnames or [])
+            if missing:
+                report.problems.append(
+                    RowProblem(source, "line 1", f"the header lacks {', '.join(sorted(missing))}")
+                )
+                return report
+            for found in records(reader):
+                raw, line = found.values, found.where
+                hr_id = (raw.get("hr_id") or "").strip()
+                if found.problem:
+                    report.problems.append(RowProblem(source, line, found.problem, hr_id or None))
+                    continue
+                try:
+                    values, person = _parse(raw, people)
+                    if invited is not None and person.id not in invited:
+                        raise RowError(
+                            f"{hr_id} was not invited to this invite-only programme "
+                            "(invite them first with `rm-plugin programme invite`)"
+                        )
+                    key = (hr_id, values["role"])
+                    if key in seen:
+                        raise RowError(f"duplicate application as {values['role']} (first at {seen[key]})")
+                    seen[key] = line
+                except RowError as exc:
+                    report.problems.append(RowProblem(source, line, str(exc), hr_id or None))
+                    continue
+                application = existing.get((person.id, values["role"]))
+                if application is None:
+                    session.add(Application(programme_id=programme.id, person_id=person.id, **values))
+                    report.created += 1
+                else:
+                    for name, value in values.items():
+                        setattr(application, name, value)
+                    application.status = "submitted"
+                    report.updated += 1
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 ({exc.reason}); save the file as UTF-8 CSV and import again"
+        report.problems.append(RowProblem(source, "file", reason))
+        return report
+    except csv.Error as exc:
+        report.problems.append(RowProblem(source, "file", f"not valid CSV: {exc}"))
+        return report
     record(
         session,
         actor,

@@ -47,10 +47,17 @@ def sync_people(
     batches: list[PeopleBatch] = []
     with db.transaction() as session:
         cursors = {name: session.get(SyncState, f"people:{name}") for name in sources}
+    failed: list[RowProblem] = []
     for name in sources:
         state = cursors[name]
         since = None if full or state is None else state.value.get("cursor")
-        for batch in site.hook.rm_fetch_people(connection=name, since=since):
+        try:
+            answers = site.hook.rm_fetch_people(connection=name, since=since)
+        except Exception as exc:  # one unreachable host must not stop the other sources
+            log.warning("source %s failed: %s", name, exc)
+            failed.append(RowProblem(name, "source", f"not synced, nothing changed for it: {exc}"))
+            continue
+        for batch in answers:
             if batch is not None and batch.source == name:
                 batches.append(batch)
                 log.info("source %s: %d records, %d problems", name, len(batch.records), len(batch.problems))
@@ -71,7 +78,8 @@ def sync_people(
             still_present={p.hr_id for p in problems + found if p.hr_id},
             accept_leavers=accept_leavers,
         )
-        report.problems = _dedupe(problems + found + report.problems)
+        report.problems = _dedupe(failed + problems + found + report.problems)
+        report.failed_sources = [p.source for p in failed]
         report.sources = [b.source for b in batches]
         for batch in batches:
             state = session.get(SyncState, f"people:{batch.source}") or SyncState(

@@ -32,6 +32,7 @@ class SyncReport:
     left: int = 0
     problems: list[RowProblem] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    failed_sources: list[str] = field(default_factory=list)
 
     @property
     def imported(self) -> int:

@@ -152,3 +152,26 @@ def test_an_invite_only_programme_takes_applications_from_invited_people_only(
             "(invite them first with `rm-plugin programme invite`)",
         )
     ]
+
+
+def test_an_unterminated_quote_or_wrong_encoding_is_named_not_swallowed(db: Database, tmp_path: Path) -> None:
+    csv = tmp_path / "apps.csv"
+    csv.write_text(
+        "hr_id,role,skills_offered\n"
+        'J1,mentor,"generative ai\n'  # the quote never closes: the next lines are swallowed
+        "J2,mentor,accessibility\n"
+    )
+    with db.transaction() as s:
+        seed_people(s)
+        p = create_programme(s, slug="rm-q", name="Q", defaults=DEFAULTS)
+        report = import_applications(s, p, csv)
+        assert report.created == 0
+        (problem,) = report.problems
+        assert problem.where == "lines 2-3"
+        assert "a quoted field runs over lines 2-3 (an unterminated quote?)" in problem.reason
+        csv.write_bytes("hr_id,role,skills_offered\nJ1,mentor,caf\u00e9\n".encode("utf-16"))
+        report = import_applications(s, p, csv)
+        assert report.problems[0].where == "file" and "save the file as UTF-8" in report.problems[0].reason
+        csv.write_text("hr_id,role,skills_offered\nJ1,mentor,ai,extra\n")
+        report = import_applications(s, p, csv)
+        assert report.problems[0].reason == "has 4 fields, the header has 3"

@@ -250,3 +250,33 @@ def test_a_roster_missing_many_people_marks_nobody_until_accepted(site_root: Pat
     report, stored = sync_and_people(site_root, org[:10], accept_leavers=True)
     assert report.left == 11
     assert sum(p.status == "left" for p in stored.values()) == 11
+
+
+def test_a_source_that_fails_stops_nothing_else_and_marks_nobody(site_root: Path, monkeypatch) -> None:
+    import responses
+
+    write_roster(site_root, GOOD)
+    monkeypatch.setenv("BAMBOOHR_API_KEY", "k-test")
+    bamboo = site_root / "connectors" / "bamboohr.toml"
+    bamboo.write_text(bamboo.read_text().replace("enabled = false", "enabled = true"))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.GET, "https://acme.bamboohr.com/api/v1/meta/fields", status=401)
+        mock.add(responses.POST, "https://acme.bamboohr.com/api/v1/reports/custom", status=401)
+        site = Site.load(site_root, load_entrypoints=False)
+        report = sync_people(site)
+        site.close()
+    assert report.created == 3  # the csv source went through
+    assert report.failed_sources == ["bamboohr"]
+    (problem,) = [p for p in report.problems if p.source == "bamboohr"]
+    assert problem.reason.startswith("not synced, nothing changed for it: ")
+    assert "k-test" not in problem.reason
+
+
+def test_a_stray_quote_hides_no_one_and_makes_no_leaver(site_root: Path) -> None:
+    sync_and_people(site_root, GOOD)
+    broken = 'E9,"oops@example.com,Q,Uote,3,E2,Sales,2024-01-01,,'
+    report, stored = sync_and_people(site_root, [GOOD[0], broken, GOOD[1], GOOD[2]])
+    (problem,) = report.problems
+    assert problem.where.startswith("lines 3-") and "an unterminated quote?" in problem.reason
+    assert report.left == 0
+    assert {p.status for p in stored.values()} == {"active"}

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rm_plugin.domain.records import PERSON_FIELDS, PersonRecord, RowProblem
+from rm_plugin.people.csv_records import records
 from rm_plugin.people.roster import Located
 
 COLUMNS = PERSON_FIELDS
@@ -56,16 +57,23 @@ def read_roster(
                 if name not in header:
                     reason = f"the header has no column {name!r} ({required}); map it under [columns]"
                     return RosterRead([], [RowProblem(source, "line 1", reason)], usable=False)
-            for line, raw in _numbered(reader):
+            usable = True
+            for found in records(reader):
+                line = found.last_line
+                raw = found.values
                 hr_id = (raw.get(columns.get("hr_id", "hr_id")) or "").strip()
+                if found.problem:
+                    problems.append(RowProblem(source, found.where, found.problem, hr_id or None))
+                    usable = usable and not found.hides_rows
+                    continue
                 try:
                     record = _record(
                         raw, columns, source, date_formats, languages_separator, level_range, today
                     )
                 except RowError as exc:
-                    problems.append(RowProblem(source, f"line {line}", str(exc), hr_id or None))
+                    problems.append(RowProblem(source, found.where, str(exc), hr_id or None))
                     continue
-                rows.append(Located(record, f"line {line}"))
+                rows.append(Located(record, found.where))
     except OSError as exc:
         return RosterRead(
             [], [RowProblem(source, str(path), f"cannot read the roster: {exc.strerror}")], False
@@ -78,12 +86,8 @@ def read_roster(
         return RosterRead([], [RowProblem(source, f"line {line + 1}", reason)], usable=False)
     except csv.Error as exc:
         return RosterRead([], [RowProblem(source, f"line {line + 1}", f"not valid CSV: {exc}")], usable=False)
-    return RosterRead(rows, problems, usable=True)
-
-
-def _numbered(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    for raw in reader:
-        yield reader.line_num, raw
+    # A record that swallowed lines may hide people: such a roster cannot say who left.
+    return RosterRead(rows, problems, usable=usable)
 
 
 def _record(
