@@ -15,12 +15,15 @@ from typing import Any
 
 import pluggy
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from rm_plugin.config import ConfigError, ConfigProblem, read_toml, resolve_references, validate
 from rm_plugin.config.site_schema import ConnectionBase, SiteConfigSchema
 from rm_plugin.connectors.types import ConnectionContext, ConnectorType
+from rm_plugin.logs import remember_secrets
 from rm_plugin.plugins import PluginError, make_plugin_manager, register
 from rm_plugin.store import Database
+from rm_plugin.store.database import DatabaseUnavailable
 
 SITE_FILE = "rm-plugin.toml"
 SITE_ENV = "RM_PLUGIN_SITE"
@@ -72,7 +75,8 @@ class Site:
     # --- loading ---------------------------------------------------------------------
 
     @classmethod
-    def load(cls, root: Path, *, load_entrypoints: bool = True) -> Site:
+    def load(cls, root: str | os.PathLike[str], *, load_entrypoints: bool = True) -> Site:
+        root = Path(root)
         problems: list[ConfigProblem] = []
         raw, found = read_toml(root / SITE_FILE, SITE_FILE)
         problems += found
@@ -147,8 +151,16 @@ class Site:
     @functools.cached_property
     def database(self) -> Database:
         """The site's database, migrated to the newest schema on first use."""
-        db = Database(self.database_url)
-        db.upgrade()
+        shown = make_url(self.database_url).render_as_string(hide_password=True)
+        try:
+            db = Database(self.database_url)
+            db.upgrade()
+        except (SQLAlchemyError, ImportError, OSError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise DatabaseUnavailable(
+                f"cannot open the database {shown}: {reason} (check [database] url in {SITE_FILE} "
+                f"or {DATABASE_ENV})"
+            ) from None
         return db
 
     def enabled_connections(self, role: str | None = None) -> list[ConnectionConfig]:
@@ -217,6 +229,7 @@ def _load_connection(
     own = {k: v for k, v in resolved.items() if k not in base_keys}
     values, found = validate(types[type_name].schema(), own, shown_as)
     problems += found
+    remember_secrets(values)
     if problems:
         return None, problems
     return ConnectionConfig(path.stem, type_name, True, shown_as, values), []

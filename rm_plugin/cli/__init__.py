@@ -13,6 +13,8 @@ import click
 
 from rm_plugin import __version__
 from rm_plugin.cli.context import SiteHandle
+from rm_plugin.logs import configure
+from rm_plugin.store.database import DatabaseUnavailable
 
 # Command modules, in the order their commands are listed by --help.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -43,8 +45,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 @click.pass_context
 def cli(ctx: click.Context, site: Path | None, verbose: int) -> None:
     """Reverse mentoring inside the learning and HR platforms you already run."""
-    level = logging.WARNING - 10 * verbose
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s")
+    configure(max(logging.WARNING - 10 * verbose, logging.DEBUG))
     ctx.obj = ctx.with_resource(SiteHandle(site))
 
 
@@ -77,4 +78,8 @@ def _add_plugin_commands(group: click.Group) -> None:
 
 
 def main() -> None:
-    build_cli()(prog_name="rm-plugin")
+    try:
+        build_cli()(prog_name="rm-plugin")
+    except DatabaseUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None

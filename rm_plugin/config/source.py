@@ -28,6 +28,8 @@ def read_toml(path: Path, shown_as: str) -> tuple[dict[str, Any], list[ConfigPro
         return {}, [ConfigProblem(shown_as, "", f"cannot read the file: {exc.strerror}")]
     except tomllib.TOMLDecodeError as exc:
         return {}, [ConfigProblem(shown_as, "", f"not valid TOML: {exc}")]
+    except UnicodeDecodeError as exc:
+        return {}, [ConfigProblem(shown_as, "", f"not UTF-8 ({exc.reason}); save it as UTF-8")]
 
 
 def resolve_references(

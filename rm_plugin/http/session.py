@@ -234,7 +234,9 @@ class HttpClient:
             settings = self.session.merge_environment_settings(url, {}, None, None, None)
             self.calls[request.method] += 1
             self.calls_by_name[call] += 1
-            response = self.session.send(prepared, timeout=timeout, **settings)
+            # Never follow a redirect: it can carry the credentials to another place, and a web
+            # service that redirects (to a login page, say) is misconfigured, not answering.
+            response = self.session.send(prepared, timeout=timeout, allow_redirects=False, **settings)
         except requests.RequestException as exc:
             error: HostError | None = self._transport_error(exc, call, timeout)
             outcome = type(error).__name__
@@ -283,8 +285,19 @@ class HttpClient:
         headers (BambooHR's ``X-BambooHR-Message``) check for that first, then build the error
         with :meth:`error_from_status` or a class from the error tree.
         """
-        if response.status_code < 400:
+        if response.status_code < 300:
             return None
+        if response.status_code < 400:
+            target = self.redactor.redact(response.headers.get("Location", "somewhere else"))
+            return InvalidRequest(
+                f"the host redirected to {target} instead of answering; check the URL in the "
+                "connector file (an http:// URL for an https:// site, or a login page in front of it)",
+                host=self.name,
+                call=call,
+                status=response.status_code,
+                request_id=self.request_id(response),
+                retryable=False,
+            )
         return self.error_from_status(response, call)
 
     def error_from_status(

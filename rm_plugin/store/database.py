@@ -49,6 +49,10 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be opened or migrated; the message never shows its password."""
+
+
 class Database:
     """The site's database. Use :meth:`transaction` for a unit of work that commits or rolls back."""
 

@@ -74,3 +74,26 @@ def test_the_repository_root_is_the_template_site() -> None:
     assert filecmp.cmp(
         template / "hooks" / "example_rules.py", REPO / "hooks" / "example_rules.py", shallow=False
     )
+
+
+def test_an_unreachable_database_is_one_clear_line_without_its_password(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    run("init", str(tmp_path))
+    config = tmp_path / "rm-plugin.toml"
+    config.write_text(
+        config.read_text().replace(
+            'url = "sqlite:///rm-plugin.sqlite3"', 'url = "postgresql+psycopg://u:PW-123@127.0.0.1:1/db"'
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "rm_plugin", "--site", str(tmp_path), "programme", "list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: cannot open the database postgresql+psycopg://u:***@127.0.0.1:1/db")
+    assert "PW-123" not in done.stderr + done.stdout and "Traceback" not in done.stderr
