@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from rm_plugin import hookimpl
 from rm_plugin.connectors.moodle.accounts import AccountBook
@@ -30,6 +31,7 @@ from rm_plugin.connectors.moodle.calendar import (
 )
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.course import CourseSetup, read_course_setup
+from rm_plugin.connectors.moodle.coverage import gap_lines, live_programmes
 from rm_plugin.connectors.moodle.errors import MoodleError, MoodleInvalidRequest, MoodleSetupError
 from rm_plugin.connectors.moodle.functions import required_functions
 from rm_plugin.connectors.moodle.groups import PairGroups
@@ -163,15 +165,38 @@ class MoodleConnection(Connection):
 
     # -- health and setup --------------------------------------------------------------------
 
+    @property
+    def config_file(self) -> str:
+        """The connector file as an admin finds it in the site, e.g. ``connectors/moodle.toml``."""
+        path = self.context.config_file
+        try:
+            return path.relative_to(self.context.site_root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def programme_gaps(self) -> list[str]:
+        """Problem lines for milestones and awards of the site's live programmes this config lacks."""
+        if self.database is None:
+            return []
+        try:
+            programmes = live_programmes(self.database)
+        except SQLAlchemyError as exc:
+            return [
+                f"could not read the site's programmes to compare with this config ({type(exc).__name__})"
+            ]
+        return gap_lines(
+            programmes, self.name, self.config["milestones"], self.config["awards"], self.config_file
+        )
+
     @hookimpl
     def rm_check_health(self, connection: str | None) -> HealthReport | None:
         if not self.owns(connection):
             return None
+        problems: list[str] = self.programme_gaps()
         try:
             info = self.client.call(SITE_INFO) or {}
         except HostError as exc:
-            return HealthReport(self.name, problems=(str(exc),))
-        problems: list[str] = []
+            return HealthReport(self.name, problems=(*problems, str(exc)))
         granted = {f.get("name") for f in info.get("functions") or []}
         missing = [name for name in required_functions(self.config) if name not in granted]
         if missing:
