@@ -58,7 +58,7 @@ def accounts(handle: object, connection_name: str | None) -> None:
             result = plugin.accounts.resolve(people)
         except HostError as exc:
             # one readable line per connection, as `check` prints it; the other connections still run
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {name}: {plugin.explain(exc)}", err=True)
             failed += 1
             continue
         click.echo(

@@ -31,8 +31,14 @@ from rm_plugin.connectors.moodle.calendar import (
 )
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.course import CourseSetup, read_course_setup
-from rm_plugin.connectors.moodle.coverage import gap_lines, live_programmes
-from rm_plugin.connectors.moodle.errors import MoodleError, MoodleInvalidRequest, MoodleSetupError
+from rm_plugin.connectors.moodle.coverage import award_hint, gap_lines, live_programmes, milestone_hint
+from rm_plugin.connectors.moodle.errors import (
+    MoodleConfigGap,
+    MoodleError,
+    MoodleInvalidRequest,
+    MoodleSetupError,
+    for_connection_line,
+)
 from rm_plugin.connectors.moodle.functions import required_functions
 from rm_plugin.connectors.moodle.groups import PairGroups
 from rm_plugin.connectors.moodle.meetings import event_duration, occurrence_times
@@ -174,6 +180,10 @@ class MoodleConnection(Connection):
         except ValueError:
             return str(path)
 
+    def explain(self, error: HostError) -> str:
+        """``error`` for a line that already starts with this connection's name."""
+        return for_connection_line(error, url=self.client.base_url, config_file=self.config_file)
+
     def programme_gaps(self) -> list[str]:
         """Problem lines for milestones and awards of the site's live programmes this config lacks."""
         if self.database is None:
@@ -196,7 +206,7 @@ class MoodleConnection(Connection):
         try:
             info = self.client.call(SITE_INFO) or {}
         except HostError as exc:
-            return HealthReport(self.name, problems=(*problems, str(exc)))
+            return HealthReport(self.name, problems=(*problems, self.explain(exc)))
         granted = {f.get("name") for f in info.get("functions") or []}
         missing = [name for name in required_functions(self.config) if name not in granted]
         if missing:
@@ -223,7 +233,7 @@ class MoodleConnection(Connection):
                     awards=self.config["awards"],
                 )
             except HostError as exc:
-                problems.append(str(exc))
+                problems.append(self.explain(exc))
         who = info.get("username") or "?"
         summary = f"({info.get('sitename') or '?'}, Moodle {release}, as {who})"
         return HealthReport(self.name, summary=summary, problems=tuple(problems))
@@ -327,9 +337,9 @@ class MoodleConnection(Connection):
         payload = delivery.payload
         milestone = str(payload["milestone"])
         if milestone not in self.config["milestones"]:
-            raise MoodleSetupError(
-                f"milestone {milestone!r} has no activity: add `{milestone} = <course-module id or name>` "
-                "under [milestones] in the connector config",
+            raise MoodleConfigGap(
+                f"milestone {milestone!r} has no activity: {milestone_hint(milestone, self.config_file)}, "
+                "then retry the delivery (`rm-plugin sync retry <id>`)",
                 host=self.name,
                 call=OVERRIDE,
                 code="nomilestone",
@@ -364,9 +374,9 @@ class MoodleConnection(Connection):
         name = str(payload["award"])
         award = self.config["awards"].get(name)
         if award is None:
-            raise MoodleSetupError(
-                f"award {name!r} has no route: add [awards.{name}] with route and badge "
-                "to the connector config",
+            raise MoodleConfigGap(
+                f"award {name!r} has no route: {award_hint(name, self.config_file)}, "
+                "then retry the delivery (`rm-plugin sync retry <id>`)",
                 host=self.name,
                 call=USER_BADGES,
                 code="noaward",

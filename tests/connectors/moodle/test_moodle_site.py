@@ -143,7 +143,10 @@ def test_moodle_accounts_prints_one_error_line_when_moodle_cannot_be_reached(
     assert result.exit_code == 1
     assert not isinstance(result.exception, HostConnectionError), result.output
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and errors[0].startswith("error: moodle: core_user_get_users_by_field failed: ")
+    assert errors == [
+        f"error: moodle: core_user_get_users_by_field failed: cannot reach http://127.0.0.1:{port}: check "
+        "`url` in connectors/moodle.toml and the network between this server and Moodle (ConnectionError)"
+    ]
     assert "Traceback" not in result.output and TOKEN not in result.output
 
 
@@ -152,3 +155,20 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_check_says_what_to_do_when_moodle_cannot_be_reached(
+    site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    enable(site_root, **{'url = "https://moodle.example.org"': f'url = "http://127.0.0.1:{port}"'})
+    monkeypatch.setenv("MOODLE_TOKEN", TOKEN)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    result = CliRunner().invoke(build_cli(), ["--site", str(site_root), "check"])
+    assert result.exit_code == 1
+    assert (
+        f"problem: moodle: core_webservice_get_site_info failed: cannot reach http://127.0.0.1:{port}: "
+        "check `url` in connectors/moodle.toml and the network between this server and Moodle "
+        "(ConnectionError)"
+    ) in result.output.splitlines()
+    assert "moodle: moodle:" not in result.output and "Max retries" not in result.output
