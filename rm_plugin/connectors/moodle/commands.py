@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from rm_plugin.connectors.moodle.functions import BY_NAME, CAPABILITIES, required_functions
 from rm_plugin.domain.records import PersonRecord
+from rm_plugin.http import HostError
 from rm_plugin.store.models import Person
 
 
@@ -49,15 +50,22 @@ def accounts(handle: object, connection_name: str | None) -> None:
             for p in session.scalars(select(Person).where(Person.status == "active").order_by(Person.hr_id))
         ]
     missing_total = 0
+    failed = 0
     for name in names:
         plugin = site.pm.get_plugin(f"connection:{name}")
         assert isinstance(plugin, MoodleConnection)
-        result = plugin.accounts.resolve(people)
+        try:
+            result = plugin.accounts.resolve(people)
+        except HostError as exc:
+            # one readable line per connection, as `check` prints it; the other connections still run
+            click.echo(f"error: {name}: {plugin.explain(exc)}", err=True)
+            failed += 1
+            continue
         click.echo(
             f"{name}: {len(result.found)} of {len(people)} people matched ({result.lookups} lookup call(s))"
         )
         for hr_id, why in sorted(result.missing.items()):
             click.echo(f"  no account: {hr_id}: {why}")
         missing_total += len(result.missing)
-    if missing_total:
+    if missing_total or failed:
         raise SystemExit(1)

@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from rm_plugin import hookimpl
 from rm_plugin.connectors.moodle.accounts import AccountBook
@@ -30,7 +31,14 @@ from rm_plugin.connectors.moodle.calendar import (
 )
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.course import CourseSetup, read_course_setup
-from rm_plugin.connectors.moodle.errors import MoodleError, MoodleInvalidRequest, MoodleSetupError
+from rm_plugin.connectors.moodle.coverage import award_hint, gap_lines, live_programmes, milestone_hint
+from rm_plugin.connectors.moodle.errors import (
+    MoodleConfigGap,
+    MoodleError,
+    MoodleInvalidRequest,
+    MoodleSetupError,
+    for_connection_line,
+)
 from rm_plugin.connectors.moodle.functions import required_functions
 from rm_plugin.connectors.moodle.groups import PairGroups
 from rm_plugin.connectors.moodle.meetings import event_duration, occurrence_times
@@ -163,15 +171,42 @@ class MoodleConnection(Connection):
 
     # -- health and setup --------------------------------------------------------------------
 
+    @property
+    def config_file(self) -> str:
+        """The connector file as an admin finds it in the site, e.g. ``connectors/moodle.toml``."""
+        path = self.context.config_file
+        try:
+            return path.relative_to(self.context.site_root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def explain(self, error: HostError) -> str:
+        """``error`` for a line that already starts with this connection's name."""
+        return for_connection_line(error, url=self.client.base_url, config_file=self.config_file)
+
+    def programme_gaps(self) -> list[str]:
+        """Problem lines for milestones and awards of the site's live programmes this config lacks."""
+        if self.database is None:
+            return []
+        try:
+            programmes = live_programmes(self.database)
+        except SQLAlchemyError as exc:
+            return [
+                f"could not read the site's programmes to compare with this config ({type(exc).__name__})"
+            ]
+        return gap_lines(
+            programmes, self.name, self.config["milestones"], self.config["awards"], self.config_file
+        )
+
     @hookimpl
     def rm_check_health(self, connection: str | None) -> HealthReport | None:
         if not self.owns(connection):
             return None
+        problems: list[str] = self.programme_gaps()
         try:
             info = self.client.call(SITE_INFO) or {}
         except HostError as exc:
-            return HealthReport(self.name, problems=(str(exc),))
-        problems: list[str] = []
+            return HealthReport(self.name, problems=(*problems, self.explain(exc)))
         granted = {f.get("name") for f in info.get("functions") or []}
         missing = [name for name in required_functions(self.config) if name not in granted]
         if missing:
@@ -198,7 +233,7 @@ class MoodleConnection(Connection):
                     awards=self.config["awards"],
                 )
             except HostError as exc:
-                problems.append(str(exc))
+                problems.append(self.explain(exc))
         who = info.get("username") or "?"
         summary = f"({info.get('sitename') or '?'}, Moodle {release}, as {who})"
         return HealthReport(self.name, summary=summary, problems=tuple(problems))
@@ -302,9 +337,9 @@ class MoodleConnection(Connection):
         payload = delivery.payload
         milestone = str(payload["milestone"])
         if milestone not in self.config["milestones"]:
-            raise MoodleSetupError(
-                f"milestone {milestone!r} has no activity: add `{milestone} = <course-module id or name>` "
-                "under [milestones] in the connector config",
+            raise MoodleConfigGap(
+                f"milestone {milestone!r} has no activity: {milestone_hint(milestone, self.config_file)}, "
+                "then retry the delivery (`rm-plugin sync retry <id>`)",
                 host=self.name,
                 call=OVERRIDE,
                 code="nomilestone",
@@ -339,9 +374,9 @@ class MoodleConnection(Connection):
         name = str(payload["award"])
         award = self.config["awards"].get(name)
         if award is None:
-            raise MoodleSetupError(
-                f"award {name!r} has no route: add [awards.{name}] with route and badge "
-                "to the connector config",
+            raise MoodleConfigGap(
+                f"award {name!r} has no route: {award_hint(name, self.config_file)}, "
+                "then retry the delivery (`rm-plugin sync retry <id>`)",
                 host=self.name,
                 call=USER_BADGES,
                 code="noaward",

@@ -7,7 +7,19 @@ function and Moodle's own errorcode.
 
 from __future__ import annotations
 
-from rm_plugin.http import AuthenticationError, HostError, HostUnavailable, InvalidRequest, PermissionDenied
+import re
+
+from rm_plugin.http import (
+    AuthenticationError,
+    HostConnectionError,
+    HostError,
+    HostUnavailable,
+    InvalidRequest,
+    PermissionDenied,
+)
+
+# The transport exception's class name in the HTTP foundation's message: "... (ConnectionError: ...".
+_TRANSPORT_CLASS = re.compile(r"\((\w+): ")
 
 
 class MoodleError(HostError):
@@ -40,6 +52,35 @@ class MoodleUnavailable(MoodleError, HostUnavailable):
 
 class MoodleSetupError(MoodleError):
     """The Moodle site is not set up as the programme needs (a course, activity or badge is missing)."""
+
+
+class MoodleConfigGap(MoodleSetupError):
+    """The connector config lacks what a delivery needs; no call was made, so none is named.
+
+    ``call`` and ``code`` stay set for code, but the message a person reads (and a parked row
+    keeps) is only what to add to the config.
+    """
+
+    def __str__(self) -> str:
+        return f"{self.host}: {self.message}"
+
+
+def for_connection_line(error: HostError, *, url: str, config_file: str) -> str:
+    """``error`` for a line that already names the connection (``check``, ``moodle accounts``).
+
+    An unreachable host says what to check instead of the transport library's text, keeping the
+    transport error's class name so the cause can still be told apart.
+    """
+    if isinstance(error, HostConnectionError) and error.message.startswith(
+        ("could not reach", "could not connect")
+    ):
+        found = _TRANSPORT_CLASS.search(error.message)
+        cause = f" ({found.group(1)})" if found else ""
+        return (
+            f"{error.call} failed: cannot reach {url}: check `url` in {config_file} and the network "
+            f"between this server and Moodle{cause}"
+        )
+    return str(error).removeprefix(f"{error.host}: ")
 
 
 _BY_CODE: dict[str, type[MoodleError]] = {

@@ -17,6 +17,7 @@ from rm_plugin.connectors.moodle.groups import GroupMissing
 from rm_plugin.domain.records import Delivery, PersonRecord, ProgrammeInfo
 from rm_plugin.store import Database
 from rm_plugin.store.models import AccountLink
+from rm_plugin.sync.backoff import classify
 
 COURSE = {"field": "idnumber", "value": "rm-2026"}
 CONTENTS = {"courseid": "12", "options[0][name]": "excludecontents", "options[0][value]": "1"}
@@ -826,3 +827,24 @@ def test_without_groups_enrol_makes_no_group_call(make_connection, people: Datab
     receipt = connection.rm_enrol_pair(delivery=delivery("enrol", PAIR))
     assert "group_id" not in receipt.data
     assert not [name for name in connection.client.calls_by_name if name.startswith("core_group")]
+
+
+def test_an_award_without_a_route_is_parked_naming_the_table_to_add(
+    make_connection, people: Database
+) -> None:
+    payload = {"programme": "rm-2026", "award": "reverse-mentoring", "person": "E100", "pair_id": 9}
+    with pytest.raises(MoodleSetupError) as caught:
+        make_connection(people).rm_award(delivery=delivery("award", payload))
+    failure = classify(caught.value)
+    assert not failure.retryable
+    assert failure.reason == (
+        "moodle: award 'reverse-mentoring' has no route: add an [awards.reverse-mentoring] table with "
+        "`route` and `badge` to connectors/moodle.toml, then retry the delivery (`rm-plugin sync retry <id>`)"
+    )
+    assert "core_badges_get_user_badges" not in failure.reason and "noaward" not in failure.reason
+
+
+def test_health_lines_do_not_repeat_the_connection_name(make_connection, expect: Expect) -> None:
+    expect("core_webservice_get_site_info", {}, body("invalidtoken"))
+    (problem,) = make_connection().rm_check_health(connection="moodle").problems
+    assert problem.startswith("core_webservice_get_site_info failed: invalidtoken: Invalid token")

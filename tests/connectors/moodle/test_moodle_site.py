@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,10 @@ from conftest import TOKEN, Expect, body
 from rm_plugin.cli import build_cli
 from rm_plugin.config import ConfigError
 from rm_plugin.connectors.moodle import MoodleConnection, required_functions
+from rm_plugin.connectors.moodle.errors import MoodleAuthenticationError
+from rm_plugin.http import HostConnectionError
 from rm_plugin.site import Site
+from rm_plugin.store.models import Person
 
 
 def enable(root: Path, **replace: str) -> Path:
@@ -97,3 +102,73 @@ def test_check_reaches_moodle_and_names_missing_functions(
         in result.output
     )
     assert TOKEN not in result.output
+
+
+def add_person(root: Path) -> None:
+    site = Site.load(root)
+    try:
+        with site.database.transaction() as session:
+            session.add(Person(hr_id="E100", email="ada.senior@acme.example", given_name="Ada"))
+    finally:
+        site.close()
+
+
+def test_moodle_accounts_prints_one_error_line_when_the_token_is_refused(
+    site_root: Path, monkeypatch: pytest.MonkeyPatch, expect: Expect
+) -> None:
+    enable(site_root)
+    monkeypatch.setenv("MOODLE_TOKEN", TOKEN)
+    add_person(site_root)
+    expect("core_user_get_users_by_field", answer=body("invalidtoken"), any_fields=True)
+    result = CliRunner().invoke(build_cli(), ["--site", str(site_root), "moodle", "accounts"])
+    assert result.exit_code == 1
+    assert not isinstance(result.exception, MoodleAuthenticationError), result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if line.startswith("error:")] == [
+        "error: moodle: core_user_get_users_by_field failed: invalidtoken: Invalid token - token not found "
+        "(check the token in the connector config and that it has not expired)"
+    ]
+    assert "Traceback" not in result.output and TOKEN not in result.output
+
+
+def test_moodle_accounts_prints_one_error_line_when_moodle_cannot_be_reached(
+    site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    enable(site_root, **{'url = "https://moodle.example.org"': f'url = "http://127.0.0.1:{port}"'})
+    monkeypatch.setenv("MOODLE_TOKEN", TOKEN)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)  # the retries of a refused connection
+    add_person(site_root)
+    result = CliRunner().invoke(build_cli(), ["--site", str(site_root), "moodle", "accounts"])
+    assert result.exit_code == 1
+    assert not isinstance(result.exception, HostConnectionError), result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f"error: moodle: core_user_get_users_by_field failed: cannot reach http://127.0.0.1:{port}: check "
+        "`url` in connectors/moodle.toml and the network between this server and Moodle (ConnectionError)"
+    ]
+    assert "Traceback" not in result.output and TOKEN not in result.output
+
+
+def free_port() -> int:
+    """A port on this machine nothing listens on, so connecting to it is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_check_says_what_to_do_when_moodle_cannot_be_reached(
+    site_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    enable(site_root, **{'url = "https://moodle.example.org"': f'url = "http://127.0.0.1:{port}"'})
+    monkeypatch.setenv("MOODLE_TOKEN", TOKEN)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    result = CliRunner().invoke(build_cli(), ["--site", str(site_root), "check"])
+    assert result.exit_code == 1
+    assert (
+        f"problem: moodle: core_webservice_get_site_info failed: cannot reach http://127.0.0.1:{port}: "
+        "check `url` in connectors/moodle.toml and the network between this server and Moodle "
+        "(ConnectionError)"
+    ) in result.output.splitlines()
+    assert "moodle: moodle:" not in result.output and "Max retries" not in result.output
