@@ -62,7 +62,7 @@ def _pairs(items: tuple[str, ...]) -> dict[str, str]:
     "setting_items",
     multiple=True,
     metavar="KEY=VALUE",
-    help=f"Repeatable. Keys: {', '.join(programme_settings.SETTINGS)}.",
+    help=f"Repeatable. Keys: {', '.join(programme_settings.KNOWN)}.",
 )
 @click.option(
     "--milestones",
@@ -93,6 +93,7 @@ def set_command(
             - {"*", *ctx.progress}
         )
     click.echo(f"programme {slug}: settings {json.dumps(change.settings, sort_keys=True)}")
+    click.echo(f"rules: {json.dumps(change.columns, sort_keys=True)}")
     rebuilt = " (rebuilt from the settings)" if change.milestones_rebuilt else ""
     click.echo(f"milestones{rebuilt}: {', '.join(change.milestone_keys)}")
     if change.newly_reached:
