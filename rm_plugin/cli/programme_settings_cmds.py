@@ -15,6 +15,7 @@ import click
 
 from rm_plugin.cli.acting import today_in, unit_of_work
 from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.programme import backfill
 from rm_plugin.programme import settings as programme_settings
 
 
@@ -108,4 +109,21 @@ def set_command(
         )
 
 
-COMMANDS: list[click.Command] = []  # `set_command` is attached under the programme group
+@click.command("backfill")
+@click.argument("slug")
+@click.option(
+    "--connection", required=True, metavar="NAME", help="An enabled connection with the role progress."
+)
+@pass_site
+def backfill_command(handle: SiteHandle, slug: str, connection: str) -> None:
+    """Send a host enabled late what it missed: enrolments of active pairs, milestones reached."""
+    with unit_of_work(handle.site) as (session, ctx):
+        done = backfill.backfill_connection(session, ctx, slug, connection)
+    click.echo(
+        f"programme {slug} -> {connection}: {done.pairs} active pair(s); queued {done.enrolments} "
+        f"enrolment(s) and {done.milestone_rows} milestone row(s); run `rm-plugin sync` to deliver them"
+    )
+
+
+# `set_command` and `backfill_command` are attached under the programme group by its owner.
+COMMANDS: list[click.Command] = []
