@@ -104,7 +104,8 @@ def set_command(
     for name in unknown_hosts:
         click.echo(
             f"warning: the milestones record to connection {name!r}, which is not an enabled progress "
-            "connection; its rows wait until it is",
+            "connection; `rm-plugin sync` parks its rows with the reason, and once it is enabled "
+            f"`rm-plugin sync retry --connection {name}` puts them back in the queue",
             err=True,
         )
 

@@ -161,6 +161,8 @@ def test_records_to_a_connection_that_is_not_enabled_are_warned_about(world, rm_
     path = _write(tmp_path, json.dumps([{"key": "a", "rule": "agreement_signed", "records": records}]))
     out = rm_set("--milestones", str(path))
     assert "connection 'moodle', which is not an enabled progress connection" in out
+    assert "wait until it is" not in out
+    assert "parks its rows with the reason" in out and "sync retry --connection moodle" in out
 
 
 def _write(tmp_path, text: str):
