@@ -315,3 +315,19 @@ def export_agreement(session: Session, ctx: ProgrammeContext, pair_id: int, out_
     path.write_text(ics, encoding="utf-8", newline="")
     written.append(path)
     return written
+
+
+def export_programme(
+    session: Session, ctx: ProgrammeContext, programme_slug: str, out_dir: Path
+) -> list[Path]:
+    """Export every agreement of a programme (see :func:`export_agreement`), pair by pair."""
+    programme = lookups.programme(session, programme_slug)
+    pair_ids = session.scalars(
+        select(Agreement.pair_id)
+        .join(Pair, Pair.id == Agreement.pair_id)
+        .where(Pair.programme_id == programme.id)
+        .order_by(Agreement.pair_id)
+    ).all()
+    if not pair_ids:
+        raise NotFound(f"programme {programme_slug} has no agreements yet; draft them with agreement draft")
+    return [path for pair_id in pair_ids for path in export_agreement(session, ctx, pair_id, out_dir)]

@@ -245,7 +245,13 @@ def report_milestone(
     assert programme is not None
     item = next((m for m in programme.milestones or [] if m["key"] == key), None)
     if item is None or item["rule"] != "reported":
-        raise ProgrammeError(f"programme {programme.slug} has no reported milestone {key!r}")
+        reportable = [m["key"] for m in programme.milestones or [] if m["rule"] == "reported"]
+        can = (
+            f"milestones that can be reported: {', '.join(reportable)}"
+            if reportable
+            else "none of its milestones is reported (they are reached by what the pair does)"
+        )
+        raise ProgrammeError(f"programme {programme.slug} has no reported milestone {key!r}; {can}")
     fresh = who.id not in _reached_map(session, pair.id).get(key, set())
     if fresh:
         _reach(session, ctx, programme, pair, item, {who.id}, on)
