@@ -157,13 +157,22 @@ def export(
     programme_slug: str | None,
     out: Path | None,
 ) -> None:
-    """Write the agreement as HTML and Markdown, and its schedule as an .ics file."""
+    """Write the agreement as HTML and Markdown, and its schedule as an .ics file.
+
+    With only --programme, every agreement of that programme is written.
+    """
     site = handle.site
+    out_dir = out or site.output_dir / "agreements"
     with unit_of_work(site) as (session, ctx):
         if pair_id is None and as_hr_id is None:
-            raise ProgrammeError("give --pair or --as")
-        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
-        files = agreements.export_agreement(session, ctx, pair_id, out or site.output_dir / "agreements")
+            if programme_slug is None:
+                raise ProgrammeError(
+                    "give --pair, --as, or --programme SLUG for all of a programme's agreements"
+                )
+            files = agreements.export_programme(session, ctx, programme_slug, out_dir)
+        else:
+            pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
+            files = agreements.export_agreement(session, ctx, pair_id, out_dir)
     for path in files:
         click.echo(str(path))
 

@@ -15,6 +15,7 @@ import click
 
 from rm_plugin.cli.acting import today_in, unit_of_work
 from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.programme import backfill
 from rm_plugin.programme import settings as programme_settings
 
 
@@ -62,7 +63,7 @@ def _pairs(items: tuple[str, ...]) -> dict[str, str]:
     "setting_items",
     multiple=True,
     metavar="KEY=VALUE",
-    help=f"Repeatable. Keys: {', '.join(programme_settings.SETTINGS)}.",
+    help=f"Repeatable. Keys: {', '.join(programme_settings.KNOWN)}.",
 )
 @click.option(
     "--milestones",
@@ -93,6 +94,7 @@ def set_command(
             - {"*", *ctx.progress}
         )
     click.echo(f"programme {slug}: settings {json.dumps(change.settings, sort_keys=True)}")
+    click.echo(f"rules: {json.dumps(change.columns, sort_keys=True)}")
     rebuilt = " (rebuilt from the settings)" if change.milestones_rebuilt else ""
     click.echo(f"milestones{rebuilt}: {', '.join(change.milestone_keys)}")
     if change.newly_reached:
@@ -102,9 +104,27 @@ def set_command(
     for name in unknown_hosts:
         click.echo(
             f"warning: the milestones record to connection {name!r}, which is not an enabled progress "
-            "connection; its rows wait until it is",
+            "connection; `rm-plugin sync` parks its rows with the reason, and once it is enabled "
+            f"`rm-plugin sync retry --connection {name}` puts them back in the queue",
             err=True,
         )
 
 
-COMMANDS: list[click.Command] = []  # `set_command` is attached under the programme group
+@click.command("backfill")
+@click.argument("slug")
+@click.option(
+    "--connection", required=True, metavar="NAME", help="An enabled connection with the role progress."
+)
+@pass_site
+def backfill_command(handle: SiteHandle, slug: str, connection: str) -> None:
+    """Send a host enabled late what it missed: enrolments of active pairs, milestones reached."""
+    with unit_of_work(handle.site) as (session, ctx):
+        done = backfill.backfill_connection(session, ctx, slug, connection)
+    click.echo(
+        f"programme {slug} -> {connection}: {done.pairs} active pair(s); queued {done.enrolments} "
+        f"enrolment(s) and {done.milestone_rows} milestone row(s); run `rm-plugin sync` to deliver them"
+    )
+
+
+# `set_command` and `backfill_command` are attached under the programme group by its owner.
+COMMANDS: list[click.Command] = []

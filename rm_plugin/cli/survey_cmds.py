@@ -67,22 +67,41 @@ def submit(
         return
     answers: dict[str, Any] = {}
     if from_file is not None:
-        try:
-            answers = json.loads(from_file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise click.ClickException(f"{from_file}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+        answers = _read_answers(from_file)
+    labels: dict[str, str] = {}
     for key, value in (("went_well", went_well), ("to_improve", to_improve), ("actions", actions)):
         if value:
             answers[key] = value
-    for key, number in (("learning_gained", learning_gained), ("relationship_quality", relationship_quality)):
+            labels[key] = "--" + key.replace("_", "-")
+    for key, number, option in (
+        ("learning_gained", learning_gained, "--learning"),
+        ("relationship_quality", relationship_quality, "--relationship"),
+    ):
         if number is not None:
             answers[key] = number
+            labels[key] = option
     if skills:
         answers["skill_confidence"] = _parse_skills(skills)
+        labels["skill_confidence"] = "--skill"
     with unit_of_work(site) as (session, ctx):
         pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
-        surveys.submit_retrospective(session, ctx, pair_id, as_hr_id, kind, answers, today_in(site))
+        surveys.submit_retrospective(session, ctx, pair_id, as_hr_id, kind, answers, today_in(site), labels)
     click.echo(f"thank you: {kind} retrospective for pair {pair_id} saved")
+
+
+def _read_answers(path: Path) -> dict[str, Any]:
+    """The file's answers object; a file of another shape is refused naming the file."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    if not isinstance(loaded, dict):
+        kind = "a list" if isinstance(loaded, list) else type(loaded).__name__
+        raise click.ClickException(
+            f"{path}: must be one JSON object with keys {list(surveys.RETRO_KEYS)}, not {kind} "
+            "(see the example answers.json in the README)"
+        )
+    return loaded
 
 
 def _parse_skills(items: tuple[str, ...]) -> dict[str, dict[str, int]]:

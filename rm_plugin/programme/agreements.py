@@ -22,6 +22,7 @@ from rm_plugin.programme.agreement_body import merge_edit, seed_body
 from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.programme.events import after_commit
+from rm_plugin.programme.pair_dates import work_start
 from rm_plugin.programme.schedule import Attendee, Schedule, to_ics
 from rm_plugin.store import audit
 from rm_plugin.store.models import (
@@ -110,7 +111,7 @@ def draft_agreement(session: Session, ctx: ProgrammeContext, pair_id: int, today
     programme = session.get(Programme, pair.programme_id)
     mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
     assert programme is not None and mentee is not None and mentor is not None
-    starts_on = pair.starts_on or programme.starts_on or today
+    starts_on = work_start(session, pair)
     ends_on = pair.ends_on or programme.ends_on or starts_on + dt.timedelta(days=DEFAULT_LENGTH_DAYS)
     weekday, time = _slot(session, pair)
     mentee_app = session.scalar(
@@ -314,3 +315,19 @@ def export_agreement(session: Session, ctx: ProgrammeContext, pair_id: int, out_
     path.write_text(ics, encoding="utf-8", newline="")
     written.append(path)
     return written
+
+
+def export_programme(
+    session: Session, ctx: ProgrammeContext, programme_slug: str, out_dir: Path
+) -> list[Path]:
+    """Export every agreement of a programme (see :func:`export_agreement`), pair by pair."""
+    programme = lookups.programme(session, programme_slug)
+    pair_ids = session.scalars(
+        select(Agreement.pair_id)
+        .join(Pair, Pair.id == Agreement.pair_id)
+        .where(Pair.programme_id == programme.id)
+        .order_by(Agreement.pair_id)
+    ).all()
+    if not pair_ids:
+        raise NotFound(f"programme {programme_slug} has no agreements yet; draft them with agreement draft")
+    return [path for pair_id in pair_ids for path in export_agreement(session, ctx, pair_id, out_dir)]

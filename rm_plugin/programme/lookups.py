@@ -24,6 +24,15 @@ def programme(session: Session, slug: str) -> Programme:
     return found
 
 
+def open_programme(session: Session, slug: str, doing: str) -> Programme:
+    """The programme, refused with a clear error when it is closed (nothing more happens in it)."""
+    found = programme(session, slug)
+    if found.status == "closed":
+        closed = f" on {found.closed_at:%Y-%m-%d}" if found.closed_at else ""
+        raise ProgrammeError(f"programme {slug!r} was closed{closed}; it can no longer {doing}")
+    return found
+
+
 def pair(session: Session, pair_id: int) -> Pair:
     found = session.get(Pair, pair_id)
     if found is None:

@@ -20,8 +20,9 @@ from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.programme.events import after_commit
+from rm_plugin.programme.pair_dates import work_start
 from rm_plugin.store import audit
-from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Pair, Person, Programme
+from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Pair, Person
 from rm_plugin.store.types import utcnow
 
 MODES = ("in_person", "video", "phone", "chat")
@@ -57,6 +58,12 @@ def log_meeting(
     """Log a meeting a member of the pair held; the other member confirms it."""
     pair = lookups.active_pair(session, pair_id)
     author = lookups.member(session, pair, by_hr_id)
+    agreement = session.scalar(select(Agreement).where(Agreement.pair_id == pair.id))
+    if agreement is None or agreement.signed_version is None:
+        raise ProgrammeError(
+            f"pair {pair.id} has no signed agreement yet: an agreement comes before the work, so "
+            "both members sign the agreement first (rm-plugin agreement sign --as HR_ID), then log meetings"
+        )
     if held_on > today:
         raise ProgrammeError(
             f"meeting date {held_on} is in the future (today is {today}); log it once it happened"
@@ -95,7 +102,7 @@ def log_meeting(
 
 
 def pair_start(session: Session, pair: Pair) -> dt.date | None:
-    """When the pair's work began: the agreement's start date, else the pair's, else the programme's."""
+    """When the pair's work began: the agreement's start date, else :func:`pair_dates.work_start`."""
     agreement = session.scalar(select(Agreement).where(Agreement.pair_id == pair.id))
     if agreement is not None:
         body = session.scalar(
@@ -106,10 +113,7 @@ def pair_start(session: Session, pair: Pair) -> dt.date | None:
         )
         if body and body.get("starts_on"):
             return dt.date.fromisoformat(body["starts_on"])
-    if pair.starts_on is not None:
-        return pair.starts_on
-    programme = session.get(Programme, pair.programme_id)
-    return programme.starts_on if programme is not None else None
+    return work_start(session, pair)
 
 
 def _refuse_duplicate(session: Session, pair_id: int, held_on: dt.date) -> None:

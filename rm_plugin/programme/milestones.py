@@ -245,7 +245,13 @@ def report_milestone(
     assert programme is not None
     item = next((m for m in programme.milestones or [] if m["key"] == key), None)
     if item is None or item["rule"] != "reported":
-        raise ProgrammeError(f"programme {programme.slug} has no reported milestone {key!r}")
+        reportable = [m["key"] for m in programme.milestones or [] if m["rule"] == "reported"]
+        can = (
+            f"milestones that can be reported: {', '.join(reportable)}"
+            if reportable
+            else "none of its milestones is reported (they are reached by what the pair does)"
+        )
+        raise ProgrammeError(f"programme {programme.slug} has no reported milestone {key!r}; {can}")
     fresh = who.id not in _reached_map(session, pair.id).get(key, set())
     if fresh:
         _reach(session, ctx, programme, pair, item, {who.id}, on)
@@ -270,27 +276,8 @@ def _reach(
         session.add(
             MilestoneReached(pair_id=pair.id, milestone=item["key"], person_id=person_id, reached_on=on)
         )
-        for record in item.get("records", []):
-            wanted = record.get("connection", "*")
-            for connection in ctx.progress if wanted == "*" else (wanted,):
-                action = record["action"]
-                key = f"{action}:{programme.slug}:{item['key']}:{pair.id}:{person.hr_id}:{connection}"
-                if action == "award":
-                    payload = {
-                        "programme": programme.slug,
-                        "award": record["award"],
-                        "person": person.hr_id,
-                        "pair_id": pair.id,
-                    }
-                else:
-                    payload = {
-                        "programme": programme.slug,
-                        "milestone": item["key"],
-                        "person": person.hr_id,
-                        "pair_id": pair.id,
-                        "reached_on": on.isoformat(),
-                    }
-                enqueue(session, key=key, connection=connection, action=action, payload=payload)
+        for row in outbox_rows(programme, pair, item, person.hr_id, on, ctx.progress):
+            enqueue(session, **row)
     session.flush()
     if ctx.hook is not None:
         info = lookups.pair_info(session, pair)
@@ -300,6 +287,50 @@ def _reach(
             lambda: hook.rm_milestone_reached(pair=info, milestone=key, people=tuple(hr_ids), reached_on=on),
             f"rm_milestone_reached({key})",
         )
+
+
+def outbox_rows(
+    programme: Programme,
+    pair: Pair,
+    item: Mapping[str, Any],
+    hr_id: str,
+    on: dt.date,
+    progress: Sequence[str],
+) -> list[dict[str, Any]]:
+    """The outbox rows (``enqueue`` keyword arguments) one person reaching ``item`` writes.
+
+    ``progress`` are the enabled progress connections ``"*"`` stands for. The keys depend only
+    on the milestone, pair, person and connection, so writing them again adds nothing.
+    """
+    rows = []
+    for record in item.get("records", []):
+        wanted = record.get("connection", "*")
+        for connection in progress if wanted == "*" else (wanted,):
+            action = record["action"]
+            if action == "award":
+                payload = {
+                    "programme": programme.slug,
+                    "award": record["award"],
+                    "person": hr_id,
+                    "pair_id": pair.id,
+                }
+            else:
+                payload = {
+                    "programme": programme.slug,
+                    "milestone": item["key"],
+                    "person": hr_id,
+                    "pair_id": pair.id,
+                    "reached_on": on.isoformat(),
+                }
+            rows.append(
+                {
+                    "key": f"{action}:{programme.slug}:{item['key']}:{pair.id}:{hr_id}:{connection}",
+                    "connection": connection,
+                    "action": action,
+                    "payload": payload,
+                }
+            )
+    return rows
 
 
 def reached_by(session: Session, pair_id: int) -> list[tuple[str, str, dt.date]]:

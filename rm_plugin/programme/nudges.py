@@ -5,7 +5,8 @@ An agreement left unsigned is chased the same way: its owner, the mentee, is rem
 per version.
 
 A pair is at risk when no meeting was logged for 1.5 times its agreed cadence. A *lapse* is
-named by the date of the pair's last meeting (or its start), so a nudge level is sent at most
+named by the date of the pair's last meeting (or its start: the later of the programme's start
+and the day the pair became active), so a nudge level is sent at most
 once per lapse; logging a meeting starts a new one.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from rm_plugin.programme import lookups
 from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.messages import send_message
+from rm_plugin.programme.pair_dates import work_start, work_starts
 from rm_plugin.store import audit
 from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Nudge, Pair, Person, Programme
 
@@ -64,14 +66,14 @@ def lapse_of(session: Session, pair: Pair, today: dt.date) -> Lapse:
     programme = session.get(Programme, pair.programme_id)
     assert programme is not None
     last = session.scalar(select(func.max(Meeting.held_on)).where(Meeting.pair_id == pair.id))
-    since = last or pair.starts_on or programme.starts_on or pair.created_at.date()
+    since = last or work_start(session, pair)
     return Lapse(pair.id, since, max((today - since).days, 0), _cadence(session, pair, programme))
 
 
 def at_risk(session: Session, programme_slug: str, today: dt.date) -> list[Lapse]:
     """Active pairs of a programme that have not met for 1.5 times their cadence.
 
-    Three queries for the whole programme, whatever its size: pairs, last meetings, and
+    Four queries for the whole programme, whatever its size: pairs, last meetings, and
     the agreed cadences.
     """
     programme = lookups.programme(session, programme_slug)
@@ -99,9 +101,10 @@ def at_risk(session: Session, programme_slug: str, today: dt.date) -> list[Lapse
             )
         ).all()
     )
+    starts = work_starts(session, programme, pairs)
     lapses = []
     for pair in pairs:
-        since = last_met.get(pair.id) or pair.starts_on or programme.starts_on or pair.created_at.date()
+        since = last_met.get(pair.id) or starts[pair.id]
         cadence = (bodies.get(pair.id) or {}).get("schedule", {}).get("cadence_days")
         cadence = cadence if isinstance(cadence, int) else programme.cadence_days
         lapse = Lapse(pair.id, since, max((today - since).days, 0), cadence)

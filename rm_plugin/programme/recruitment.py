@@ -91,7 +91,7 @@ def invite(
 
     Nobody is invited twice; listed HR ids that match no active person are reported back.
     """
-    programme = lookups.programme(session, programme_slug)
+    programme = lookups.open_programme(session, programme_slug, "invite anyone")
     hr_ids = list(dict.fromkeys(hr_ids))
     result = InviteResult()
     if programme.enrolment == "invite":
@@ -236,7 +236,7 @@ def remind(
     ``after_days`` defaults to the programme's ``settings.reminder_days`` (else 7).
     Returns the HR ids reminded.
     """
-    programme = lookups.programme(session, programme_slug)
+    programme = lookups.open_programme(session, programme_slug, "remind anyone to apply")
     now = now or utcnow()
     days = (
         after_days

@@ -20,7 +20,7 @@ from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.programme.meetings import MAX_MINUTES
 from rm_plugin.store import audit
-from rm_plugin.store.models import Pair
+from rm_plugin.store.models import Pair, Person
 
 
 def _whole(low: int, high: int | None = None) -> Callable[[Any], int]:
@@ -59,18 +59,52 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "agreement_reminder_days": (_whole(1, 365), "days an agreement waits before reminders (default 7)"),
     "meeting_minutes": (_whole(1, MAX_MINUTES), "the agreed meeting length in new agreements (default 45)"),
 }
+
+
+def _optional_level(value: Any) -> int | None:
+    """a job level, a whole number from 0 (empty to unset)"""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _whole(0)(value)
+
+
+def _enrolment(value: Any) -> str:
+    """open or invite"""
+    if not isinstance(value, str) or value.strip() not in ("open", "invite"):
+        raise ValueError
+    return value.strip()
+
+
+def _hr_id(value: Any) -> str:
+    """the HR id of an active person"""
+    return _name(value)
+
+
+# Programme columns an admin may change the same way (the same ranges as ``programme create``).
+COLUMNS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "admin_hr_id": (_hr_id, "who gets the escalated nudges (an active person)"),
+    "cadence_days": (_whole(1, 365), "days between agreed meetings in new agreements"),
+    "enrolment": (_enrolment, "open (anyone eligible applies) or invite (invited people only)"),
+    "reviewers_required": (_whole(1, 10), "distinct reviewer approvals a pair needs"),
+    "mentor_capacity": (_whole(1, 20), "mentees one mentor may have"),
+    "min_level_gap": (_whole(0, 20), "job levels the mentee must be above the mentor"),
+    "mentor_max_level": (_optional_level, "the highest job level a mentor may have (empty: none)"),
+    "mentee_min_level": (_optional_level, "the lowest job level a mentee may have (empty: none)"),
+}
+KNOWN = {**COLUMNS, **SETTINGS}
+
 # Settings the default milestone list is built from.
 SHAPES_MILESTONES = ("milestone_meetings", "orientation_course", "award")
 
 
 def parse_settings(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Typed settings from ``values``; every unknown key and bad value named in one error."""
+    """Typed settings and columns from ``values``; every unknown key and bad value named in one error."""
     problems, out = [], {}
     for key, raw in values.items():
-        if key not in SETTINGS:
-            problems.append(f"unknown setting {key!r}; known: {', '.join(sorted(SETTINGS))}")
+        if key not in KNOWN:
+            problems.append(f"unknown setting {key!r}; known: {', '.join(sorted(KNOWN))}")
             continue
-        parse = SETTINGS[key][0]
+        parse = KNOWN[key][0]
         try:
             out[key] = parse(raw)
         except (TypeError, ValueError):
@@ -85,6 +119,7 @@ class SettingsChange:
     """What ``update_programme`` did, for the admin to read."""
 
     settings: dict[str, Any]
+    columns: dict[str, Any]
     milestone_keys: list[str]
     milestones_rebuilt: bool = False
     newly_reached: int = 0
@@ -109,7 +144,12 @@ def update_programme(
     milestones are re-checked against the new list, so a lowered bar is reached at once.
     """
     programme = lookups.programme(session, programme_slug)
-    typed = parse_settings(settings or {})
+    parsed = parse_settings(settings or {})
+    columns = {k: v for k, v in parsed.items() if k in COLUMNS}
+    typed = {k: v for k, v in parsed.items() if k in SETTINGS}
+    problems = _column_problems(session, columns)
+    if problems:
+        raise ProgrammeError("; ".join(problems))
     notes: list[str] = []
     if milestone_list is not None:
         problems = milestones.check_milestones(milestone_list)
@@ -135,11 +175,14 @@ def update_programme(
                 f"{', '.join(k for k in SHAPES_MILESTONES if k in typed)} shape only the default list "
                 "(give --milestones FILE to change them)"
             )
+    changed = {k: [getattr(programme, k), v] for k, v in columns.items() if getattr(programme, k) != v}
+    for key, value in columns.items():
+        setattr(programme, key, value)
     programme.settings = new_settings
     session.flush()
     audit.record(
         session, actor, "programme.settings_changed", "programme", programme.id,
-        settings=sorted(typed), milestones=milestone_list is not None or rebuilt,
+        settings=sorted(typed), columns=changed, milestones=milestone_list is not None or rebuilt,
     )  # fmt: skip
     newly = 0
     if today is not None and (milestone_list is not None or rebuilt):
@@ -150,8 +193,22 @@ def update_programme(
             newly += len(milestones.evaluate(session, ctx, pair, today))
     return SettingsChange(
         settings=new_settings,
+        columns={k: getattr(programme, k) for k in COLUMNS},
         milestone_keys=[m["key"] for m in programme.milestones or []],
         milestones_rebuilt=rebuilt,
         newly_reached=newly,
         notes=notes,
     )
+
+
+def _column_problems(session: Session, columns: Mapping[str, Any]) -> list[str]:
+    """What only the database can confirm: the new admin is an active person."""
+    problems = []
+    if "admin_hr_id" in columns:
+        hr_id = columns["admin_hr_id"]
+        status = session.scalar(select(Person.status).where(Person.hr_id == hr_id))
+        if status is None:
+            problems.append(f"setting admin_hr_id: no person with HR id {hr_id!r}")
+        elif status != "active":
+            problems.append(f"setting admin_hr_id: {hr_id} is {status}, not an active person")
+    return problems

@@ -90,53 +90,21 @@ def submit_retrospective(
     pair_id: int,
     by_hr_id: str,
     kind: str,
-    answers: Mapping[str, Any],
+    answers: Any,
     today: dt.date,
+    labels: Mapping[str, str] | None = None,
 ) -> SurveyResponse:
     """A member's midpoint or final retrospective, once each.
 
-    ``answers``: ``went_well``, ``to_improve``, ``actions`` (text), ``learning_gained`` and
-    ``relationship_quality`` (1–5), and ``skill_confidence``: for every goal skill of the
-    agreement, ``{"before": 1–5, "after": 1–5}``.
+    ``answers``: see :func:`check_retrospective`; ``labels`` names where each answer came
+    from (e.g. ``{"skill_confidence": "--skill"}``) so errors point at what the person typed.
     """
     if kind not in ("midpoint", "final"):
         raise ProgrammeError(f"a retrospective is midpoint or final, not {kind!r}")
     pair = lookups.active_pair(session, pair_id)
     who = lookups.member(session, pair, by_hr_id)
-    expected = {
-        "went_well",
-        "to_improve",
-        "actions",
-        "learning_gained",
-        "relationship_quality",
-        "skill_confidence",
-    }
-    unknown = sorted(set(answers) - expected)
-    if unknown:
-        raise ProgrammeError(f"unknown retrospective answer(s) {unknown}; expected {sorted(expected)}")
-    clean: dict[str, Any] = {k: _text(k, answers.get(k, "")) for k in ("went_well", "to_improve", "actions")}
-    for key in ("learning_gained", "relationship_quality"):
-        if key not in answers:
-            raise ProgrammeError(f"{key} (1 to 5) is required")
-        clean[key] = _scale(key, answers[key])
     skills = goal_skills(version_body(session, get_agreement(session, pair.id)))
-    given = answers.get("skill_confidence", {})
-    if not isinstance(given, Mapping):
-        raise ProgrammeError("skill_confidence must map each goal skill to {before, after}")
-    missing, extra = sorted(set(skills) - set(given)), sorted(set(given) - set(skills))
-    if missing or extra:
-        raise ProgrammeError(
-            f"skill_confidence must cover exactly the agreement's goal skills {skills}"
-            + (f"; missing {missing}" if missing else "")
-            + (f"; not a goal {extra}" if extra else "")
-        )
-    clean["skill_confidence"] = {
-        skill: {
-            "before": _scale(f"{skill} before", (given[skill] or {}).get("before")),
-            "after": _scale(f"{skill} after", (given[skill] or {}).get("after")),
-        }
-        for skill in skills
-    }
+    clean = check_retrospective(answers, skills, labels or {})
     taken = session.scalar(
         select(SurveyResponse.id).where(
             SurveyResponse.pair_id == pair.id, SurveyResponse.person_id == who.id, SurveyResponse.kind == kind
@@ -150,6 +118,80 @@ def submit_retrospective(
     audit.record(session, by_hr_id, "survey.submitted", "survey", response.id, kind=kind)
     milestones.evaluate(session, ctx, pair, today)
     return response
+
+
+RETRO_TEXT = ("went_well", "to_improve", "actions")
+RETRO_SCALES = ("learning_gained", "relationship_quality")
+RETRO_KEYS = (*RETRO_TEXT, *RETRO_SCALES, "skill_confidence")
+
+
+def check_retrospective(answers: Any, skills: list[str], labels: Mapping[str, str]) -> dict[str, Any]:
+    """The cleaned answers, or one error listing every problem, each naming its key.
+
+    ``answers`` is untrusted (often a JSON file), so its shape is checked before any value is
+    read: an object with ``went_well``, ``to_improve``, ``actions`` (text), ``learning_gained``
+    and ``relationship_quality`` (1–5), and ``skill_confidence`` mapping every goal skill of
+    the agreement to ``{"before": 1–5, "after": 1–5}``. ``labels`` renames keys in messages.
+    """
+    if not isinstance(answers, Mapping):
+        raise ProgrammeError(
+            "retrospective answers must be an object with keys "
+            f"{list(RETRO_KEYS)}, not {type(answers).__name__ if answers is not None else 'null'}"
+        )
+    problems: list[str] = []
+    clean: dict[str, Any] = {}
+
+    def name(key: str) -> str:
+        return labels.get(key, key)
+
+    unknown = sorted(str(k) for k in set(answers) - set(RETRO_KEYS))
+    if unknown:
+        problems.append(f"unknown retrospective answer(s) {unknown}; expected {sorted(RETRO_KEYS)}")
+    for key in RETRO_TEXT:
+        try:
+            clean[key] = _text(name(key), answers.get(key, ""))
+        except ProgrammeError as exc:
+            problems.append(str(exc))
+    for key in RETRO_SCALES:
+        if key not in answers:
+            problems.append(f"{name(key)} (1 to 5) is required")
+            continue
+        try:
+            clean[key] = _scale(name(key), answers[key])
+        except ProgrammeError as exc:
+            problems.append(str(exc))
+    given = answers.get("skill_confidence", {})
+    label = name("skill_confidence")
+    if not isinstance(given, Mapping):
+        problems.append(f"{label} must map each goal skill to {{before: 1-5, after: 1-5}}")
+        given = {}
+    missing, extra = sorted(set(skills) - set(given)), sorted(str(s) for s in set(given) - set(skills))
+    if missing or extra:
+        problems.append(
+            f"{label} must cover exactly the agreement's goal skills {skills}"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; not a goal {extra}" if extra else "")
+        )
+    scores: dict[str, dict[str, int]] = {}
+    for skill in skills:
+        if skill not in given:
+            continue
+        value = given[skill]
+        where = f"skill_confidence.{skill}" if label == "skill_confidence" else f"{label} {skill!r}"
+        if not isinstance(value, Mapping) or set(value) != {"before", "after"}:
+            problems.append(f"{where} must be {{before: 1-5, after: 1-5}}, not {value!r}")
+            continue
+        try:
+            scores[skill] = {
+                "before": _scale(f"{where} before", value["before"]),
+                "after": _scale(f"{where} after", value["after"]),
+            }
+        except ProgrammeError as exc:
+            problems.append(str(exc))
+    clean["skill_confidence"] = scores
+    if problems:
+        raise ProgrammeError("; ".join(problems))
+    return clean
 
 
 def aggregate(session: Session, programme_slug: str, kind: str, min_group: int = MIN_GROUP) -> dict[str, Any]:

@@ -122,6 +122,17 @@ class World:
             self.pairs.append(pair.id)
             return pair.id
 
+    def sign(self, ctx: ProgrammeContext, pair_id: int, on: dt.date = START) -> None:
+        """Draft the pair's agreement and have both members sign it: meetings need it first."""
+        from rm_plugin.programme import agreements
+
+        with self.db.transaction() as s:
+            pair = s.get(Pair, pair_id)
+            mentee, mentor = s.get(Person, pair.mentee_id).hr_id, s.get(Person, pair.mentor_id).hr_id
+            agreements.draft_agreement(s, ctx, pair_id, on)
+            agreements.sign_agreement(s, ctx, pair_id, mentee, on)
+            agreements.sign_agreement(s, ctx, pair_id, mentor, on)
+
     def outbox(self, action: str | None = None) -> list[OutboxItem]:
         with self.db.transaction() as s:
             query = select(OutboxItem).order_by(OutboxItem.id)

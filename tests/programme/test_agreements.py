@@ -208,3 +208,20 @@ def test_agreement_for_an_inactive_pair_is_refused(world, ctx) -> None:
         s.get(Pair, pair_id).status = "proposed"
     with world.db.transaction() as s, pytest.raises(ProgrammeError, match="proposed, not active"):
         agreements.draft_agreement(s, ctx, pair_id, TODAY)
+
+
+def test_agreement_export_with_only_a_programme_writes_all_its_agreements(
+    world, ctx, site, rm, tmp_path
+) -> None:
+    assert "give --pair, --as, or --programme" in rm("agreement", "export", code=1)
+    assert "has no agreements yet" in rm("agreement", "export", "--programme", "rm-2026", code=1)
+    first, second = world.pair("SENIOR", "JUNIOR"), world.pair("SENIOR2", "JUNIOR2")
+    rm("agreement", "draft", "rm-2026")
+    out = rm("agreement", "export", "--programme", "rm-2026", "--out", str(tmp_path / "out"))
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == sorted(
+        f"agreement-rm-2026-pair-{pair_id}.{ext}"
+        for pair_id in (first, second)
+        for ext in ("html", "md", "ics")
+    )
+    assert len(out.split()) == 6

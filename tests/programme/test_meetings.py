@@ -24,6 +24,7 @@ def log(world, ctx, pair_id, by="SENIOR", **changes):
 
 def test_log_then_the_other_confirms_and_hooks_see_no_note(world, ctx, recorder) -> None:
     pair_id = world.pair("SENIOR", "JUNIOR")
+    world.sign(ctx, pair_id)
     meeting_id = log(world, ctx, pair_id, private_note="we talked about the reorg", topics=[" AI ", ""])
     with world.db.transaction() as s:
         meetings.confirm_meeting(s, ctx, meeting_id, "JUNIOR", TODAY)
@@ -39,14 +40,16 @@ def test_log_then_the_other_confirms_and_hooks_see_no_note(world, ctx, recorder)
 
 def test_confirming_reaches_meeting_milestones(world, ctx, recorder) -> None:
     pair_id = world.pair("SENIOR", "JUNIOR")
+    world.sign(ctx, pair_id)
     for day in (4, 11, 18):
         meeting_id = log(world, ctx, pair_id, held_on=dt.date(2026, 3, day))
         with world.db.transaction() as s:
             meetings.confirm_meeting(s, ctx, meeting_id, "JUNIOR", TODAY)
     with world.db.transaction() as s:
         reached = sorted(set(s.scalars(select(MilestoneReached.milestone))))
-    assert reached == ["first_meeting", "meetings_3"]
+    assert reached == ["agreement_signed", "first_meeting", "meetings_3"]
     assert [a["milestone"] for n, a in recorder.calls if n == "milestone_reached"] == [
+        "agreement_signed",
         "first_meeting",
         "meetings_3",
     ]
@@ -64,6 +67,7 @@ def test_confirming_reaches_meeting_milestones(world, ctx, recorder) -> None:
 )
 def test_bad_meetings_are_refused(world, ctx, changes, message) -> None:
     pair_id = world.pair("SENIOR", "JUNIOR")
+    world.sign(ctx, pair_id)
     with pytest.raises(ProgrammeError, match=message):
         log(world, ctx, pair_id, **changes)
     with world.db.transaction() as s:
@@ -72,6 +76,7 @@ def test_bad_meetings_are_refused(world, ctx, changes, message) -> None:
 
 def test_a_second_meeting_on_the_same_day_is_refused(world, ctx) -> None:
     pair_id = world.pair("SENIOR", "JUNIOR")
+    world.sign(ctx, pair_id)
     first = log(world, ctx, pair_id)
     with pytest.raises(ProgrammeError, match=f"already logged a meeting on 2026-03-18 \\(meeting {first}\\)"):
         log(world, ctx, pair_id, by="JUNIOR")
@@ -79,6 +84,7 @@ def test_a_second_meeting_on_the_same_day_is_refused(world, ctx) -> None:
 
 def test_a_person_outside_the_pair_cannot_log_or_confirm(world, ctx) -> None:
     pair_id = world.pair("SENIOR", "JUNIOR")
+    world.sign(ctx, pair_id)
     with pytest.raises(ProgrammeError, match="OTHER is not in pair"):
         log(world, ctx, pair_id, by="OTHER")
     meeting_id = log(world, ctx, pair_id)
@@ -90,6 +96,7 @@ def test_a_person_outside_the_pair_cannot_log_or_confirm(world, ctx) -> None:
 
 def test_the_author_cannot_confirm_their_own_meeting_nor_confirm_twice(world, ctx) -> None:
     pair_id = world.pair("SENIOR", "JUNIOR")
+    world.sign(ctx, pair_id)
     meeting_id = log(world, ctx, pair_id)
     with world.db.transaction() as s, pytest.raises(ProgrammeError, match="the other member"):
         meetings.confirm_meeting(s, ctx, meeting_id, "SENIOR", TODAY)
@@ -128,6 +135,7 @@ def _exception_texts(exc: BaseException | None) -> list[str]:
 def test_a_same_day_clash_the_check_missed_is_a_clear_error_without_the_note(world, ctx, caplog) -> None:
     """The other member logs the same day between the check and the insert (forced here)."""
     pair_id = world.pair("SENIOR", "JUNIOR")
+    world.sign(ctx, pair_id)
     day = dt.date(2026, 3, 18)
     with world.db.transaction() as s:
         junior_id = s.scalar(select(Person.id).where(Person.hr_id == "JUNIOR"))
@@ -166,7 +174,8 @@ def test_a_same_day_clash_the_check_missed_is_a_clear_error_without_the_note(wor
 
 
 def test_a_date_before_the_programme_start_is_refused(world, ctx) -> None:
-    pair_id = world.pair("SENIOR", "JUNIOR")  # the programme starts on 2026-03-02; no agreement yet
+    pair_id = world.pair("SENIOR", "JUNIOR")  # the programme starts on 2026-03-02
+    world.sign(ctx, pair_id)
     with pytest.raises(ProgrammeError, match=r"2026-03-01 is before pair \d+ started on 2026-03-02"):
         log(world, ctx, pair_id, held_on=dt.date(2026, 3, 1))
     log(world, ctx, pair_id, held_on=dt.date(2026, 3, 2))
@@ -177,6 +186,8 @@ def test_a_date_before_the_agreed_start_is_refused(world, ctx) -> None:
     with world.db.transaction() as s:
         agreements.draft_agreement(s, ctx, pair_id, TODAY)
         agreements.edit_agreement(s, ctx, pair_id, "SENIOR", {"starts_on": "2026-03-16"})
+        agreements.sign_agreement(s, ctx, pair_id, "SENIOR", TODAY)
+        agreements.sign_agreement(s, ctx, pair_id, "JUNIOR", TODAY)
     with pytest.raises(ProgrammeError, match=r"before pair \d+ started on 2026-03-16"):
         log(world, ctx, pair_id, held_on=dt.date(2026, 3, 9))
     with world.db.transaction() as s:

@@ -85,3 +85,13 @@ def test_bad_reports_are_refused_and_record_nothing(world, ctx, rm) -> None:
     )
     assert "no programme 'nope'" in rm("milestone", "report", "nope", "x", "--person", "SENIOR", code=1)
     assert reached(world, "orientation_completed") == {}
+
+
+def test_an_unknown_milestone_lists_those_that_can_be_reported(world, ctx, rm) -> None:
+    completed_pair(world, ctx)
+    out = rm("milestone", "report", "rm-2026", "bogus", "--person", "SENIOR", code=1)
+    assert "no reported milestone 'bogus'; milestones that can be reported: orientation_completed" in out
+    with world.db.transaction() as s:
+        s.scalar(select(Programme)).milestones = milestones.default_milestones(meetings=1)
+    out = rm("milestone", "report", "rm-2026", "bogus", "--person", "SENIOR", code=1)
+    assert "none of its milestones is reported" in out

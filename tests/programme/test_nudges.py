@@ -37,6 +37,7 @@ def test_escalation_mentee_then_both_then_admin_each_once(world, ctx) -> None:
 
 def test_a_logged_meeting_starts_a_new_lapse(world, ctx) -> None:
     pair_id = world.pair("SENIOR", "JUNIOR")
+    world.sign(ctx, pair_id)
     assert run(world, ctx, START + dt.timedelta(days=21)) == [(pair_id, "mentee")]
     with world.db.transaction() as s:
         meetings.log_meeting(

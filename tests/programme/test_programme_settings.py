@@ -88,6 +88,7 @@ def test_a_setting_that_shapes_default_milestones_rebuilds_them_and_rechecks_pai
         programme = s.scalar(select(Programme))
         programme.settings = {**programme.settings, "milestone_meetings": 3}
     pair_id = world.pair("SENIOR", "JUNIOR")
+    world.sign(ctx, pair_id)
     for day in (3, 10):
         with world.db.transaction() as s:
             held = dt.date(2026, 3, day)
@@ -102,7 +103,7 @@ def test_a_setting_that_shapes_default_milestones_rebuilds_them_and_rechecks_pai
     assert milestones == default_milestones(meetings=2, orientation=True)
     with world.db.transaction() as s:
         reached = set(s.scalars(select(MilestoneReached.milestone)))
-    assert reached == {"first_meeting", "meetings_2"}
+    assert reached == {"agreement_signed", "first_meeting", "meetings_2"}
     rm_set("--setting", "orientation_course=")
     settings, milestones = stored(world)
     assert "orientation_course" not in settings
@@ -160,6 +161,8 @@ def test_records_to_a_connection_that_is_not_enabled_are_warned_about(world, rm_
     path = _write(tmp_path, json.dumps([{"key": "a", "rule": "agreement_signed", "records": records}]))
     out = rm_set("--milestones", str(path))
     assert "connection 'moodle', which is not an enabled progress connection" in out
+    assert "wait until it is" not in out
+    assert "parks its rows with the reason" in out and "sync retry --connection moodle" in out
 
 
 def _write(tmp_path, text: str):

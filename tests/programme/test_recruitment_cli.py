@@ -82,3 +82,19 @@ def test_without_a_notify_connection_invite_and_remind_warn(world, programme, si
     assert "invited 1" in out and "nothing was sent" in out
     assert "nothing was sent" in programme("remind", "rm-2026", "--after-days", "0")
     assert world.outbox("notify") == []
+
+
+def test_a_closed_programme_invites_and_reminds_nobody(world, programme) -> None:
+    programme("invite", "rm-2026", "--hr-id", "SENIOR")
+    before = len(world.outbox())
+    with world.db.transaction() as s:
+        closed = s.scalar(select(Programme))
+        closed.status, closed.closed_at = "closed", dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
+    out = programme("invite", "rm-2026", "--hr-id", "JUNIOR", code=1)
+    assert "programme 'rm-2026' was closed on 2026-09-01; it can no longer invite anyone" in out
+    assert "can no longer remind anyone" in programme("remind", "rm-2026", "--after-days", "0", code=1)
+    assert len(world.outbox()) == before
+    with world.db.transaction() as s:
+        assert [i.person_id for i in s.scalars(select(Invitation))] == [
+            s.scalar(select(Person.id).where(Person.hr_id == "SENIOR"))
+        ]
