@@ -8,7 +8,7 @@ import click
 from sqlalchemy import select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.cli.programme_settings_cmds import set_command
+from rm_plugin.cli.programme_settings_cmds import backfill_command, set_command
 from rm_plugin.cli.recruitment_cmds import invitations_command, invite_command, remind_command
 from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
 from rm_plugin.enrolment.programmes import ProgrammeError, create_programme, get_programme
@@ -193,5 +193,6 @@ programme.add_command(invite_command)
 programme.add_command(remind_command)
 programme.add_command(invitations_command)
 programme.add_command(set_command)
+programme.add_command(backfill_command)
 
 COMMANDS = [programme]
