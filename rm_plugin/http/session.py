@@ -242,7 +242,7 @@ class HttpClient:
             outcome = type(error).__name__
         else:
             try:
-                error = self.error_for_response(response, call)
+                error = self._redirect_error(response, call) or self.error_for_response(response, call)
             except HostError as raised:  # a hook may raise instead of return, e.g. via decode_json
                 error = raised
             outcome = str(response.status_code)
@@ -285,20 +285,24 @@ class HttpClient:
         headers (BambooHR's ``X-BambooHR-Message``) check for that first, then build the error
         with :meth:`error_from_status` or a class from the error tree.
         """
-        if response.status_code < 300:
-            return None
         if response.status_code < 400:
-            target = self.redactor.redact(response.headers.get("Location", "somewhere else"))
-            return InvalidRequest(
-                f"the host redirected to {target} instead of answering; check the URL in the "
-                "connector file (an http:// URL for an https:// site, or a login page in front of it)",
-                host=self.name,
-                call=call,
-                status=response.status_code,
-                request_id=self.request_id(response),
-                retryable=False,
-            )
+            return None
         return self.error_from_status(response, call)
+
+    def _redirect_error(self, response: requests.Response, call: str) -> HostError | None:
+        """A redirect, for every host alike (before any host reads its own error shape)."""
+        if not 300 <= response.status_code < 400:
+            return None
+        target = self.redactor.redact(response.headers.get("Location", "somewhere else"))
+        return InvalidRequest(
+            f"the host redirected to {target} instead of answering; check the URL in the "
+            "connector file (an http:// URL for an https:// site, or a login page in front of it)",
+            host=self.name,
+            call=call,
+            status=response.status_code,
+            request_id=self.request_id(response),
+            retryable=False,
+        )
 
     def error_from_status(
         self, response: requests.Response, call: str, *, message: str | None = None, code: str | None = None

@@ -38,3 +38,22 @@ def test_log_lines_of_any_library_are_masked(caplog: pytest.LogCaptureFixture) -
     assert "abc999" not in caplog.text and "s3cr3t-value" not in caplog.text
     assert "not a secret" not in caplog.text  # nothing else was logged
     assert "host said: *** is wrong" in caplog.text
+
+
+@responses.activate
+def test_a_connector_reading_its_own_errors_still_refuses_a_redirect() -> None:
+    class HostWithOwnErrors(HttpClient):
+        def error_for_response(self, response, call):  # like BambooHR's: below 400 is success
+            return None if response.status_code < 400 else super().error_for_response(response, call)
+
+    responses.add(
+        responses.GET,
+        "https://acme.bamboohr.com/api/v1/meta/fields",
+        status=301,
+        headers={"Location": "https://acme.bamboohr.com/login"},
+    )
+    client = HostWithOwnErrors(
+        "bamboohr", "https://acme.bamboohr.com", retry=RetryPolicy(sleep=lambda _s: None)
+    )
+    with pytest.raises(InvalidRequest, match=r"redirected to https://acme\.bamboohr\.com/login"):
+        client.request("GET", "/api/v1/meta/fields")
