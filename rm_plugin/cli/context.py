@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
+from typing import NoReturn
 
 import click
 
@@ -35,15 +36,20 @@ class SiteHandle:
             self._site.close()
 
 
+def exit_with_problems(exc: ConfigError) -> NoReturn:
+    """One ``error:`` line per config problem on stderr, then exit 2 having changed nothing."""
+    for problem in exc.problems:
+        click.echo(f"error: {problem}", err=True)
+    raise SystemExit(2) from exc
+
+
 def load_site_or_exit(explicit: Path | None) -> Site:
     try:
         return Site.load(find_site_root(explicit))
     except SiteNotFound as exc:
         raise click.ClickException(str(exc)) from exc
     except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        raise SystemExit(2) from exc
+        exit_with_problems(exc)
     except PluginError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rm_plugin.cli.context import SiteHandle
+from rm_plugin.cli.context import SiteHandle, exit_with_problems
 from rm_plugin.config import ConfigError
 from rm_plugin.site import SiteNotFound, database_url, find_site_root, read_site_config
 from rm_plugin.store import Database
@@ -25,9 +25,7 @@ def upgrade(handle: SiteHandle) -> None:
     except SiteNotFound as exc:
         raise click.ClickException(str(exc)) from exc
     except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        raise SystemExit(2) from exc
+        exit_with_problems(exc)
     database = Database(url)
     try:
         before = database.current_revision()

@@ -103,6 +103,6 @@ def programme_info(programme: Programme) -> ProgrammeInfo:
         name=programme.name,
         starts_on=programme.starts_on,
         ends_on=programme.ends_on,
-        milestones=tuple(m.get("key", "") for m in programme.milestones or ()),
+        milestones=tuple(str(m.get("key", "")) for m in programme.milestones or () if isinstance(m, dict)),
         objectives=tuple(programme.objectives or ()),
     )

@@ -129,6 +129,23 @@ def _check_capacity(session: Session, pair: Pair, programme: Programme, mentee: 
         )
 
 
+def enrol_row(programme: Programme, pair: Pair, mentee: str, mentor: str, connection: str) -> dict[str, Any]:
+    """The ``enrol`` delivery an active pair owes a host (also what a late-enabled host is backfilled)."""
+    return {
+        "key": f"enrol:{pair.id}:{connection}",
+        "connection": connection,
+        "action": "enrol",
+        "payload": {
+            "pair_id": pair.id,
+            "programme": programme.slug,
+            "mentee": mentee,
+            "mentor": mentor,
+            "start": programme.starts_on.isoformat() if programme.starts_on else None,
+            "end": programme.ends_on.isoformat() if programme.ends_on else None,
+        },
+    }
+
+
 def pair_info(pair: Pair, programme: Programme, mentee: str, mentor: str) -> PairInfo:
     return PairInfo(
         id=pair.id,
@@ -177,20 +194,7 @@ def approve(
         )
         pair.status = "active"
         for connection in progress_connections:
-            enqueue(
-                session,
-                key=f"enrol:{pair.id}:{connection}",
-                connection=connection,
-                action="enrol",
-                payload={
-                    "pair_id": pair.id,
-                    "programme": programme.slug,
-                    "mentee": mentee,
-                    "mentor": mentor,
-                    "start": programme.starts_on.isoformat() if programme.starts_on else None,
-                    "end": programme.ends_on.isoformat() if programme.ends_on else None,
-                },
-            )
+            enqueue(session, **enrol_row(programme, pair, mentee, mentor, connection))
         record(session, reviewer_hr_id, "match.activate", "pair", pair.id, approved_by=approvers)
         info = pair_info(pair, programme, mentee, mentor)
     if pm is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import pluggy
 from sqlalchemy.orm import Session
 
+from rm_plugin.enrolment.programmes import programme_info
 from rm_plugin.matching import engine
 from rm_plugin.matching.candidates import DEFAULT_TOP_K
 from rm_plugin.matching.state import (
@@ -21,7 +22,6 @@ from rm_plugin.matching.state import (
     ProgrammeState,
     load_programme,
     load_state,
-    programme_info,
     require_open,
 )
 from rm_plugin.store import Database

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.orgtree import OrgIndex, find_cycles
-from rm_plugin.domain.records import ProgrammeInfo
 from rm_plugin.domain.seniority import SeniorityRule
 from rm_plugin.matching.applicants import Applicant, MatchSettings, SettingsError
 from rm_plugin.matching.availability import AvailabilityError, weekly_slots
@@ -42,18 +41,6 @@ def require_open(programme: Programme) -> None:
     """Matching changes pairs, which a closed programme no longer has."""
     if programme.status == "closed":
         raise MatchingError(f"programme {programme.slug!r} is closed; its pairs can no longer change")
-
-
-def programme_info(programme: Programme) -> ProgrammeInfo:
-    return ProgrammeInfo(
-        id=programme.id,
-        slug=programme.slug,
-        name=programme.name,
-        starts_on=programme.starts_on,
-        ends_on=programme.ends_on,
-        milestones=tuple(str(m.get("key", "")) for m in programme.milestones or () if isinstance(m, dict)),
-        objectives=tuple(programme.objectives or ()),
-    )
 
 
 def settings_for(programme: Programme) -> MatchSettings:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.matching.review import enrol_row
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.store import audit
-from rm_plugin.store.models import MilestoneReached, Pair, Person, Programme
+from rm_plugin.store.models import MilestoneReached, Pair, Person
 from rm_plugin.sync.outbox import enqueue
 
 
@@ -28,23 +29,6 @@ class Backfill:
     pairs: int
     enrolments: int
     milestone_rows: int
-
-
-def enrol_row(programme: Programme, pair: Pair, mentee: str, mentor: str, connection: str) -> dict:
-    """The ``enrol`` delivery pair approval writes (the same key and payload as matching's review)."""
-    return {
-        "key": f"enrol:{pair.id}:{connection}",
-        "connection": connection,
-        "action": "enrol",
-        "payload": {
-            "pair_id": pair.id,
-            "programme": programme.slug,
-            "mentee": mentee,
-            "mentor": mentor,
-            "start": programme.starts_on.isoformat() if programme.starts_on else None,
-            "end": programme.ends_on.isoformat() if programme.ends_on else None,
-        },
-    }
 
 
 def backfill_connection(
