@@ -77,7 +77,7 @@ def main() -> None:
 
     for credential, label in (
         ("api_key", "API key: one custom report"),
-        ("access_token", "OAuth: cursor-paged /employees, page size 500"),
+        ("access_token", "OAuth: cursor-paged /employees (page size 100) and one report"),
     ):
         people = synthetic(args.size)
         app = BambooStandIn(people)
@@ -88,7 +88,7 @@ def main() -> None:
                 "base_url": base,
                 credential: "bench",
                 "job_level_field": "Job Level",
-                "page_size": 500,
+                "page_size": 100,
             }
         )
         bench(

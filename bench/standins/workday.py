@@ -5,7 +5,8 @@ synthetic one), then point ``connectors/workday.toml`` at it: ``host = "http://1
 ``tenant = "standin"``, any ``soap_user``/``soap_password`` and, for the report route,
 ``raas_owner = "ISU"``, ``raas_report = "RM_Workers"`` with any ``raas_user``/``raas_password``.
 It answers SOAP ``Human_Resources/Get_Workers`` (pages, fixed as-of time, transaction-log window)
-and the RaaS report in JSON, in the shapes of host-apis §3.
+with the members the public v31.2 types require (the tests check its answers against them), and the
+RaaS report in JSON, in the shapes of host-apis §3.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from rm_plugin.connectors.workday import soap  # noqa: E402
 
 Start = Callable[[str, list[tuple[str, str]]], Any]
 E = soap.q
+#: The country of each sample location (Name_Detail_Data requires a Country_Reference).
+COUNTRY = {"London": "GB", "Berlin": "DE", "New York": "US", "Singapore": "SG", "Toronto": "CA"}
+
+
+def _org_id(name: str) -> str:
+    return "SUP-" + "".join(c if c.isalnum() else "_" for c in name.upper())
 
 
 def _worker(person: Employee, number_of: dict[int, str]) -> ET.Element:
@@ -36,6 +43,7 @@ def _worker(person: Employee, number_of: dict[int, str]) -> ET.Element:
     soap.add(data, "Worker_ID", person.number)
     personal = soap.add(data, "Personal_Data")
     name = soap.add(soap.add(soap.add(personal, "Name_Data"), "Legal_Name_Data"), "Name_Detail_Data")
+    soap.add_ref(name, "Country_Reference", "ISO_3166-1_Alpha-2_Code", COUNTRY.get(person.location, "US"))
     soap.add(name, "First_Name", person.first)
     soap.add(name, "Last_Name", person.last)
     email = soap.add(soap.add(personal, "Contact_Data"), "Email_Address_Data")
@@ -62,9 +70,11 @@ def _worker(person: Employee, number_of: dict[int, str]) -> ET.Element:
     soap.add(status, "Hire_Date", person.hired)
     if person.terminated:
         soap.add(status, "Termination_Date", person.terminated)
-    org = soap.add(
-        soap.add(soap.add(data, "Organization_Data"), "Worker_Organization_Data"), "Organization_Data"
+    membership = soap.add(soap.add(data, "Organization_Data"), "Worker_Organization_Data")
+    soap.add_ref(
+        membership, "Organization_Reference", "Organization_Reference_ID", _org_id(person.department)
     )
+    org = soap.add(membership, "Organization_Data")
     soap.add(org, "Organization_Name", person.department)
     soap.add_ref(org, "Organization_Type_Reference", "Organization_Type_ID", "Supervisory")
     return worker

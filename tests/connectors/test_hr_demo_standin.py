@@ -8,47 +8,30 @@ so the sample applications match them and the demo runs its whole loop on that r
 from __future__ import annotations
 
 import re
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
+from bamboo_contract import CheckedApp, load, missing_reason
 from click.testing import CliRunner
 from sqlalchemy import select
+from standin_server import served, standin
 
 from rm_plugin.cli import build_cli
 from rm_plugin.site import Site
 from rm_plugin.store.models import Person
 
-STANDINS = Path(__file__).parents[2] / "bench" / "standins"
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def bamboo_standin() -> Iterator[tuple[str, Any]]:
-    sys.path[:0] = [str(STANDINS)]
-    try:
-        from bamboohr import BambooStandIn
-        from org import sample
-    finally:
-        sys.path.remove(str(STANDINS))
-    app = BambooStandIn(sample())
-    server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", app
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    """The stand-in, every exchange checked against BambooHR's spec when it is at hand."""
+    app: Any = standin("bamboohr").BambooStandIn(standin("org").sample())
+    checked = CheckedApp(app, load()) if missing_reason() is None else None
+    with served(checked or app) as base:
+        yield base, app
+    if checked is not None:
+        assert checked.problems == [], "\n".join(checked.problems)
 
 
 def test_the_demo_runs_on_a_bamboohr_roster(site_root: Path, bamboo_standin: tuple[str, Any]) -> None:

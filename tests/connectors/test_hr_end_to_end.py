@@ -7,12 +7,14 @@ imports, a rerun changes nothing, and a leaver is marked as left.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import responses
+from bamboo_contract import assert_conforms
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -51,16 +53,19 @@ def stored(site_root: Path) -> dict[str, Person]:
 
 @pytest.fixture
 def hosts() -> Iterator[responses.RequestsMock]:
+    """Both hosts replayed; every BambooHR exchange is checked against BambooHR's OpenAPI spec."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         yield rsps
+        assert_conforms(rsps.calls, host=BAMBOO)
 
 
 # --- BambooHR --------------------------------------------------------------------------------
 
 
-def employee(eid: int, level: str, manager: int | None, **over: Any) -> dict[str, Any]:
+def employee(eid: int, manager: int | None, **over: Any) -> dict[str, Any]:
+    """A list-employees item: what GET /api/v1/employees offers, ids as strings."""
     base = {
-        "employeeId": eid,
+        "employeeId": str(eid),
         "firstName": f"Given{eid}",
         "lastName": f"Family{eid}",
         "preferredName": None,
@@ -72,24 +77,35 @@ def employee(eid: int, level: str, manager: int | None, **over: Any) -> dict[str
         "departmentName": "Engineering",
         "divisionName": "Product",
         "locationName": "London",
-        "reportsToId": manager,
+        "reportsToId": None if manager is None else str(manager),
         "hireDate": "2020-01-15",
-        "terminationDate": "0000-00-00",
-        "4021": level,
     }
     base.update(over)
     return base
 
 
-ROSTER = [employee(1, "10", None), employee(2, "7", 1), employee(3, "2", 2), employee(4, "3", 2)]
+LEVELS = {1: "10", 2: "7", 3: "2", 4: "3"}
+ROSTER = [employee(1, None), employee(2, 1), employee(3, 2), employee(4, 2)]
+BAMBOO_REPORT = f"{BAMBOO}/api/v1/reports/custom"
 
 
 def employees_page(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "data": items,
-        "meta": {"total": len(items), "page": {"limit": 200, "nextCursor": None, "prevCursor": None}},
-        "_links": {"self": "/api/v1/employees"},
+        "meta": {"total": len(items), "page": {"limit": 100, "nextCursor": None, "prevCursor": None}},
+        "_links": {"self": {"href": f"{BAMBOO}/api/v1/employees"}},
     }
+
+
+def extra_fields(termination: dict[int, str] | None = None) -> dict[str, Any]:
+    """The custom report with what the list does not offer: termination dates and the level."""
+    left = termination or {}
+    rows = [
+        {"id": str(eid), "terminationDate": left.get(eid, "0000-00-00"), "4021": level}
+        for eid, level in LEVELS.items()
+    ]
+    fields = [{"id": f, "type": "text", "name": f} for f in ("terminationDate", "4021")]
+    return {"title": "rm-plugin roster", "fields": fields, "employees": rows}
 
 
 @pytest.fixture
@@ -107,6 +123,7 @@ def bamboo_site(site_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_bamboohr_site_checks_then_syncs(bamboo_site: Path, hosts: responses.RequestsMock) -> None:
     hosts.get(f"{BAMBOO}/api/v1/employees", json=employees_page(ROSTER))
     hosts.get(f"{BAMBOO}/api/v1/meta/fields", json=META_FIELDS)
+    hosts.post(BAMBOO_REPORT, json=extra_fields())
 
     code, out = run(bamboo_site, "check")
     assert code == 0, out
@@ -122,13 +139,15 @@ def test_bamboohr_site_checks_then_syncs(bamboo_site: Path, hosts: responses.Req
         "3": (2, "2"),
         "4": (3, "2"),
     }
-    roster_request = hosts.calls[-1].request  # the whole roster with the level field, as JSON
-    assert "fields=" in roster_request.url and "4021" in roster_request.url
-    assert roster_request.headers["Accept"] == "application/json"
+    # The list for what it offers (fields exploded), one report for the level and leave dates.
+    listed, reported = hosts.calls[-2].request, hosts.calls[-1].request
+    assert "fields=workEmail&fields=departmentName" in listed.url and "4021" not in listed.url
+    assert listed.headers["Accept"] == "application/json"
+    assert json.loads(reported.body)["fields"] == ["terminationDate", "4021"]
 
     # The rerun asks only for what changed since the stored cursor: nothing.
     hosts.get(
-        f"{BAMBOO}/api/v1/employees/changed", json={"latest": "2026-03-10T09:00:00+00:00", "employees": []}
+        f"{BAMBOO}/api/v1/employees/changed", json={"latest": "2026-03-10T09:00:00+00:00", "employees": {}}
     )
     before = len(hosts.calls)
     code, out = run(bamboo_site, "people", "sync")
@@ -150,10 +169,9 @@ def test_bamboohr_site_checks_then_syncs(bamboo_site: Path, hosts: responses.Req
         },
     )
     hosts.upsert(
-        responses.GET,
-        f"{BAMBOO}/api/v1/employees",
-        json=employees_page([employee(4, "3", 2, status="Inactive", terminationDate="2026-02-28")]),
+        responses.GET, f"{BAMBOO}/api/v1/employees", json=employees_page([employee(4, 2, status="Inactive")])
     )
+    hosts.upsert(responses.POST, BAMBOO_REPORT, json=extra_fields({4: "2026-02-28"}))
     code, out = run(bamboo_site, "people", "sync")
     assert code == 0, out
     assert "people: 0 created, 1 updated" in out
@@ -185,6 +203,7 @@ def test_bamboohr_check_names_a_missing_job_level_field(
 ) -> None:
     hosts.get(f"{BAMBOO}/api/v1/employees", json=employees_page(ROSTER[:1]))
     hosts.get(f"{BAMBOO}/api/v1/meta/fields", json=META_FIELDS[:1])
+    hosts.post(BAMBOO_REPORT, json=extra_fields())
     code, out = run(bamboo_site, "check")
     assert code == 1
     (line,) = problems(out)

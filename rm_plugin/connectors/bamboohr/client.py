@@ -20,6 +20,50 @@ from rm_plugin.http.errors import UnexpectedResponse
 
 MESSAGE_HEADERS = ("X-BambooHR-Message", "x-bamboohr-error-message", "X-BambooHR-Error-Message")
 MAX_FIELDS = 400  # BambooHR refuses requests for more fields than this
+#: ``page[limit]`` of ``GET /api/v1/employees``: the spec's two page schemas allow at most 100
+#: and 2500; both apply (``allOf``).
+MAX_PAGE = 100
+#: What ``GET /api/v1/employees`` always returns for each employee.
+LIST_BASE_FIELDS = (
+    "employeeId",
+    "firstName",
+    "lastName",
+    "preferredName",
+    "photoUrl",
+    "jobTitleName",
+    "status",
+)
+#: What its ``fields`` parameter may add: the spec's ``EmployeeOptionalField`` list, in its order.
+LIST_OPTIONAL_FIELDS = (
+    "workEmail",
+    "homeEmail",
+    "bestEmail",
+    "middleName",
+    "workPhone",
+    "workPhoneExtension",
+    "mobilePhone",
+    "homePhone",
+    "skypeUsername",
+    "linkedinUrl",
+    "facebookUrl",
+    "instagramUrl",
+    "twitterUrl",
+    "pinterestUrl",
+    "birthDate",
+    "hireDate",
+    "divisionName",
+    "divisionId",
+    "departmentName",
+    "departmentId",
+    "locationName",
+    "locationId",
+    "jobTitleId",
+    "employmentStatusName",
+    "employmentStatusId",
+    "reportsToName",
+    "reportsToId",
+)
+LIST_FIELDS = frozenset(LIST_BASE_FIELDS + LIST_OPTIONAL_FIELDS)
 
 
 class BambooHttp(HttpClient):
@@ -99,16 +143,29 @@ class BambooApi:
         *,
         ids: Iterable[str] = (),
         only_active: bool = False,
-        page_size: int = 200,
+        page_size: int = MAX_PAGE,
     ) -> PageIterator[Mapping[str, Any]]:
-        """Employees, one cursor page at a time (``page[after]`` / ``meta.page.nextCursor``)."""
-        if len(fields) > MAX_FIELDS:
-            raise ValueError(f"{self.http.name}: BambooHR returns at most {MAX_FIELDS} fields per request")
+        """Employees, one cursor page at a time (``page[after]`` / ``meta.page.nextCursor``).
+
+        ``fields`` may name only what the endpoint returns: its fixed set (:data:`LIST_BASE_FIELDS`)
+        and the optional fields of :data:`LIST_OPTIONAL_FIELDS`, which BambooHR's spec allows in
+        ``fields`` (anything else it ignores without an error, so asking for it is a bug here).
+        Sent in the documented forms: ``fields`` exploded (``fields=a&fields=b``), the ids as
+        ``filter[ids][]``, and ``page[limit]`` at most :data:`MAX_PAGE`.
+        """
+        unknown = [f for f in fields if f not in LIST_FIELDS]
+        if unknown:
+            raise ValueError(f"GET /api/v1/employees does not return {', '.join(unknown)}")
+        if not 1 <= page_size <= MAX_PAGE:
+            raise ValueError(f"{self.http.name}: page size {page_size} is not within 1-{MAX_PAGE}")
         call = "GET /api/v1/employees"
-        params: dict[str, Any] = {"fields": ",".join(fields), "page[limit]": page_size}
+        params: dict[str, Any] = {"page[limit]": page_size}
+        optional = [f for f in dict.fromkeys(fields) if f in LIST_OPTIONAL_FIELDS]
+        if optional:
+            params["fields"] = optional
         id_list = list(ids)
         if id_list:
-            params["filter[ids]"] = ",".join(id_list)
+            params["filter[ids][]"] = id_list
         if only_active:
             params["filter[status]"] = "active"
 
@@ -208,8 +265,10 @@ class BambooApi:
         return body if isinstance(body, Mapping) else {}
 
     def update_training_record(self, record_id: str, record: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Update a record; its type cannot change, so ``type`` is not sent (the spec has no such key)."""
         call = "PUT /api/v1/training/record/{id}"
-        body = self._json("PUT", f"/api/v1/training/record/{record_id}", json=dict(record), call_name=call)
+        payload = {k: v for k, v in record.items() if k != "type"}
+        body = self._json("PUT", f"/api/v1/training/record/{record_id}", json=payload, call_name=call)
         return body if isinstance(body, Mapping) else {}
 
     def _shape(self, call: str, expected: str) -> UnexpectedResponse:

@@ -28,7 +28,8 @@ class BambooHRConfig(Schema):
         load_default=dict,
     )
     include_inactive = fields.Boolean(load_default=True)
-    page_size = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    # page[limit] of GET /api/v1/employees (OAuth): the spec allows at most 100.
+    page_size = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
     timeout = fields.Float(load_default=60.0, validate=validate.Range(min=1))
     training_types = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
     create_training_types = fields.List(fields.String(), load_default=list)

@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from rm_plugin import hookimpl
-from rm_plugin.connectors.bamboohr.client import BambooApi, BambooHttp
+from rm_plugin.connectors.bamboohr.client import LIST_FIELDS, MAX_PAGE, BambooApi, BambooHttp
 from rm_plugin.connectors.bamboohr.roster import (
     DEFAULT_FIELDS,
     REPORT_FIELDS,
@@ -102,28 +102,52 @@ class BambooHRConnection(Connection):
         self, fields: Sequence[str], *, ids: Sequence[str] | None = None, only_active: bool = False
     ) -> list[Mapping[str, Any]]:
         """Employees with ``fields`` (all, or those in ``ids``) over the route the credential allows."""
-        size = int(self.config.get("page_size", 200))
         if self.roster_route == "employees":
-            if ids is None:
-                return list(self.api.employees(fields, only_active=only_active, page_size=size))
-            return [
-                raw
-                for chunk in _chunks(ids, size)
-                for raw in self.api.employees(fields, ids=chunk, page_size=size)
-            ]
-        wanted = list(dict.fromkeys("id" if f == "employeeId" else f for f in fields))
-        if ids is None:
-            raws = self.api.report(wanted).employees
-        else:
-            raws = [
-                raw
-                for chunk in _chunks(ids, REPORT_IDS)
-                for raw in self.api.report(wanted, ids=chunk).employees
-            ]
+            return self._listed_employees(fields, ids=ids, only_active=only_active)
+        raws = self._reported(fields, ids=ids)
         if only_active:
             status = self.field_map_fields()["status"]
             raws = [raw for raw in raws if str(raw.get(status) or "").lower() == "active"]
         return raws
+
+    def _reported(
+        self, fields: Sequence[str], *, ids: Sequence[str] | None = None
+    ) -> list[Mapping[str, Any]]:
+        """The custom report's rows for ``fields`` (get-employee names), everyone or ``ids``."""
+        wanted = list(dict.fromkeys("id" if f == "employeeId" else f for f in fields))
+        if ids is None:
+            return list(self.api.report(wanted).employees)
+        return [
+            raw for chunk in _chunks(ids, REPORT_IDS) for raw in self.api.report(wanted, ids=chunk).employees
+        ]
+
+    def _listed_employees(
+        self, fields: Sequence[str], *, ids: Sequence[str] | None, only_active: bool
+    ) -> list[Mapping[str, Any]]:
+        """``GET /api/v1/employees`` for the fields it offers, the custom report for the others.
+
+        The list returns only its fixed fields and those of ``EmployeeOptionalField`` (and
+        ignores any other name without an error), so termination dates, employee numbers and
+        custom fields such as the job level come from one custom report (OAuth scope
+        ``report``), joined on the employee id.
+        """
+        size = int(self.config.get("page_size", MAX_PAGE))
+        listed = [f for f in fields if f in LIST_FIELDS]
+        if ids is None:
+            raws = list(self.api.employees(listed, only_active=only_active, page_size=size))
+        else:
+            raws = [
+                raw
+                for chunk in _chunks(ids, size)
+                for raw in self.api.employees(listed, ids=chunk, page_size=size)
+            ]
+        extra = unlisted(fields)
+        if not extra or not raws:
+            return raws
+        # The whole roster in one report; only the changed employees' rows for an increment.
+        rows = self._reported(extra, ids=None if ids is None else [employee_id(r) for r in raws])
+        by_id = {str(row.get("id")): row for row in rows}
+        return [{**raw, **_only(by_id.get(employee_id(raw), {}), extra)} for raw in raws]
 
     def field_map_fields(self) -> dict[str, str]:
         defaults = REPORT_FIELDS if self.roster_route == "report" else DEFAULT_FIELDS
@@ -369,8 +393,7 @@ class BambooHRConnection(Connection):
             return HealthReport(self.name, problems=(f"{exc}; check {self._credential_key} in {self._file}",))
         except HostError as exc:
             problems.append(str(exc))
-        if self.roster_route == "report":
-            problems += self._check_report()
+        problems += self._check_fields()
         configured = self.config.get("training_types", {})
         if configured or self.config.get("create_training_types"):
             try:
@@ -393,34 +416,49 @@ class BambooHRConnection(Connection):
     def _roster_call(self) -> str:
         return "GET /api/v1/employees" if self.roster_route == "employees" else "POST /api/v1/reports/custom"
 
-    def _check_report(self) -> list[str]:
-        """The custom report answers the API key, and keeps every field the roster asks for.
+    def _check_fields(self) -> list[str]:
+        """Every field the roster asks for arrives: name each one the route cannot deliver.
 
-        BambooHR drops fields it does not know (or the key's user may not see) without an error,
-        so the fields it kept are compared with those asked for. Filtered to changes from now on,
-        the answer holds (almost) no employees.
+        BambooHR drops fields it does not know (or the user may not see) without an error: the
+        custom report answers which it kept, and ``GET /api/v1/employees`` ignores any name
+        outside its list. So the custom report is asked for every field (API key) or for those the
+        list does not offer (OAuth), filtered to changes from now on: (almost) no employees.
         """
-        try:
-            mapping = self.field_map()
-        except HostError:
-            mapping = FieldMap(self.field_map_fields(), self.config.get("hr_id", "employeeId"), None, {})
-        wanted = ["id" if f == "employeeId" else f for f in mapping.request_fields()]
+        # The level field's key as health() just found it (None when it does not exist).
+        mapping = FieldMap(
+            self.field_map_fields(), self.config.get("hr_id", "employeeId"), self._level_key, {}
+        )
+        oauth = self.roster_route == "employees"
+        if oauth:
+            wanted = unlisted(mapping.request_fields())
+            if not wanted:
+                return []
+            why = f"GET /api/v1/employees does not offer {', '.join(wanted)}, so they are read from "
+        else:
+            wanted = ["id" if f == "employeeId" else f for f in mapping.request_fields()]
+            why = ""
         now = self._clock().strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
             answer = self.api.report(wanted, changed_since=now)
         except AuthenticationError as exc:
-            return [f"{exc}; check api_key in {self._file}"]
+            if not oauth:
+                return [f"{exc}; check api_key in {self._file}"]
+            return [f"{why}the custom report, which refused the access token ({exc})"]
         except HostError as exc:
-            return [f"cannot read the roster report: {exc}"]
+            if not oauth:
+                return [f"cannot read the roster report: {exc}"]
+            return [f"{why}the custom report, which needs the token's OAuth scope 'report': {exc}"]
         if not answer.fields:
             return []
         dropped = [f for f in wanted if f != "id" and f not in answer.fields]
         if not dropped:
             return []
+        who = "the access token's user" if oauth else "the API key's user"
         return [
             f"the custom report left out {', '.join(dropped)}: BambooHR does not know these fields or "
-            f"the API key's user may not see them; name the right fields in [fields] of {self._file} "
+            f"{who} may not see them; name the right fields in [fields] of {self._file} "
             "or give the user access"
+            + ("" if not oauth else " (GET /api/v1/employees does not offer them either)")
         ]
 
     @hookimpl
@@ -438,6 +476,15 @@ def _day(value: Any, clock: Callable[[], dt.datetime]) -> str:
     if not value:
         return clock().date().isoformat()
     return str(value)[:10]
+
+
+def unlisted(fields: Iterable[str]) -> list[str]:
+    """The fields ``GET /api/v1/employees`` cannot return, which the custom report supplies."""
+    return [f for f in dict.fromkeys(fields) if f not in LIST_FIELDS]
+
+
+def _only(row: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    return {f: row[f] for f in fields if f in row}
 
 
 def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:

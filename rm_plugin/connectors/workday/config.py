@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from rm_plugin.config.secret import SecretField
 from rm_plugin.connectors.workday.roster import DEFAULT_COLUMNS
+from rm_plugin.connectors.workday.versions import PLURAL, SINGULAR
 
 #: All three are needed for the OAuth refresh-token grant.
 OAUTH_KEYS = ("oauth_client_id", "oauth_client_secret", "oauth_refresh_token")
@@ -61,10 +62,8 @@ class WorkdayConfig(Schema):
     # Look for an earlier try's feedback before sending again (needs read access to received
     # feedback); false parks an uncertain send for a person to check instead.
     feedback_check = fields.Boolean(load_default=True)
-    # Give_Feedback's recipient element: "auto" picks it by version (see versions.py).
-    feedback_to_element = fields.String(
-        load_default="auto", validate=validate.OneOf(["auto", "To_Worker_Reference", "To_Workers_Reference"])
-    )
+    # Give_Feedback's recipient element, as the tenant's Talent WSDL names it (see versions.py).
+    feedback_to_element = fields.String(load_default=SINGULAR, validate=validate.OneOf([SINGULAR, PLURAL]))
 
     @validates_schema
     def _consistent(self, data: Mapping[str, Any], **_: Any) -> None:

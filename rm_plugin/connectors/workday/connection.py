@@ -23,7 +23,7 @@ from rm_plugin.connectors.workday.oauth import (
 )
 from rm_plugin.connectors.workday.rest import WorkdayRest, WorkdayRestHttp
 from rm_plugin.connectors.workday.roster import DEFAULT_COLUMNS, RecordError, from_report_row, from_worker
-from rm_plugin.connectors.workday.versions import feedback_recipient_element
+from rm_plugin.connectors.workday.versions import SINGULAR, recipient_in_wsdl, verified_by_public_schema
 from rm_plugin.domain.records import Delivery, HealthReport, PeopleBatch, Receipt, RowProblem
 from rm_plugin.http import AuthenticationError, HostError, HttpClient, RetryPolicy, numbered_pages
 from rm_plugin.people.roster import Located, check_roster
@@ -463,11 +463,8 @@ class WorkdayConnection(Connection):
 
     @property
     def feedback_recipient_element(self) -> str:
-        """``To_Worker_Reference`` or ``To_Workers_Reference``: configured, or by WSDL version."""
-        configured = self.config.get("feedback_to_element", "auto")
-        if configured != "auto":
-            return str(configured)
-        return feedback_recipient_element(self.config.get("version", "v42.2"))
+        """``To_Worker_Reference`` (the public schema's name) unless the config names the plural."""
+        return str(self.config.get("feedback_to_element", SINGULAR))
 
     def give_feedback_rest(self, employee_id: str, badge: str, comment: str, tag: str = "") -> Receipt:
         """Anytime feedback with a badge over REST (the Give Feedback business process)."""
@@ -507,7 +504,45 @@ class WorkdayConnection(Connection):
             except HostError as exc:
                 problems.append(f"SOAP Get_Workers: {exc}")
         summary = f"(Workday tenant {self.config['tenant']}, {self.config.get('version', 'v42.2')})"
+        if self.config.get("badges") and not rest_feedback:
+            note, problem = self._check_feedback_element()
+            summary = f"{summary}; {note}" if note else summary
+            problems += [problem] if problem else []
         return HealthReport(self.name, summary=summary, problems=tuple(problems))
+
+    def _check_feedback_element(self) -> tuple[str, str]:
+        """(a note, a problem) about Give_Feedback's recipient element, from the tenant's WSDL.
+
+        The element was renamed at some version after v30.1, the last public schema; which name
+        a later version uses can only be read from the tenant. A WSDL that names the other one is
+        a problem; one that cannot be read leaves the name unverified, which the note says.
+        """
+        version = self.config.get("version", "v42.2")
+        sending = self.feedback_recipient_element
+        path = f"/ccx/service/{self.config['tenant']}/Talent/{version}?wsdl"
+        try:
+            response = self.soap_api.http.request("GET", path, idempotent=True, call_name="Talent WSDL")
+            declared = recipient_in_wsdl(response.content)
+            why = "its answer names neither name for Give_Feedback, or is not a WSDL"
+        except HostError as exc:
+            declared, why = None, str(exc)
+        if declared == sending:
+            return f"Give_Feedback sends {sending}, as the tenant's Talent {version} WSDL names it", ""
+        if declared is not None:
+            return "", (
+                f"the tenant's Talent {version} WSDL names Give_Feedback's recipient {declared}, "
+                f'but rm-plugin would send {sending}: set feedback_to_element = "{declared}" in {self._file}'
+            )
+        if verified_by_public_schema(version):
+            return "", ""
+        url = f"{self.config['host'].rstrip('/')}{path}"
+        return (
+            f"Give_Feedback sends {sending}, unverified for {version} (the public Talent schema "
+            f"ends at v30.1; the tenant's WSDL could not be read: {why}): open {url}, find "
+            f"To_Worker_Reference or To_Workers_Reference under Give_Feedback_Data and set "
+            f"feedback_to_element in {self._file} to that name",
+            "",
+        )
 
     def _credential_keys(self) -> str:
         return {

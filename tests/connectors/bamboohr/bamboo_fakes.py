@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import responses
+from bamboo_contract import assert_conforms
 from responses.registries import OrderedRegistry
 
 from rm_plugin.connectors.bamboohr import BambooHRConfig, BambooHRConnection
@@ -30,9 +31,13 @@ META_FIELDS = [
 
 
 def employee(eid: int, **over: Any) -> dict[str, Any]:
-    """One list-employees item with the fields the connector asks for."""
+    """One list-employees item: its fixed members and the optional fields the connector asks for.
+
+    Ids are strings and a field nobody may see is null, as the spec says; termination dates,
+    employee numbers and custom fields are not offered by this endpoint (see :func:`report`).
+    """
     base: dict[str, Any] = {
-        "employeeId": eid,
+        "employeeId": str(eid),
         "firstName": f"Given{eid}",
         "lastName": f"Family{eid}",
         "preferredName": None,
@@ -44,20 +49,32 @@ def employee(eid: int, **over: Any) -> dict[str, Any]:
         "departmentName": "Engineering",
         "divisionName": "Product",
         "locationName": "London",
-        "reportsToId": None if eid == 1 else 1,
+        "reportsToId": None if eid == 1 else "1",
         "hireDate": "2020-01-15",
-        "terminationDate": "0000-00-00",
-        "4021": "3",
     }
     base.update(over)
     return base
 
 
-def page(items: list[dict[str, Any]], next_cursor: str | None, total: int) -> dict[str, Any]:
+def page(items: list[dict[str, Any]], next_cursor: str | None, total: int, limit: int = 2) -> dict[str, Any]:
+    links: dict[str, Any] = {"self": {"href": f"{BASE}/api/v1/employees?page%5Blimit%5D={limit}"}}
+    if next_cursor:
+        links["next"] = {
+            "href": f"{BASE}/api/v1/employees?page%5Blimit%5D={limit}&page%5Bafter%5D={next_cursor}"
+        }
     return {
         "data": items,
-        "meta": {"total": total, "page": {"limit": 2, "nextCursor": next_cursor, "prevCursor": None}},
-        "_links": {"self": "/api/v1/employees"},
+        "meta": {"total": total, "page": {"limit": limit, "nextCursor": next_cursor, "prevCursor": None}},
+        "_links": links,
+    }
+
+
+def report(rows: list[dict[str, Any]], kept: list[str]) -> dict[str, Any]:
+    """A custom report's JSON answer: the fields BambooHR kept, and one row of strings per employee."""
+    return {
+        "title": "rm-plugin roster",
+        "fields": [{"id": f, "type": "text", "name": f} for f in kept],
+        "employees": rows,
     }
 
 
@@ -76,7 +93,11 @@ def make_connection(tmp_path: Path, raw: Mapping[str, Any] | None = None, sleep=
 
 
 @pytest.fixture
-def mocked() -> Iterator[responses.RequestsMock]:
-    """Served in the order added; a response left unused fails the test."""
+def mocked(request: pytest.FixtureRequest) -> Iterator[responses.RequestsMock]:
+    """Served in the order added; a response left unused fails the test, and so does any request
+    the connector sent or answer a test gave that breaks BambooHR's OpenAPI spec (a test marked
+    ``off_contract`` gives answers that break it on purpose: only its requests are checked)."""
     with responses.RequestsMock(registry=OrderedRegistry) as rsps:
         yield rsps
+        # Before the mock's exit, which forgets the calls.
+        assert_conforms(rsps.calls, answers=request.node.get_closest_marker("off_contract") is None)

@@ -15,6 +15,22 @@ RECORDS = f"{BASE}/api/v1/training/record/employee/42"
 NOTES = "Reverse mentoring: agreement signed (rm-plugin rm-2026/7/agreement_signed)"
 
 
+def record(rid: int, completed: str, notes: str, type_: int | str = "101") -> dict:
+    """A TrainingRecord as BambooHR returns it: the employee id a string, the type a string when
+    listed or updated and a number when just created."""
+    return {
+        "id": rid,
+        "employeeId": "42",
+        "completed": completed,
+        "notes": notes,
+        "instructor": None,
+        "credits": None,
+        "hours": None,
+        "cost": None,
+        "type": type_,
+    }
+
+
 def milestone(**over) -> Delivery:
     payload = {
         "programme": "rm-2026",
@@ -32,7 +48,7 @@ def test_first_delivery_lists_then_adds_one_record(tmp_path, mocked):
     added = mocked.post(
         RECORDS,
         status=201,
-        json={"id": 555, "employeeId": 42, "completed": "2026-03-02", "type": 101, "notes": NOTES},
+        json=record(555, "2026-03-02", NOTES, type_=101),
         match=[matchers.json_params_matcher({"completed": "2026-03-02", "type": 101, "notes": NOTES})],
     )
     connection = make_connection(tmp_path, {"training_types": {"agreement_signed": 101}})
@@ -44,7 +60,7 @@ def test_first_delivery_lists_then_adds_one_record(tmp_path, mocked):
 def test_a_rerun_adds_nothing(tmp_path, mocked):
     mocked.get(
         RECORDS,
-        json={"555": {"id": 555, "employeeId": 42, "completed": "2026-03-02", "type": 101, "notes": NOTES}},
+        json={"555": record(555, "2026-03-02", NOTES)},
     )
     connection = make_connection(tmp_path, {"training_types": {"agreement_signed": 101}})
     receipt = connection.rm_record_milestone(milestone())
@@ -56,11 +72,16 @@ def test_a_changed_date_updates_our_record_and_leaves_others_alone(tmp_path, moc
     mocked.get(
         RECORDS,
         json={
-            "9": {"id": 9, "completed": "2025-01-01", "type": 101, "notes": "entered by HR"},
-            "555": {"id": 555, "completed": "2026-03-01", "type": 101, "notes": NOTES},
+            "9": record(9, "2025-01-01", "entered by HR"),
+            "555": record(555, "2026-03-01", NOTES),
         },
     )
-    put = mocked.put(f"{BASE}/api/v1/training/record/555", status=201, json={"id": 555})
+    put = mocked.put(
+        f"{BASE}/api/v1/training/record/555",
+        status=201,
+        json=record(555, "2026-03-02", NOTES),
+        match=[matchers.json_params_matcher({"completed": "2026-03-02", "notes": NOTES})],  # no type
+    )
     connection = make_connection(tmp_path, {"training_types": {"agreement_signed": 101}})
     receipt = connection.rm_record_milestone(milestone())
     assert receipt.data["updated"] is True
@@ -70,12 +91,16 @@ def test_a_changed_date_updates_our_record_and_leaves_others_alone(tmp_path, moc
 def test_award_creates_its_training_type_once_by_name(tmp_path, mocked):
     types = mocked.get(
         f"{BASE}/api/v1/training/type",
-        json={"3": {"id": 3, "name": "Fire safety", "renewable": False}},
+        json={"3": {"id": 3, "name": "Fire safety", "renewable": False, "category": []}},
     )
     mocked.post(
         f"{BASE}/api/v1/training/type",
         status=201,
-        json={"id": 12, "name": "Reverse mentoring: mentor recognised"},
+        json={
+            "id": 12,
+            "name": "Reverse mentoring: mentor recognised",
+            "category": {"id": 4, "name": "Reverse mentoring"},
+        },
         match=[
             matchers.json_params_matcher(
                 {
@@ -89,7 +114,7 @@ def test_award_creates_its_training_type_once_by_name(tmp_path, mocked):
     )
     for _ in range(2):
         mocked.get(RECORDS, json=[])
-        mocked.post(RECORDS, status=201, json={"id": 600})
+        mocked.post(RECORDS, status=201, json=record(600, "2026-03-10", "", type_=12))
     connection = make_connection(tmp_path, {"create_training_types": ["mentor_recognised"]})
     for pair in (7, 8):
         award = Delivery(
@@ -115,7 +140,12 @@ def test_another_connection_is_not_answered(tmp_path, mocked):
 
 def test_a_refused_record_is_not_retried(tmp_path, mocked):
     mocked.get(RECORDS, json=[])
-    mocked.post(RECORDS, status=400, headers={"X-BambooHR-Message": "Invalid training type"})
+    mocked.post(
+        RECORDS,
+        status=400,
+        headers={"X-BambooHR-Message": "Invalid training type"},
+        json={"error": {"code": 400, "message": "Invalid training type"}},
+    )
     connection = make_connection(tmp_path, {"training_types": {"agreement_signed": 101}})
     with pytest.raises(InvalidRequest, match="Invalid training type"):
         connection.rm_record_milestone(milestone())

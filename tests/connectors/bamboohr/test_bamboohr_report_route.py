@@ -11,7 +11,7 @@ import base64
 import json
 from typing import Any
 
-from bamboo_fakes import API_KEY, BASE, META_FIELDS, make_connection
+from bamboo_fakes import API_KEY, BASE, META_FIELDS, make_connection, report
 from responses import matchers
 
 REPORT = f"{BASE}/api/v1/reports/custom"
@@ -43,7 +43,7 @@ def row(eid: int, **over: Any) -> dict[str, Any]:
         "department": "Engineering",
         "division": "Product",
         "location": "London",
-        "reportsToId": None if eid == 1 else "1",
+        "reportsToId": "" if eid == 1 else "1",  # every value a string, as the spec says
         "hireDate": "2020-01-15",
         "terminationDate": "0000-00-00",
         "status": "Active",
@@ -53,20 +53,12 @@ def row(eid: int, **over: Any) -> dict[str, Any]:
     return base
 
 
-def report(rows: list[dict[str, Any]], kept: list[str] = ASKED) -> dict[str, Any]:
-    return {
-        "title": "rm-plugin roster",
-        "fields": [{"id": f, "type": "text", "name": f} for f in kept],
-        "employees": rows,
-    }
-
-
 def test_an_api_key_reads_the_whole_roster_with_one_custom_report(tmp_path, mocked):
     mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
     posted = mocked.post(
         REPORT,
         json=report(
-            [row(1, **{"4021": "9"}), row(2), row(3, status="Inactive", terminationDate="2026-02-01")]
+            [row(1, **{"4021": "9"}), row(2), row(3, status="Inactive", terminationDate="2026-02-01")], ASKED
         ),
         match=[
             matchers.query_param_matcher({"format": "json"}),
@@ -106,7 +98,7 @@ def test_an_incremental_pull_reports_only_the_changed_employees(tmp_path, mocked
     )
     mocked.post(
         REPORT,
-        json=report([row(2, jobTitleName="Staff engineer"), row(3, reportsToId="2")]),
+        json=report([row(2, jobTitleName="Staff engineer"), row(3, reportsToId="2")], ASKED),
         match=[
             matchers.json_params_matcher(
                 {"title": "rm-plugin roster", "fields": ASKED, "filters": {"employeeIds": [2, 3]}}
@@ -147,7 +139,7 @@ def test_health_uses_the_report_and_names_fields_bamboohr_left_out(tmp_path, moc
 
 def test_health_with_a_good_key_is_ok_and_never_lists_employees(tmp_path, mocked):
     mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
-    mocked.post(REPORT, json=report([]))
+    mocked.post(REPORT, json=report([], ASKED))
     assert make_connection(tmp_path).health().ok
     assert all("/api/v1/employees" not in c.request.url for c in mocked.calls)
 
@@ -170,7 +162,8 @@ def test_languages_and_time_zone_come_from_custom_fields_named_in_config(tmp_pat
             [
                 row(1, customLanguages="en; de", customTimeZone="Europe/Berlin"),
                 row(2, customLanguages="", customTimeZone="Mars/Olympus"),
-            ]
+            ],
+            [*ASKED, "customLanguages", "customTimeZone"],
         ),
         match=[
             matchers.json_params_matcher(

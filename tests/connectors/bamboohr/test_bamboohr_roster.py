@@ -1,39 +1,58 @@
-"""The BambooHR roster: cursor paging to the end, the job-level custom field, leavers, bad records,
-the incremental path through /employees/changed, and ids mapped to employee numbers."""
+"""The BambooHR roster with an OAuth token: cursor paging to the end, the fields the list does not
+offer (termination date, employee number, the job-level custom field) from one custom report,
+leavers, bad records, the incremental path through /employees/changed, and employee numbers."""
 
 from __future__ import annotations
 
 import pytest
-from bamboo_fakes import ACCESS_TOKEN, BASE, META_FIELDS, employee, make_oauth, page
+from bamboo_fakes import ACCESS_TOKEN, BASE, META_FIELDS, employee, make_oauth, page, report
 from responses import matchers
 
 from rm_plugin.http import NotFound
 
-FIELDS = (
-    "employeeId,workEmail,firstName,lastName,jobTitleName,departmentName,divisionName,locationName,"
-    "reportsToId,hireDate,terminationDate,status,4021"
-)
+#: What the list offers of the fields the connector needs, sent exploded (fields=a&fields=b).
+FIELDS = ["workEmail", "departmentName", "divisionName", "locationName", "reportsToId", "hireDate"]
+#: What it does not offer: asked of the custom report instead.
+EXTRA = ["terminationDate", "4021"]
+REPORT = f"{BASE}/api/v1/reports/custom"
+
+
+def extra(eid: int, level: str = "3", termination: str = "0000-00-00") -> dict[str, str]:
+    return {"id": str(eid), "terminationDate": termination, "4021": level}
+
+
+def serve_extra(mocked, rows, ids=None):
+    body = {"title": "rm-plugin roster", "fields": EXTRA}
+    if ids is not None:
+        body["filters"] = {"employeeIds": ids}
+    return mocked.post(
+        REPORT,
+        json=report(rows, EXTRA),
+        match=[matchers.query_param_matcher({"format": "json"}), matchers.json_params_matcher(body)],
+    )
 
 
 def test_full_roster_walks_every_cursor_page_and_maps_people(tmp_path, mocked):
     mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
     first = mocked.get(
         f"{BASE}/api/v1/employees",
-        json=page([employee(1, **{"4021": "9"}), employee(2)], "c-2", 5),
+        json=page([employee(1), employee(2)], "c-2", 5),
         match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2"})],
     )
     mocked.get(
         f"{BASE}/api/v1/employees",
-        json=page([employee(3), employee(4, status="Inactive", terminationDate="2026-02-01")], "c-3", 5),
+        json=page([employee(3), employee(4, status="Inactive")], "c-3", 5),
         match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2", "page[after]": "c-2"})],
     )
     mocked.get(
         f"{BASE}/api/v1/employees",
-        json=page([employee(5, reportsToId=2)], None, 5),
+        json=page([employee(5, reportsToId="2")], None, 5),
         match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2", "page[after]": "c-3"})],
     )
+    serve_extra(mocked, [extra(1, "9"), extra(2), extra(3), extra(4, termination="2026-02-01"), extra(5)])
 
-    batch = make_oauth(tmp_path).fetch(None)
+    connection = make_oauth(tmp_path)
+    batch = connection.fetch(None)
 
     assert batch.complete and batch.problems == ()
     assert batch.cursor == "2026-03-10T08:55:00Z"  # started before the pull, with an overlap
@@ -51,6 +70,7 @@ def test_full_roster_walks_every_cursor_page_and_maps_people(tmp_path, mocked):
     assert people["2"].termination_date is None  # BambooHR's 0000-00-00 means no date
     assert first.calls[0].request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
     assert first.calls[0].request.headers["Accept"] == "application/json"
+    assert connection.api.http.calls == {"GET": 4, "POST": 1}  # level field, 3 pages, 1 report
 
 
 def test_a_malformed_record_is_reported_and_the_rest_imported(tmp_path, mocked):
@@ -62,14 +82,15 @@ def test_a_malformed_record_is_reported_and_the_rest_imported(tmp_path, mocked):
                 employee(1),
                 employee(2, workEmail=None),
                 employee(3, hireDate="15/01/2020"),
-                employee(4, **{"4021": "Senior"}),
-                employee(5, reportsToId=99),
+                employee(4),
+                employee(5, reportsToId="99"),
                 employee(6),
             ],
             None,
             6,
         ),
     )
+    serve_extra(mocked, [extra(1), extra(2), extra(3), extra(4, "Senior"), extra(5), extra(6)])
     batch = make_oauth(tmp_path).fetch(None)
     assert sorted(p.hr_id for p in batch.records) == ["1", "6"]
     reasons = {p.where: p.reason for p in batch.problems}
@@ -81,7 +102,8 @@ def test_a_malformed_record_is_reported_and_the_rest_imported(tmp_path, mocked):
 
 def test_text_job_levels_are_mapped_by_config(tmp_path, mocked):
     mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
-    mocked.get(f"{BASE}/api/v1/employees", json=page([employee(1, **{"4021": "Director"})], None, 1))
+    mocked.get(f"{BASE}/api/v1/employees", json=page([employee(1)], None, 1))
+    serve_extra(mocked, [extra(1, "Director")])
     batch = make_oauth(tmp_path, {"job_levels": {"Director": 8}}).fetch(None)
     assert batch.records[0].job_level == 8
 
@@ -110,9 +132,12 @@ def test_incremental_pull_fetches_only_changed_employees(tmp_path, mocked):
     )
     mocked.get(
         f"{BASE}/api/v1/employees",
-        json=page([employee(2, jobTitleName="Staff engineer"), employee(3, reportsToId=2)], None, 2),
-        match=[matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2", "filter[ids]": "2,3"})],
+        json=page([employee(2, jobTitleName="Staff engineer"), employee(3, reportsToId="2")], None, 2),
+        match=[
+            matchers.query_param_matcher({"fields": FIELDS, "page[limit]": "2", "filter[ids][]": ["2", "3"]})
+        ],
     )
+    serve_extra(mocked, [extra(2), extra(3)], ids=[2, 3])
     batch = make_oauth(tmp_path).fetch("2026-03-09T08:55:00Z")
     assert not batch.complete
     assert batch.cursor == "2026-03-10T08:30:00+00:00"
@@ -124,29 +149,48 @@ def test_incremental_pull_fetches_only_changed_employees(tmp_path, mocked):
 
 def test_incremental_pull_with_nothing_changed_costs_two_requests(tmp_path, mocked):
     mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
-    mocked.get(f"{BASE}/api/v1/employees/changed", json={"latest": None, "employees": []})
+    mocked.get(
+        f"{BASE}/api/v1/employees/changed",
+        json={"latest": "2026-03-09T08:55:00+00:00", "employees": {}},
+    )
     connection = make_oauth(tmp_path)
     batch = connection.fetch("2026-03-09T08:55:00Z")
-    assert batch.records == () and batch.cursor == "2026-03-09T08:55:00Z"
+    assert batch.records == () and batch.cursor == "2026-03-09T08:55:00+00:00"
     assert sum(connection.api.http.calls.values()) == 2
 
 
 def test_employee_numbers_as_hr_ids_map_managers_too(tmp_path, mocked):
+    """The list does not offer employee numbers: they come from the report, for the manager too."""
     mocked.get(f"{BASE}/api/v1/meta/fields", json=META_FIELDS)
     mocked.get(
         f"{BASE}/api/v1/employees/changed",
         json={"latest": "2026-03-10T08:30:00+00:00", "employees": {"5": {"id": "5", "action": "Updated"}}},
     )
-    mocked.get(
-        f"{BASE}/api/v1/employees",
-        json=page([employee(5, employeeNumber="A-0005", reportsToId=2)], None, 1),
+    mocked.get(f"{BASE}/api/v1/employees", json=page([employee(5, reportsToId="2")], None, 1))
+    mocked.post(
+        REPORT,
+        json=report([{**extra(5), "employeeNumber": "A-0005"}], [*EXTRA, "employeeNumber"]),
+        match=[
+            matchers.json_params_matcher(
+                {
+                    "title": "rm-plugin roster",
+                    "fields": ["terminationDate", "employeeNumber", "4021"],
+                    "filters": {"employeeIds": [5]},
+                }
+            )
+        ],
     )
     mocked.get(
         f"{BASE}/api/v1/employees",
-        json=page([{"employeeId": 2, "employeeNumber": "A-0002"}], None, 1),
+        json=page([employee(2)], None, 1),
+        match=[matchers.query_param_matcher({"page[limit]": "2", "filter[ids][]": "2"})],
+    )
+    mocked.post(
+        REPORT,
+        json=report([{"id": "2", "employeeNumber": "A-0002"}], ["employeeNumber"]),
         match=[
-            matchers.query_param_matcher(
-                {"fields": "employeeId,employeeNumber", "page[limit]": "2", "filter[ids]": "2"}
+            matchers.json_params_matcher(
+                {"title": "rm-plugin roster", "fields": ["employeeNumber"], "filters": {"employeeIds": [2]}}
             )
         ],
     )

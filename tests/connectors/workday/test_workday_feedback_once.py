@@ -120,7 +120,8 @@ def workers_with_feedback(*comments: str) -> str:
     received = "".join(
         "<wd:Feedback_Received><wd:From>Pat Senior</wd:From><wd:Feedback_Type>Anytime Feedback"
         "</wd:Feedback_Type><wd:Date>2026-03-09-07:00</wd:Date><wd:Feedback_Response_Data>"
-        f"<wd:Comment>{c}</wd:Comment></wd:Feedback_Response_Data></wd:Feedback_Received>"
+        f"<wd:Feedback_Comment>{c}</wd:Feedback_Comment></wd:Feedback_Response_Data>"
+        "</wd:Feedback_Received>"
         for c in comments
     )
     return envelope(

@@ -115,7 +115,7 @@ def test_feedback_badge_is_given_once_and_a_stored_receipt_stops_a_repeat(tmp_pa
     receipt = connection.rm_award(award())
     data = soap.find(sent(mocked.calls[0]), "Give_Feedback_Data")
     assert soap.ref_id(soap.find(data, "Badge_Reference"), "Feedback_Badge_ID") == "RM_Mentor"
-    assert soap.ref_id(soap.find(data, "To_Workers_Reference"), "Employee_ID") == "21044"
+    assert soap.ref_id(soap.find(data, "To_Worker_Reference"), "Employee_ID") == "21044"
     assert soap.ref_id(soap.find(data, "From_Worker_Reference"), "Employee_ID") == "21001"
     rerun = connection.rm_award(award({"host_ref": receipt.host_ref, "event_wid": "fb-9"}))
     assert rerun.skipped and rerun.host_ref == "Give_Feedback fb-9"

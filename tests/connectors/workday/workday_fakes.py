@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import responses
 from responses.registries import OrderedRegistry
+from wsdl_expectations import check_calls
 
 from rm_plugin.connectors.types import ConnectionContext
 from rm_plugin.connectors.workday import WorkdayConfig, WorkdayConnection
@@ -95,7 +96,9 @@ def worker(
         f'<wd:ID wd:type="WID">wid{eid}</wd:ID><wd:ID wd:type="Employee_ID">{eid}</wd:ID>'
         f"</wd:Worker_Reference><wd:Worker_Data><wd:Worker_ID>{eid}</wd:Worker_ID>"
         f"<wd:User_ID>user{eid}</wd:User_ID><wd:Personal_Data><wd:Name_Data><wd:Legal_Name_Data>"
-        f"<wd:Name_Detail_Data><wd:First_Name>First{eid}</wd:First_Name><wd:Last_Name>Last{eid}</wd:Last_Name>"
+        "<wd:Name_Detail_Data>"
+        '<wd:Country_Reference><wd:ID wd:type="ISO_3166-1_Alpha-2_Code">DE</wd:ID></wd:Country_Reference>'
+        f"<wd:First_Name>First{eid}</wd:First_Name><wd:Last_Name>Last{eid}</wd:Last_Name>"
         "</wd:Name_Detail_Data></wd:Legal_Name_Data></wd:Name_Data><wd:Contact_Data>"
         "<wd:Email_Address_Data><wd:Email_Address>home@example.net</wd:Email_Address><wd:Usage_Data>"
         '<wd:Type_Data><wd:Type_Reference><wd:ID wd:type="Communication_Usage_Type_ID">HOME</wd:ID>'
@@ -113,7 +116,9 @@ def worker(
         f"<wd:Worker_Status_Data><wd:Active>{active}</wd:Active><wd:Hire_Date>2019-05-01-07:00</wd:Hire_Date>"
         + (f"<wd:Termination_Date>{termination}</wd:Termination_Date>" if termination else "")
         + "</wd:Worker_Status_Data></wd:Employment_Data><wd:Organization_Data><wd:Worker_Organization_Data>"
-        "<wd:Organization_Data><wd:Organization_Name>Finance Ops</wd:Organization_Name>"
+        '<wd:Organization_Reference><wd:ID wd:type="Organization_Reference_ID">SUP-FIN-OPS</wd:ID>'
+        "</wd:Organization_Reference><wd:Organization_Data>"
+        "<wd:Organization_Name>Finance Ops</wd:Organization_Name>"
         '<wd:Organization_Type_Reference><wd:ID wd:type="Organization_Type_ID">Supervisory</wd:ID>'
         "</wd:Organization_Type_Reference></wd:Organization_Data></wd:Worker_Organization_Data>"
         "</wd:Organization_Data></wd:Worker_Data></wd:Worker>"
@@ -139,5 +144,10 @@ def fault(code: str, message: str, detail: str = "") -> str:
 
 @pytest.fixture
 def mocked() -> Iterator[responses.RequestsMock]:
+    """Served in the order added; every SOAP message sent or answered is checked against the
+    public Workday schemas' element names, order and required members (wsdl_expectations)."""
     with responses.RequestsMock(registry=OrderedRegistry) as rsps:
         yield rsps
+        problems = check_calls(rsps.calls)  # before the mock's exit, which forgets the calls
+        if problems:
+            pytest.fail("Workday's public schemas say otherwise:\n" + "\n".join(problems), pytrace=False)
