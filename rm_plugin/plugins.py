@@ -21,6 +21,7 @@ from types import ModuleType
 import pluggy
 
 from rm_plugin import hookimpl, hookspecs
+from rm_plugin.errors import UserError
 
 PROJECT = "rm_plugin"
 ENTRY_POINT_GROUP = "rm_plugin"
@@ -38,7 +39,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 )
 
 
-class PluginError(Exception):
+class PluginError(UserError):
     """A plugin could not be loaded, or implements a hook the contract does not declare."""
 
 

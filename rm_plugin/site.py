@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from rm_plugin.config import ConfigError, ConfigProblem, read_toml, resolve_references, validate
 from rm_plugin.config.site_schema import ConnectionBase, SiteConfigSchema
 from rm_plugin.connectors.types import ConnectionContext, ConnectorType
+from rm_plugin.errors import UserError
 from rm_plugin.logs import remember_secrets
 from rm_plugin.plugins import PluginError, make_plugin_manager, register
 from rm_plugin.store import Database
@@ -30,8 +31,8 @@ SITE_ENV = "RM_PLUGIN_SITE"
 DATABASE_ENV = "RM_PLUGIN_DATABASE_URL"
 
 
-class SiteNotFound(Exception):
-    pass
+class SiteNotFound(UserError):
+    """No ``rm-plugin.toml`` where the site was looked for; the message says where and what to do."""
 
 
 def find_site_root(explicit: str | Path | None = None) -> Path:

@@ -12,9 +12,8 @@ from pathlib import Path
 import click
 
 from rm_plugin import __version__
-from rm_plugin.cli.context import SiteHandle
+from rm_plugin.cli.context import Commands, SiteHandle
 from rm_plugin.logs import configure
-from rm_plugin.store.database import DatabaseUnavailable
 
 # Command modules, in the order their commands are listed by --help.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -33,7 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rm-plugin")
 @click.option(
     "--site",
@@ -78,8 +77,4 @@ def _add_plugin_commands(group: click.Group) -> None:
 
 
 def main() -> None:
-    try:
-        build_cli()(prog_name="rm-plugin")
-    except DatabaseUnavailable as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(2) from None
+    build_cli()(prog_name="rm-plugin")

@@ -16,10 +16,9 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.orm import Session
 
-from rm_plugin.exports.renderer import TemplateProblem
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups
 from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.site import Site
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,12 +67,9 @@ def resolve_pair(session: Session, hr_id: str | None, pair_id: int | None, progr
 
 @contextmanager
 def unit_of_work(site: Site) -> Iterator[tuple[Session, ProgrammeContext]]:
-    """A transaction on the site's database; a programme error rolls it back and is reported."""
-    try:
-        with site.database.transaction() as session:
-            yield session, ProgrammeContext.from_site(site)
-    except (ProgrammeError, TemplateProblem) as exc:
-        raise click.ClickException(str(exc)) from exc
+    """A transaction on the site's database; an error rolls it back and is reported."""
+    with site.database.transaction() as session:
+        yield session, ProgrammeContext.from_site(site)
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from rm_plugin.cli.acting import as_option, pair_options, resolve_pair, today_in, unit_of_work
 from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import agreements, lookups
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.store.models import Agreement, Pair
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.enrolment.applications import ClosedProgramme, import_applications
-from rm_plugin.enrolment.programmes import ProgrammeError, get_programme
+from rm_plugin.enrolment.applications import import_applications
+from rm_plugin.enrolment.programmes import get_programme
 from rm_plugin.programme.recruitment import mark_responses
 
 
@@ -34,14 +34,8 @@ def import_command(handle: SiteHandle, programme_slug: str, file: Path | None, s
     path = sample_applications_path() if sample else file
     assert path is not None
     with handle.site.database.transaction() as session:
-        try:
-            programme = get_programme(session, programme_slug)
-        except ProgrammeError as exc:
-            raise click.ClickException(str(exc)) from exc
-        try:
-            report = import_applications(session, programme, path)
-        except ClosedProgramme as exc:
-            raise click.ClickException(str(exc)) from exc
+        programme = get_programme(session, programme_slug)
+        report = import_applications(session, programme, path)
         mark_responses(session, programme)
     for line in report.lines():
         click.echo(line)

@@ -48,10 +48,7 @@ def match() -> None:
 def propose(handle: SiteHandle, programme: str, top_k: int, actor: str) -> None:
     """Propose pairs for PROGRAMME, replacing unreviewed proposals; keeps active and pinned pairs."""
     site = handle.site
-    try:
-        result = propose_pairs(site.database, site.pm, programme, actor=actor, top_k=top_k)
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = propose_pairs(site.database, site.pm, programme, actor=actor, top_k=top_k)
     for problem in result.problems:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(
@@ -168,10 +165,7 @@ def _show_pair(pair: Pair, names: dict, decisions: list, history: list, required
 def pin(handle: SiteHandle, programme: str, mentee: str, mentor: str, actor: str) -> None:
     """Require MENTEE with MENTOR (HR ids); later runs keep it. It must pass every hard rule."""
     site = handle.site
-    try:
-        pair_id = pin_pair(site.database, programme, mentee, mentor, actor=actor, pm=site.pm)
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    pair_id = pin_pair(site.database, programme, mentee, mentor, actor=actor, pm=site.pm)
     click.echo(f"pinned pair {pair_id}: {mentee} with {mentor}; it still needs its reviewers' approval")
 
 
@@ -184,17 +178,14 @@ def approve(handle: SiteHandle, programme: str, pair_id: int, reviewer: str) -> 
     """Approve PAIR_ID as REVIEWER; with enough approvals the pair becomes active."""
     site = handle.site
     connections = [c.name for c in site.enabled_connections(role="progress")]
-    try:
-        outcome = approve_pair(
-            site.database,
-            pair_id,
-            reviewer,
-            pm=site.pm,
-            progress_connections=connections,
-            programme_slug=programme,
-        )
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    outcome = approve_pair(
+        site.database,
+        pair_id,
+        reviewer,
+        pm=site.pm,
+        progress_connections=connections,
+        programme_slug=programme,
+    )
     if outcome.status == "active":
         where = ", ".join(connections) or "no progress connection"
         by = ", ".join(outcome.approved_by)
@@ -211,10 +202,7 @@ def approve(handle: SiteHandle, programme: str, pair_id: int, reviewer: str) -> 
 @pass_site
 def reject(handle: SiteHandle, programme: str, pair_id: int, reviewer: str, reason: str) -> None:
     """Reject PAIR_ID; later runs never propose this mentee with this mentor again."""
-    try:
-        reject_pair(handle.site.database, pair_id, reviewer, reason, programme_slug=programme)
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    reject_pair(handle.site.database, pair_id, reviewer, reason, programme_slug=programme)
     click.echo(f"pair {pair_id} rejected; run `rm-plugin match propose {programme}` to propose again")
 
 
@@ -225,10 +213,7 @@ def reject(handle: SiteHandle, programme: str, pair_id: int, reviewer: str, reas
 @pass_site
 def audit_cmd(handle: SiteHandle, programme: str, threshold: float, min_group: int) -> None:
     """Rates application -> proposal -> approval per group, flagging groups below 80% of the best."""
-    try:
-        rows = fairness_audit(handle.site.database, programme, threshold=threshold, min_group=min_group)
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    rows = fairness_audit(handle.site.database, programme, threshold=threshold, min_group=min_group)
 
     def pct(rate: float | None) -> str:
         return "-" if rate is None else f"{rate:.0%}"

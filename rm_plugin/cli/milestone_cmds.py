@@ -11,8 +11,8 @@ import click
 
 from rm_plugin.cli.acting import parse_date, resolve_pair, today_in, unit_of_work
 from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups, milestones
-from rm_plugin.programme.errors import ProgrammeError
 
 
 @click.group()

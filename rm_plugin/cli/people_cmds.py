@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.domain.orgtree import OrgIndex
-from rm_plugin.people.service import NoSource, sync_people
+from rm_plugin.people.service import sync_people
 from rm_plugin.store.models import Application, Person, Programme
 
 
@@ -31,10 +31,7 @@ def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: boo
     Exits non-zero if a source could not be reached, or if records were offered and none could
     be imported; the sources that worked are synced either way.
     """
-    try:
-        report = sync_people(handle.site, source, full=full, accept_leavers=accept_leavers)
-    except NoSource as exc:
-        raise click.ClickException(str(exc)) from exc
+    report = sync_people(handle.site, source, full=full, accept_leavers=accept_leavers)
     for line in report.lines():
         click.echo(line)
     if report.failed_sources or (report.problems and report.imported == 0):

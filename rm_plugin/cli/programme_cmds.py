@@ -11,7 +11,7 @@ from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.cli.programme_settings_cmds import backfill_command, set_command
 from rm_plugin.cli.recruitment_cmds import invitations_command, invite_command, remind_command
 from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
-from rm_plugin.enrolment.programmes import ProgrammeError, create_programme, get_programme
+from rm_plugin.enrolment.programmes import create_programme, get_programme
 from rm_plugin.programme.closing import close_programme
 from rm_plugin.store.models import Programme
 
@@ -85,25 +85,22 @@ def create(
 ) -> None:
     """Create programme SLUG; unset rules come from the site's [programme_defaults]."""
     site = handle.site
-    try:
-        with site.database.transaction() as session:
-            created = create_programme(
-                session,
-                slug=slug,
-                name=name,
-                defaults=site.programme_defaults,
-                starts_on=starts.date() if starts else None,
-                ends_on=ends.date() if ends else None,
-                enrolment=enrolment,
-                objectives=objectives,
-                admin_hr_id=admin_hr_id,
-                rules=_key_values(rules, "--rule"),
-                weights=_key_values(weights, "--weight"),
-                **overrides,
-            )
-            click.echo(f"created programme {created.slug} ({created.name})")
-    except ProgrammeError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with site.database.transaction() as session:
+        created = create_programme(
+            session,
+            slug=slug,
+            name=name,
+            defaults=site.programme_defaults,
+            starts_on=starts.date() if starts else None,
+            ends_on=ends.date() if ends else None,
+            enrolment=enrolment,
+            objectives=objectives,
+            admin_hr_id=admin_hr_id,
+            rules=_key_values(rules, "--rule"),
+            weights=_key_values(weights, "--weight"),
+            **overrides,
+        )
+        click.echo(f"created programme {created.slug} ({created.name})")
 
 
 @programme.command("list")
@@ -125,10 +122,7 @@ def list_programmes(handle: SiteHandle) -> None:
 def show(handle: SiteHandle, slug: str) -> None:
     """A programme's rules and who is eligible under its seniority rule."""
     with handle.site.database.transaction() as session:
-        try:
-            p = get_programme(session, slug)
-        except ProgrammeError as exc:
-            raise click.ClickException(str(exc)) from exc
+        p = get_programme(session, slug)
         for line in describe(p):
             click.echo(line)
         for line in eligibility_lines(summarise(session, p)):
@@ -178,11 +172,8 @@ def close(handle: SiteHandle, slug: str, reason: str) -> None:
     """Close SLUG: its active pairs end and every progress host is told (run `sync` to deliver)."""
     site = handle.site
     progress = [c.name for c in site.enabled_connections(role="progress")]
-    try:
-        with site.database.transaction() as session:
-            closed = close_programme(session, slug, progress_connections=progress, reason=reason)
-    except ProgrammeError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with site.database.transaction() as session:
+        closed = close_programme(session, slug, progress_connections=progress, reason=reason)
     site.hook.rm_programme_closed(programme=closed.info, summary=closed.summary)
     click.echo(
         f"closed {slug}: {closed.pairs_closed} pair(s) ended, {closed.deliveries} delivery(ies) queued"

@@ -11,7 +11,7 @@ import click
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.config import ConfigError
 from rm_plugin.plugins import PluginError, hooks_of, origins
-from rm_plugin.site import SITE_FILE, Site, SiteNotFound, find_site_root
+from rm_plugin.site import SITE_FILE, Site, find_site_root
 
 
 @click.command()
@@ -32,10 +32,9 @@ def init(directory: Path) -> None:
 @click.pass_obj
 def check(handle: SiteHandle) -> None:
     """Validate all config, then reach every enabled connection; one line per problem."""
+    root = find_site_root(handle.explicit)
     try:
-        site = Site.load(find_site_root(handle.explicit))
-    except SiteNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
+        site = Site.load(root)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"problem: {problem}")
@@ -43,7 +42,7 @@ def check(handle: SiteHandle) -> None:
     except PluginError as exc:
         click.echo(f"problem: {exc}")
         raise SystemExit(1) from exc
-    handle._site = site
+    handle.keep(site)
     click.echo(f"config: ok ({SITE_FILE} and {len(site.connections)} connector file(s))")
     problems = 0
     try:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import RowProblem
+from rm_plugin.errors import ProgrammeError, RowError
 from rm_plugin.people.csv_records import records
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Invitation, Person, Programme
@@ -31,12 +32,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLOT = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\s+([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
-class RowError(ValueError):
-    pass
-
-
-class ClosedProgramme(ValueError):
-    pass
+class ClosedProgramme(ProgrammeError):
+    """The programme is closed and takes no more applications."""
 
 
 @dataclass

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import ProgrammeInfo
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme.milestones import check_milestones, fill_default_milestones
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Programme
@@ -26,10 +27,6 @@ RULE_FIELDS = (
     "mentor_capacity",
     "allow_mutual",
 )
-
-
-class ProgrammeError(ValueError):
-    pass
 
 
 def create_programme(

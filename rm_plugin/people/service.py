@@ -8,6 +8,7 @@ import logging
 from sqlalchemy import select
 
 from rm_plugin.domain.records import PeopleBatch, RowProblem
+from rm_plugin.errors import UserError
 from rm_plugin.people.roster import Located, check_roster
 from rm_plugin.people.sync import SyncReport, apply_people, merge_batches
 from rm_plugin.site import Site
@@ -17,8 +18,8 @@ from rm_plugin.store.types import utcnow
 log = logging.getLogger(__name__)
 
 
-class NoSource(Exception):
-    pass
+class NoSource(UserError):
+    """No enabled HR source, or the one asked for is unknown, disabled or not an HR source."""
 
 
 def sync_people(

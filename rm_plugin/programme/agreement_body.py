@@ -16,7 +16,7 @@ import zoneinfo
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rm_plugin.programme.errors import ProgrammeError
+from rm_plugin.errors import ProgrammeError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOP_KEYS = ("purpose", "goals", "norms", "schedule", "starts_on", "ends_on", "wrap_up")

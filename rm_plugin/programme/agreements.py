@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.agreement_body import merge_edit, seed_body
 from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.programme.events import after_commit
 from rm_plugin.programme.pair_dates import work_start
 from rm_plugin.programme.schedule import Attendee, Schedule, to_ics

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PairInfo
-from rm_plugin.programme.errors import NotFound, ProgrammeError
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.store.models import Pair, Person, Programme
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import MeetingInfo
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.programme.events import after_commit
 from rm_plugin.programme.pair_dates import work_start
 from rm_plugin.store import audit

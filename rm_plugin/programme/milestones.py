@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups
 from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.programme.events import after_commit
 from rm_plugin.store.models import (
     Agreement,

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups
 from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.programme.messages import send_message
 from rm_plugin.store import audit
 from rm_plugin.store.models import Application, Invitation, Person, Programme

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.programme.meetings import MAX_MINUTES
 from rm_plugin.store import audit
 from rm_plugin.store.models import Pair, Person

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.agreement_body import goal_skills
 from rm_plugin.programme.agreements import get_agreement, version_body
 from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.store import audit
 from rm_plugin.store.models import Meeting, Pair, SurveyResponse
 

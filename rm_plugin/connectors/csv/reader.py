@@ -10,16 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rm_plugin.domain.records import PERSON_FIELDS, PersonRecord, RowProblem
+from rm_plugin.errors import RowError
 from rm_plugin.people.csv_records import records
 from rm_plugin.people.roster import Located
 
 COLUMNS = PERSON_FIELDS
 LEFT_STATUSES = {"left", "terminated", "inactive", "former"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class RowError(ValueError):
-    pass
 
 
 class RosterRead:
