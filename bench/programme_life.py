@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.unit_of_work import ProgrammeContext
 from rm_plugin.programme.milestones import default_milestones
 from rm_plugin.programme.nudges import run_nudges
 from rm_plugin.programme.simulation import simulate_programme

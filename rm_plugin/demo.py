@@ -25,12 +25,12 @@ from rm_plugin.enrolment.programmes import create_programme, get_programme
 from rm_plugin.matching.review import approve_proposals
 from rm_plugin.matching.service import propose
 from rm_plugin.people.service import sync_people
-from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.simulation import simulate_programme
 from rm_plugin.programme.surveys import TooFewResponses, aggregate
 from rm_plugin.site import SITE_FILE, Site
 from rm_plugin.store.models import Application, Meeting, OutboxItem, Pair, Person, Programme
 from rm_plugin.sync.worker import run_sync
+from rm_plugin.unit_of_work import ProgrammeContext
 
 PROGRAMME = "rm-2026"
 STARTS = dt.date(2026, 1, 5)

@@ -8,7 +8,6 @@ line on stderr and exit status 1, with nothing written.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -18,8 +17,12 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups
-from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.site import Site
+from rm_plugin.unit_of_work import (
+    ProgrammeContext,
+    today_in,  # noqa: F401 - the commands import it from here
+)
+from rm_plugin.unit_of_work import unit_of_work as core_unit_of_work
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,15 +40,6 @@ def pair_options(func: F) -> F:
     return click.option("--pair", "pair_id", type=int, help="The pair's id (default: the acting person's).")(
         func
     )
-
-
-def today_in(site: Site) -> dt.date:
-    """Today in the site's time zone (``[site] timezone``)."""
-    try:
-        zone = zoneinfo.ZoneInfo(str(site.config["site"]["timezone"]))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return dt.datetime.now(zone).date()
 
 
 def resolve_pair(session: Session, hr_id: str | None, pair_id: int | None, programme_slug: str | None) -> int:
@@ -67,9 +61,9 @@ def resolve_pair(session: Session, hr_id: str | None, pair_id: int | None, progr
 
 @contextmanager
 def unit_of_work(site: Site) -> Iterator[tuple[Session, ProgrammeContext]]:
-    """A transaction on the site's database; an error rolls it back and is reported."""
-    with site.database.transaction() as session:
-        yield session, ProgrammeContext.from_site(site)
+    """The core unit of work as ``(session, ctx)``."""
+    with core_unit_of_work(site) as work:
+        yield work.session, work.ctx
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:

@@ -10,14 +10,19 @@ from sqlalchemy import func, select
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.matching.candidates import DEFAULT_TOP_K
 from rm_plugin.matching.fairness import audit as fairness_audit
-from rm_plugin.matching.review import approve as approve_pair
-from rm_plugin.matching.review import eligible_reviewers, reviewer_breakdown, reviewer_score
-from rm_plugin.matching.review import reject as reject_pair
+from rm_plugin.matching.review import (
+    approve_pair,
+    eligible_reviewers,
+    reject_pair,
+    reviewer_breakdown,
+    reviewer_score,
+)
 from rm_plugin.matching.service import MatchingError
 from rm_plugin.matching.service import pin as pin_pair
 from rm_plugin.matching.service import propose as propose_pairs
 from rm_plugin.matching.state import load_programme
 from rm_plugin.store.models import Pair, PairStatusChange, Person, ReviewDecision
+from rm_plugin.unit_of_work import unit_of_work
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -176,18 +181,10 @@ def pin(handle: SiteHandle, programme: str, mentee: str, mentor: str, actor: str
 @pass_site
 def approve(handle: SiteHandle, programme: str, pair_id: int, reviewer: str) -> None:
     """Approve PAIR_ID as REVIEWER; with enough approvals the pair becomes active."""
-    site = handle.site
-    connections = [c.name for c in site.enabled_connections(role="progress")]
-    outcome = approve_pair(
-        site.database,
-        pair_id,
-        reviewer,
-        pm=site.pm,
-        progress_connections=connections,
-        programme_slug=programme,
-    )
+    with unit_of_work(handle.site) as work:
+        outcome = approve_pair(work, pair_id, reviewer, programme_slug=programme)
     if outcome.status == "active":
-        where = ", ".join(connections) or "no progress connection"
+        where = ", ".join(outcome.enrolled_on) or "no progress connection"
         by = ", ".join(outcome.approved_by)
         click.echo(f"pair {pair_id} is active (approved by {by}); enrolment queued for {where}")
     else:
@@ -202,7 +199,8 @@ def approve(handle: SiteHandle, programme: str, pair_id: int, reviewer: str) -> 
 @pass_site
 def reject(handle: SiteHandle, programme: str, pair_id: int, reviewer: str, reason: str) -> None:
     """Reject PAIR_ID; later runs never propose this mentee with this mentor again."""
-    reject_pair(handle.site.database, pair_id, reviewer, reason, programme_slug=programme)
+    with unit_of_work(handle.site) as work:
+        reject_pair(work, pair_id, reviewer, reason, programme_slug=programme)
     click.echo(f"pair {pair_id} rejected; run `rm-plugin match propose {programme}` to propose again")
 
 

@@ -14,6 +14,7 @@ from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
 from rm_plugin.enrolment.programmes import create_programme, get_programme
 from rm_plugin.programme.closing import close_programme
 from rm_plugin.store.models import Programme
+from rm_plugin.unit_of_work import unit_of_work
 
 
 @click.group()
@@ -170,11 +171,8 @@ def eligibility_lines(s: EligibilitySummary) -> list[str]:
 @pass_site
 def close(handle: SiteHandle, slug: str, reason: str) -> None:
     """Close SLUG: its active pairs end and every progress host is told (run `sync` to deliver)."""
-    site = handle.site
-    progress = [c.name for c in site.enabled_connections(role="progress")]
-    with site.database.transaction() as session:
-        closed = close_programme(session, slug, progress_connections=progress, reason=reason)
-    site.hook.rm_programme_closed(programme=closed.info, summary=closed.summary)
+    with unit_of_work(handle.site) as work:
+        closed = close_programme(work, slug, reason=reason)
     click.echo(
         f"closed {slug}: {closed.pairs_closed} pair(s) ended, {closed.deliveries} delivery(ies) queued"
     )

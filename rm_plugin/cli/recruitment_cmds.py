@@ -9,7 +9,7 @@ import click
 from rm_plugin.cli.acting import unit_of_work
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.programme import recruitment
-from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.unit_of_work import ProgrammeContext
 
 NOTHING_SENT = (
     "warning: no enabled connection sends messages (role 'notify'), so nothing was sent; "

@@ -5,11 +5,13 @@ review it. One rejection, with a reason, rejects the pair and keeps that combina
 later runs. Reviewers see the score breakdown without any term computed from opt-in
 demographic data. Activation enqueues one ``enrol`` delivery per progress connection in the
 same transaction, then fires ``rm_pair_approved`` after the commit.
+
+The doors call :func:`approve_pair` and :func:`reject_pair` in a unit of work;
+:func:`approve` and :func:`reject` run them in a transaction of their own.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +27,7 @@ from rm_plugin.store import Database
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Pair, PairStatusChange, Person, Programme, ReviewDecision
 from rm_plugin.sync.outbox import enqueue
-
-log = logging.getLogger(__name__)
+from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork, fire_after_commit
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class ReviewOutcome:
     approvals: int
     required: int
     approved_by: tuple[str, ...] = ()
+    enrolled_on: tuple[str, ...] = ()  # the progress connections an enrolment was queued for
 
 
 def _chain(managers: Mapping[str, str | None], person: str) -> list[str]:
@@ -157,6 +159,44 @@ def pair_info(pair: Pair, programme: Programme, mentee: str, mentor: str) -> Pai
     )
 
 
+def approve_pair(
+    work: UnitOfWork, pair_id: int, reviewer_hr_id: str, *, programme_slug: str | None = None
+) -> ReviewOutcome:
+    """Record an approval; with enough distinct approvals the pair becomes active.
+
+    Each of ``work.ctx.progress`` (the enabled connections with role ``progress``) gets one
+    ``enrol`` delivery when the pair becomes active, and ``rm_pair_approved`` fires after commit.
+    """
+    session, ctx = work.session, work.ctx
+    pair, programme = _load(session, pair_id, programme_slug)
+    reviewer = _reviewer(session, pair, reviewer_hr_id)
+    session.add(ReviewDecision(pair_id=pair.id, reviewer_id=reviewer.id, decision="approve"))
+    session.flush()
+    record(session, reviewer_hr_id, "match.approve", "pair", pair.id, programme=programme.slug)
+    approvers = _approvers(session, pair.id)
+    required = max(programme.reviewers_required, 1)
+    if len(approvers) < required:
+        return ReviewOutcome(pair.id, pair.status, len(approvers), required, tuple(approvers))
+    mentee, mentor = _people(session, pair)
+    _check_capacity(session, pair, programme, mentee, mentor)
+    session.add(
+        PairStatusChange(
+            pair_id=pair.id,
+            from_status="proposed",
+            to_status="active",
+            actor=reviewer_hr_id,
+            reason=f"approved by {', '.join(approvers)}",
+        )
+    )
+    pair.status = "active"
+    for connection in ctx.progress:
+        enqueue(session, **enrol_row(programme, pair, mentee, mentor, connection))
+    record(session, reviewer_hr_id, "match.activate", "pair", pair.id, approved_by=approvers)
+    info = pair_info(pair, programme, mentee, mentor)
+    fire_after_commit(session, ctx.hook, "rm_pair_approved", pair=info, approved_by=list(approvers))
+    return ReviewOutcome(info.id, "active", len(approvers), required, tuple(approvers), ctx.progress)
+
+
 def approve(
     db: Database,
     pair_id: int,
@@ -166,78 +206,59 @@ def approve(
     progress_connections: Sequence[str] = (),
     programme_slug: str | None = None,
 ) -> ReviewOutcome:
-    """Record an approval; with enough distinct approvals the pair becomes active.
+    """:func:`approve_pair` in a transaction of its own.
 
     :param progress_connections: names of the enabled connections with role ``progress``;
         each gets one ``enrol`` delivery when the pair becomes active.
     """
+    ctx = ProgrammeContext(progress=tuple(progress_connections), hook=pm.hook if pm is not None else None)
     with db.transaction() as session:
-        pair, programme = _load(session, pair_id, programme_slug)
-        reviewer = _reviewer(session, pair, reviewer_hr_id)
-        session.add(ReviewDecision(pair_id=pair.id, reviewer_id=reviewer.id, decision="approve"))
-        session.flush()
-        record(session, reviewer_hr_id, "match.approve", "pair", pair.id, programme=programme.slug)
-        approvers = _approvers(session, pair.id)
-        required = max(programme.reviewers_required, 1)
-        if len(approvers) < required:
-            return ReviewOutcome(pair.id, pair.status, len(approvers), required, tuple(approvers))
-        mentee, mentor = _people(session, pair)
-        _check_capacity(session, pair, programme, mentee, mentor)
-        session.add(
-            PairStatusChange(
-                pair_id=pair.id,
-                from_status="proposed",
-                to_status="active",
-                actor=reviewer_hr_id,
-                reason=f"approved by {', '.join(approvers)}",
-            )
+        return approve_pair(UnitOfWork(session, ctx), pair_id, reviewer_hr_id, programme_slug=programme_slug)
+
+
+def reject_pair(
+    work: UnitOfWork, pair_id: int, reviewer_hr_id: str, reason: str, *, programme_slug: str | None = None
+) -> ReviewOutcome:
+    """Reject a proposal with a reason; later runs never propose this combination again."""
+    if not reason or not reason.strip():
+        raise MatchingError("a rejection needs a reason (say why this pair should not be made)")
+    session = work.session
+    pair, programme = _load(session, pair_id, programme_slug)
+    reviewer = _reviewer(session, pair, reviewer_hr_id)
+    session.add(
+        ReviewDecision(pair_id=pair.id, reviewer_id=reviewer.id, decision="reject", reason=reason.strip())
+    )
+    session.add(
+        PairStatusChange(
+            pair_id=pair.id,
+            from_status="proposed",
+            to_status="rejected",
+            actor=reviewer_hr_id,
+            reason=reason.strip(),
         )
-        pair.status = "active"
-        for connection in progress_connections:
-            enqueue(session, **enrol_row(programme, pair, mentee, mentor, connection))
-        record(session, reviewer_hr_id, "match.activate", "pair", pair.id, approved_by=approvers)
-        info = pair_info(pair, programme, mentee, mentor)
-    if pm is not None:
-        try:
-            pm.hook.rm_pair_approved(pair=info, approved_by=list(approvers))
-        except Exception:
-            log.exception("rm_pair_approved failed for pair %s; the approval stands", info.id)
-    return ReviewOutcome(info.id, "active", len(approvers), required, tuple(approvers))
+    )
+    pair.status = "rejected"
+    record(
+        session,
+        reviewer_hr_id,
+        "match.reject",
+        "pair",
+        pair.id,
+        programme=programme.slug,
+        reason=reason.strip(),
+    )
+    approvals = len(_approvers(session, pair.id))
+    return ReviewOutcome(pair.id, "rejected", approvals, programme.reviewers_required)
 
 
 def reject(
     db: Database, pair_id: int, reviewer_hr_id: str, reason: str, *, programme_slug: str | None = None
 ) -> ReviewOutcome:
-    """Reject a proposal with a reason; later runs never propose this combination again."""
-    if not reason or not reason.strip():
-        raise MatchingError("a rejection needs a reason (say why this pair should not be made)")
+    """:func:`reject_pair` in a transaction of its own."""
     with db.transaction() as session:
-        pair, programme = _load(session, pair_id, programme_slug)
-        reviewer = _reviewer(session, pair, reviewer_hr_id)
-        session.add(
-            ReviewDecision(pair_id=pair.id, reviewer_id=reviewer.id, decision="reject", reason=reason.strip())
+        return reject_pair(
+            UnitOfWork(session), pair_id, reviewer_hr_id, reason, programme_slug=programme_slug
         )
-        session.add(
-            PairStatusChange(
-                pair_id=pair.id,
-                from_status="proposed",
-                to_status="rejected",
-                actor=reviewer_hr_id,
-                reason=reason.strip(),
-            )
-        )
-        pair.status = "rejected"
-        record(
-            session,
-            reviewer_hr_id,
-            "match.reject",
-            "pair",
-            pair.id,
-            programme=programme.slug,
-            reason=reason.strip(),
-        )
-        approvals = len(_approvers(session, pair.id))
-        return ReviewOutcome(pair.id, "rejected", approvals, programme.reviewers_required)
 
 
 def eligible_reviewers(db: Database, pair_id: int, candidates: Iterable[str] | None = None) -> list[str]:

@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session
 from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.agreement_body import merge_edit, seed_body
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.events import after_commit
 from rm_plugin.programme.pair_dates import work_start
 from rm_plugin.programme.schedule import Attendee, Schedule, to_ics
 from rm_plugin.store import audit
@@ -35,6 +33,7 @@ from rm_plugin.store.models import (
     Programme,
 )
 from rm_plugin.sync.outbox import enqueue
+from rm_plugin.unit_of_work import ProgrammeContext, fire_after_commit
 
 DEFAULT_LENGTH_DAYS = 182
 CALENDAR_OCCURRENCE_CAP = 100  # occurrences listed in a calendar payload, at most
@@ -204,11 +203,9 @@ def sign_agreement(
     _queue_calendar(session, ctx, pair, agreement)
     milestones.evaluate(session, ctx, pair, today)
     if ctx.hook is not None:
-        info, hook = lookups.pair_info(session, pair), ctx.hook
-        after_commit(
-            session,
-            lambda: hook.rm_agreement_signed(pair=info, version=current, signed_on=today),
-            "rm_agreement_signed",
+        info = lookups.pair_info(session, pair)
+        fire_after_commit(
+            session, ctx.hook, "rm_agreement_signed", pair=info, version=current, signed_on=today
         )
     return True
 

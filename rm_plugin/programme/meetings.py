@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session
 from rm_plugin.domain.records import MeetingInfo
 from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups, milestones
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.events import after_commit
 from rm_plugin.programme.pair_dates import work_start
 from rm_plugin.store import audit
 from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Pair, Person
 from rm_plugin.store.types import utcnow
+from rm_plugin.unit_of_work import ProgrammeContext, fire_after_commit
 
 MODES = ("in_person", "video", "phone", "chat")
 MAX_MINUTES = 480
@@ -167,14 +166,8 @@ def confirm_meeting(
 def _announce(session: Session, ctx: ProgrammeContext, meeting: Meeting) -> None:
     if ctx.hook is None:
         return
-    pair_info, meeting_info, hook = (
-        lookups.pair_info(session, lookups.pair(session, meeting.pair_id)),
-        info(meeting),
-        ctx.hook,
-    )
-    after_commit(
-        session, lambda: hook.rm_meeting_logged(pair=pair_info, meeting=meeting_info), "rm_meeting_logged"
-    )
+    pair_info = lookups.pair_info(session, lookups.pair(session, meeting.pair_id))
+    fire_after_commit(session, ctx.hook, "rm_meeting_logged", pair=pair_info, meeting=info(meeting))
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,6 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.events import after_commit
 from rm_plugin.store.models import (
     Agreement,
     Meeting,
@@ -41,6 +39,7 @@ from rm_plugin.store.models import (
     SurveyResponse,
 )
 from rm_plugin.sync.outbox import enqueue
+from rm_plugin.unit_of_work import ProgrammeContext, fire_after_commit
 
 RULES = frozenset({"agreement_signed", "meetings", "retrospective", "completed", "reported"})
 RECORD_ACTIONS = frozenset({"completion", "award"})
@@ -281,12 +280,10 @@ def _reach(
     session.flush()
     if ctx.hook is not None:
         info = lookups.pair_info(session, pair)
-        hook, key = ctx.hook, item["key"]
-        after_commit(
-            session,
-            lambda: hook.rm_milestone_reached(pair=info, milestone=key, people=tuple(hr_ids), reached_on=on),
-            f"rm_milestone_reached({key})",
-        )
+        fire_after_commit(
+            session, ctx.hook, "rm_milestone_reached",
+            pair=info, milestone=item["key"], people=tuple(hr_ids), reached_on=on,
+        )  # fmt: skip
 
 
 def outbox_rows(

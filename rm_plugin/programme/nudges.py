@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rm_plugin.programme import lookups
-from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.messages import send_message
 from rm_plugin.programme.pair_dates import work_start, work_starts
 from rm_plugin.store import audit
 from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Nudge, Pair, Person, Programme
+from rm_plugin.unit_of_work import ProgrammeContext
 
 log = logging.getLogger(__name__)
 

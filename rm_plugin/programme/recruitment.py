@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups
-from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.messages import send_message
 from rm_plugin.store import audit
 from rm_plugin.store.models import Application, Invitation, Person, Programme
 from rm_plugin.store.types import utcnow
+from rm_plugin.unit_of_work import ProgrammeContext
 
 RULE_KEYS = ("min_level", "max_level", "departments", "locations")
 DEFAULT_REMINDER_DAYS = 7

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups, milestones
-from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.meetings import MAX_MINUTES
 from rm_plugin.store import audit
 from rm_plugin.store.models import Pair, Person
+from rm_plugin.unit_of_work import ProgrammeContext
 
 
 def _whole(low: int, high: int | None = None) -> Callable[[Any], int]:

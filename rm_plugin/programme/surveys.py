@@ -18,9 +18,9 @@ from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.agreement_body import goal_skills
 from rm_plugin.programme.agreements import get_agreement, version_body
-from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.store import audit
 from rm_plugin.store.models import Meeting, Pair, SurveyResponse
+from rm_plugin.unit_of_work import ProgrammeContext
 
 MIN_GROUP = 5  # distinct people behind any figure an admin sees
 MIN_PAIRS = 2  # ... from at least this many pairs, so no one pair's view stands alone

@@ -17,7 +17,7 @@ from rm_plugin import hookimpl
 from rm_plugin.cli import build_cli
 from rm_plugin.exports.renderer import Renderer
 from rm_plugin.plugins import make_plugin_manager, register
-from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.unit_of_work import ProgrammeContext
 from rm_plugin.programme.milestones import default_milestones
 from rm_plugin.store import Database
 from rm_plugin.store.models import Application, OutboxItem, Pair, Person, Programme
