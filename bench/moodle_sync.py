@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from moodle_standin import MoodleStandIn
 
+from rm_plugin.connections import ConnectionContext
 from rm_plugin.connectors.moodle import MoodleConfig, MoodleConnection
-from rm_plugin.connectors.types import ConnectionContext
 from rm_plugin.domain.records import Delivery, PersonRecord, Receipt
 from rm_plugin.store import Database
 from rm_plugin.store.models import Person

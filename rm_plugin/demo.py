@@ -17,16 +17,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rm_plugin.cli.applications_cmds import sample_applications_path
-from rm_plugin.cli.programme_cmds import describe, eligibility_lines
 from rm_plugin.enrolment.applications import import_applications
 from rm_plugin.enrolment.eligibility import summarise
-from rm_plugin.enrolment.programmes import create_programme, get_programme
+from rm_plugin.enrolment.programmes import create_programme, describe, get_programme
 from rm_plugin.matching.review import approve_proposals
 from rm_plugin.matching.service import propose
-from rm_plugin.people.service import sync_people
+from rm_plugin.people.roster_import import sync_people
 from rm_plugin.programme.simulation import simulate_programme
 from rm_plugin.programme.surveys import TooFewResponses, aggregate
+from rm_plugin.sample import applications_csv
 from rm_plugin.site import SITE_FILE, Site
 from rm_plugin.store.models import Application, Meeting, OutboxItem, Pair, Person, Programme
 from rm_plugin.sync.worker import run_sync
@@ -101,7 +100,7 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
     echo("\n3. Import the sample applications")
     with site.database.transaction() as session:
         programme = get_programme(session, PROGRAMME)
-        imported = import_applications(session, programme, sample_applications_path())
+        imported = import_applications(session, programme, applications_csv())
         for line in imported.lines():
             echo(f"   {line}")
         result.figures["applications"] = imported.imported
@@ -109,7 +108,7 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
     echo("\n4. Who is eligible under the programme's seniority rule")
     with site.database.transaction() as session:
         summary = summarise(session, get_programme(session, PROGRAMME))
-        for line in eligibility_lines(summary):
+        for line in summary.lines():
             echo(f"   {line}")
         result.figures["eligible_mentees"] = summary.eligible["mentee"]
         result.figures["eligible_mentors"] = summary.eligible["mentor"]

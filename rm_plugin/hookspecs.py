@@ -25,7 +25,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from rm_plugin.connectors.types import ConnectorType
+    from rm_plugin.connections import ConnectorType
     from rm_plugin.domain.records import (
         ApplicantView,
         Delivery,
@@ -50,7 +50,7 @@ def rm_register_connector_types(register: Callable[[ConnectorType], None]) -> No
 
     Called once at start, before any connector config is read.
 
-    :param register: call it with a :class:`~rm_plugin.connectors.types.ConnectorType`
+    :param register: call it with a :class:`~rm_plugin.connections.ConnectorType`
         (its name, the marshmallow schema of its config file and a factory that builds one
         connection object per config file). Each connection object is then registered as a
         plugin of its own, so its methods implement the targeted hooks below.

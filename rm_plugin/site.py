@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rm_plugin.config import ConfigError, ConfigProblem, read_toml, resolve_references, validate
 from rm_plugin.config.site_schema import ConnectionBase, SiteConfigSchema
-from rm_plugin.connectors.types import ConnectionContext, ConnectorType
+from rm_plugin.connections import ConnectionContext, ConnectorType
 from rm_plugin.errors import UserError
 from rm_plugin.logs import remember_secrets
 from rm_plugin.plugins import PluginError, make_plugin_manager, register

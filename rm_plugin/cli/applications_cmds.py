@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import click
@@ -11,10 +10,7 @@ from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.enrolment.applications import import_applications
 from rm_plugin.enrolment.programmes import get_programme
 from rm_plugin.programme.recruitment import mark_responses
-
-
-def sample_applications_path() -> Path:
-    return Path(str(resources.files("rm_plugin") / "sample" / "applications.csv"))
+from rm_plugin.sample import applications_csv
 
 
 @click.group()
@@ -31,7 +27,7 @@ def import_command(handle: SiteHandle, programme_slug: str, file: Path | None, s
     """Import applications to PROGRAMME_SLUG from FILE (CSV); bad rows are reported and skipped."""
     if sample == (file is not None):
         raise click.UsageError("give either FILE or --sample")
-    path = sample_applications_path() if sample else file
+    path = applications_csv() if sample else file
     assert path is not None
     with handle.site.database.transaction() as session:
         programme = get_programme(session, programme_slug)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.domain.orgtree import OrgIndex
-from rm_plugin.people.service import sync_people
+from rm_plugin.people.roster_import import sync_people
 from rm_plugin.store.models import Application, Person, Programme
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.cli.programme_settings_cmds import backfill_command, set_command
 from rm_plugin.cli.recruitment_cmds import invitations_command, invite_command, remind_command
-from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
-from rm_plugin.enrolment.programmes import create_programme, get_programme
+from rm_plugin.enrolment.eligibility import summarise
+from rm_plugin.enrolment.programmes import create_programme, describe, get_programme
 from rm_plugin.programme.closing import close_programme
 from rm_plugin.store.models import Programme
 from rm_plugin.unit_of_work import unit_of_work
@@ -126,43 +126,8 @@ def show(handle: SiteHandle, slug: str) -> None:
         p = get_programme(session, slug)
         for line in describe(p):
             click.echo(line)
-        for line in eligibility_lines(summarise(session, p)):
+        for line in summarise(session, p).lines():
             click.echo(line)
-
-
-def describe(p: Programme) -> list[str]:
-    bounds = []
-    if p.mentor_max_level is not None:
-        bounds.append(f"mentors at most level {p.mentor_max_level}")
-    if p.mentee_min_level is not None:
-        bounds.append(f"mentees at least level {p.mentee_min_level}")
-    return [
-        f"{p.name} ({p.slug}), {p.status}, {p.enrolment} enrolment, "
-        f"{p.starts_on or '?'} to {p.ends_on or '?'}",
-        f"  objectives: {', '.join(p.objectives) or '-'}",
-        f"  seniority: mentee at least {p.min_level_gap} level(s) above the mentor"
-        + (", tenure breaks ties" if p.tenure_tiebreak else "")
-        + (f"; {', '.join(bounds)}" if bounds else ""),
-        f"  reviewers per pair: {p.reviewers_required}; meetings every {p.cadence_days} days; "
-        f"{p.mentor_capacity} mentee(s) per mentor; mutual learning {'on' if p.allow_mutual else 'off'}",
-        f"  rules: {p.rules or '-'}  weights: {p.weights or '-'}",
-    ]
-
-
-def eligibility_lines(s: EligibilitySummary) -> list[str]:
-    levels = "  ".join(f"L{level}:{n}" for level, n in sorted(s.levels.items()))
-    departments = ", ".join(f"{d} {n}" for d, n in s.departments.most_common())
-    lines = [
-        f"people: {s.people_active} active, {s.people_left} left",
-        f"  levels: {levels}",
-        f"  departments: {departments}",
-        f"applications: {s.applications['mentee']} mentee(s), {s.applications['mentor']} mentor(s)",
-        f"  eligible under the seniority rule: {s.eligible['mentee']} mentee(s), "
-        f"{s.eligible['mentor']} mentor(s)",
-    ]
-    for hr_id, role, reason in s.ineligible:
-        lines.append(f"  not eligible: {hr_id} as {role}: {reason}")
-    return lines
 
 
 @programme.command("close")

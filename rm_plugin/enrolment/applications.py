@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.domain.csv_records import records
 from rm_plugin.domain.records import RowProblem
 from rm_plugin.errors import ProgrammeError, RowError
-from rm_plugin.people.csv_records import records
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Invitation, Person, Programme
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.domain.milestones import check_milestones, fill_default_milestones
 from rm_plugin.domain.records import ProgrammeInfo
 from rm_plugin.errors import ProgrammeError
-from rm_plugin.programme.milestones import check_milestones, fill_default_milestones
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Programme
 
@@ -103,3 +103,23 @@ def programme_info(programme: Programme) -> ProgrammeInfo:
         milestones=tuple(str(m.get("key", "")) for m in programme.milestones or () if isinstance(m, dict)),
         objectives=tuple(programme.objectives or ()),
     )
+
+
+def describe(p: Programme) -> list[str]:
+    """A programme's rules, as lines an admin reads (``programme show``, the demo)."""
+    bounds = []
+    if p.mentor_max_level is not None:
+        bounds.append(f"mentors at most level {p.mentor_max_level}")
+    if p.mentee_min_level is not None:
+        bounds.append(f"mentees at least level {p.mentee_min_level}")
+    return [
+        f"{p.name} ({p.slug}), {p.status}, {p.enrolment} enrolment, "
+        f"{p.starts_on or '?'} to {p.ends_on or '?'}",
+        f"  objectives: {', '.join(p.objectives) or '-'}",
+        f"  seniority: mentee at least {p.min_level_gap} level(s) above the mentor"
+        + (", tenure breaks ties" if p.tenure_tiebreak else "")
+        + (f"; {', '.join(bounds)}" if bounds else ""),
+        f"  reviewers per pair: {p.reviewers_required}; meetings every {p.cadence_days} days; "
+        f"{p.mentor_capacity} mentee(s) per mentor; mutual learning {'on' if p.allow_mutual else 'off'}",
+        f"  rules: {p.rules or '-'}  weights: {p.weights or '-'}",
+    ]

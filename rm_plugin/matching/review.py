@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from rm_plugin.domain.records import PairInfo
 from rm_plugin.matching.applicants import DEMOGRAPHIC_TERMS
 from rm_plugin.matching.state import ManagerLookup, MatchingError, active_hr_ids
+from rm_plugin.outbox import enqueue
 from rm_plugin.store import Database
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Pair, PairStatusChange, Person, Programme, ReviewDecision
-from rm_plugin.sync.outbox import enqueue
 from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork, fire_after_commit
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.errors import NotFound, ProgrammeError
+from rm_plugin.outbox import enqueue
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.agreement_body import merge_edit, seed_body
 from rm_plugin.programme.pair_dates import work_start
@@ -32,7 +33,6 @@ from rm_plugin.store.models import (
     Person,
     Programme,
 )
-from rm_plugin.sync.outbox import enqueue
 from rm_plugin.unit_of_work import ProgrammeContext, fire_after_commit
 
 DEFAULT_LENGTH_DAYS = 182

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from rm_plugin.domain.records import ProgrammeInfo
 from rm_plugin.enrolment.programmes import ProgrammeError, get_programme, programme_info
+from rm_plugin.outbox import enqueue
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Meeting, MilestoneReached, Pair, PairStatusChange, Person
 from rm_plugin.store.types import utcnow
-from rm_plugin.sync.outbox import enqueue
 from rm_plugin.unit_of_work import UnitOfWork, fire_after_commit
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.domain.milestones import check_milestones, defaults_for_settings
 from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.meetings import MAX_MINUTES
@@ -152,7 +153,7 @@ def update_programme(
         raise ProgrammeError("; ".join(problems))
     notes: list[str] = []
     if milestone_list is not None:
-        problems = milestones.check_milestones(milestone_list)
+        problems = check_milestones(milestone_list)
         if not milestone_list:
             problems.append("the milestone list is empty; a programme needs at least one milestone")
         if problems:
@@ -166,8 +167,8 @@ def update_programme(
     if milestone_list is not None:
         programme.milestones = [dict(m) for m in milestone_list]
     elif any(new_settings.get(k) != old_settings.get(k) for k in SHAPES_MILESTONES):
-        if list(programme.milestones or []) == milestones.defaults_for_settings(old_settings):
-            programme.milestones = milestones.defaults_for_settings(new_settings)
+        if list(programme.milestones or []) == defaults_for_settings(old_settings):
+            programme.milestones = defaults_for_settings(new_settings)
             rebuilt = True
         else:
             notes.append(

@@ -28,7 +28,7 @@ from rm_plugin.site import Site
 from rm_plugin.store import Database
 from rm_plugin.store.models import OutboxItem
 from rm_plugin.store.types import utcnow
-from rm_plugin.sync.backoff import RetryPolicy, classify
+from rm_plugin.sync.backoff import RedeliveryPolicy, classify
 from rm_plugin.sync.dispatch import deliver
 from rm_plugin.sync.leases import (
     Claimed,
@@ -81,7 +81,7 @@ class SyncOptions:
 
     connections: tuple[str, ...] | None = None  # None: every connection with due rows
     concurrency: int | None = None  # None: each connection's own ``concurrency`` key
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    policy: RedeliveryPolicy = field(default_factory=RedeliveryPolicy)
     lease: dt.timedelta = dt.timedelta(minutes=5)
     worker_id: str | None = None
     clock: Callable[[], dt.datetime] = utcnow

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from rm_plugin.programme import agreements
 from rm_plugin.errors import NotFound, ProgrammeError
+from rm_plugin.programme import agreements
 from rm_plugin.store.models import AgreementVersion, MilestoneReached
 
 TODAY = dt.date(2026, 3, 2)

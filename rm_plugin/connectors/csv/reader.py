@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rm_plugin.domain.csv_records import records
 from rm_plugin.domain.records import PERSON_FIELDS, PersonRecord, RowProblem
+from rm_plugin.domain.roster import Located
 from rm_plugin.errors import RowError
-from rm_plugin.people.csv_records import records
-from rm_plugin.people.roster import Located
 
 COLUMNS = PERSON_FIELDS
 LEFT_STATUSES = {"left", "terminated", "inactive", "former"}

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from rm_plugin import hookimpl
+from rm_plugin.connections import Connection, ConnectionContext
 from rm_plugin.connectors.moodle.accounts import AccountBook
 from rm_plugin.connectors.moodle.calendar import (
     CREATE_EVENTS,
@@ -42,7 +43,6 @@ from rm_plugin.connectors.moodle.errors import (
 from rm_plugin.connectors.moodle.functions import required_functions
 from rm_plugin.connectors.moodle.groups import PairGroups
 from rm_plugin.connectors.moodle.meetings import event_duration, occurrence_times
-from rm_plugin.connectors.types import Connection, ConnectionContext
 from rm_plugin.domain.records import Delivery, HealthReport, PersonRecord, ProgrammeInfo, Receipt
 from rm_plugin.http import HostError, RetryPolicy
 from rm_plugin.store import Database

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rm_plugin.programme.milestones import defaults_for_settings
+from rm_plugin.domain.milestones import defaults_for_settings
 from rm_plugin.store import Database
 from rm_plugin.store.models import Programme
 

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 
 from rm_plugin import hookimpl
-from rm_plugin.connectors.types import Connection, ConnectionContext
+from rm_plugin.connections import Connection, ConnectionContext
 from rm_plugin.connectors.workday import feedback, soap
 from rm_plugin.connectors.workday.client import WorkdayApi, WorkdayHttp
 from rm_plugin.connectors.workday.oauth import (
@@ -25,8 +25,8 @@ from rm_plugin.connectors.workday.rest import WorkdayRest, WorkdayRestHttp
 from rm_plugin.connectors.workday.roster import DEFAULT_COLUMNS, RecordError, from_report_row, from_worker
 from rm_plugin.connectors.workday.versions import feedback_recipient_element
 from rm_plugin.domain.records import Delivery, HealthReport, PeopleBatch, Receipt, RowProblem
+from rm_plugin.domain.roster import Located, check_roster
 from rm_plugin.http import AuthenticationError, HostError, HttpClient, RetryPolicy, numbered_pages
-from rm_plugin.people.roster import Located, check_roster
 from rm_plugin.secret import Secret
 
 log = logging.getLogger(__name__)

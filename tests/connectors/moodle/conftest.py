@@ -11,8 +11,8 @@ import pytest
 import responses
 from responses import matchers
 
+from rm_plugin.connections import ConnectionContext
 from rm_plugin.connectors.moodle import MoodleConfig, MoodleConnection
-from rm_plugin.connectors.types import ConnectionContext
 from rm_plugin.http import RetryPolicy
 from rm_plugin.store import Database
 from rm_plugin.store.models import Person

@@ -9,9 +9,9 @@ from conftest import Expect, body
 from sqlalchemy import select
 
 from rm_plugin.domain.records import Delivery
+from rm_plugin.outbox import enqueue
 from rm_plugin.store import Database
 from rm_plugin.store.models import OutboxItem
-from rm_plugin.sync.outbox import enqueue
 
 COURSE = {"field": "idnumber", "value": "rm-2026"}
 CONTENTS = {"courseid": "12", "options[0][name]": "excludecontents", "options[0][value]": "1"}

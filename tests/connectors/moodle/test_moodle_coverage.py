@@ -11,7 +11,7 @@ from conftest import TOKEN, Expect, body
 
 from rm_plugin.cli import build_cli
 from rm_plugin.connectors.moodle.coverage import Gaps, gaps
-from rm_plugin.programme.milestones import DEFAULT_AWARD, default_milestones
+from rm_plugin.domain.milestones import DEFAULT_AWARD, default_milestones
 from rm_plugin.site import Site
 from rm_plugin.store import Database
 from rm_plugin.store.models import Programme

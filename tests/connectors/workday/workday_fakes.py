@@ -12,7 +12,7 @@ import pytest
 import responses
 from responses.registries import OrderedRegistry
 
-from rm_plugin.connectors.types import ConnectionContext
+from rm_plugin.connections import ConnectionContext
 from rm_plugin.connectors.workday import WorkdayConfig, WorkdayConnection
 from rm_plugin.http import RetryPolicy
 
