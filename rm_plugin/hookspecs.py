@@ -111,12 +111,15 @@ def rm_resolve_accounts(connection: str, people: Sequence[PersonRecord]) -> Mapp
 
 
 @hookspec
-def rm_check_health(connection: str | None) -> HealthReport | None:
+def rm_check_health(connection: str | None, programmes: Sequence[ProgrammeInfo]) -> HealthReport | None:
     """Reach a host and check that it is set up as the product needs.
 
     Called by ``rm-plugin check`` after all config validated.
 
     :param connection: the connection to check, or ``None`` for all of them.
+    :param programmes: the site's open and running programmes, each with its milestone list
+        (``ProgrammeInfo.definitions``), so a connector can name every milestone or award its
+        config does not map. An implementation may leave this argument out.
 
     :return: a :class:`~rm_plugin.domain.records.HealthReport` naming every problem in a
         sentence an admin can act on (for Moodle: which web-service functions the token's

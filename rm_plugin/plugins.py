@@ -17,11 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from rm_plugin import hookimpl, hookspecs
 from rm_plugin.errors import UserError
+
+if TYPE_CHECKING:
+    import click
 
 PROJECT = "rm_plugin"
 ENTRY_POINT_GROUP = "rm_plugin"
@@ -70,6 +74,19 @@ def make_plugin_manager(
         _load_site_hooks(pm, site_root)
     check(pm)
     return pm
+
+
+def add_commands(group: click.Group, site_root: Path | None) -> None:
+    """Let every plugin add commands to ``group`` (``rm_register_commands``).
+
+    The site's own ``hooks/`` are included when they load; a site whose plugins cannot be
+    loaded still gets the built-in and installed plugins' commands (``check`` reports why).
+    """
+    try:
+        pm = make_plugin_manager(site_root)
+    except PluginError:
+        pm = make_plugin_manager(None)
+    pm.hook.rm_register_commands(cli=group)
 
 
 def register(pm: pluggy.PluginManager, plugin: object, name: str, origin: str) -> None:

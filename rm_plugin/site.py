@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,13 @@ DATABASE_ENV = "RM_PLUGIN_DATABASE_URL"
 
 class SiteNotFound(UserError):
     """No ``rm-plugin.toml`` where the site was looked for; the message says where and what to do."""
+
+
+def create_site(directory: Path) -> None:
+    """Copy the site template into ``directory`` (what ``rm-plugin init`` writes), keeping what is there."""
+    template = resources.files("rm_plugin") / "site_template"
+    with resources.as_file(template) as source:
+        shutil.copytree(source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def find_site_root(explicit: str | Path | None = None) -> Path:

@@ -62,18 +62,14 @@ def build_cli() -> click.Group:
 
 def _add_plugin_commands(group: click.Group) -> None:
     """Let built-in, installed and site plugins add commands; a broken site is reported later."""
-    from rm_plugin.plugins import PluginError, make_plugin_manager
+    from rm_plugin.plugins import add_commands
     from rm_plugin.site import SiteNotFound, find_site_root
 
     try:
         root: Path | None = find_site_root(None)
     except SiteNotFound:
         root = None
-    try:
-        pm = make_plugin_manager(root)
-    except PluginError:
-        pm = make_plugin_manager(None)
-    pm.hook.rm_register_commands(cli=group)
+    add_commands(group, root)
 
 
 def main() -> None:

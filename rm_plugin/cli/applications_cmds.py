@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.enrolment.applications import import_applications
-from rm_plugin.enrolment.programmes import get_programme
-from rm_plugin.programme.recruitment import mark_responses
+from rm_plugin.enrolment.applications import import_file as applications_import_file
 from rm_plugin.sample import applications_csv
+from rm_plugin.unit_of_work import unit_of_work
 
 
 @click.group()
@@ -29,10 +28,8 @@ def import_command(handle: SiteHandle, programme_slug: str, file: Path | None, s
         raise click.UsageError("give either FILE or --sample")
     path = applications_csv() if sample else file
     assert path is not None
-    with handle.site.database.transaction() as session:
-        programme = get_programme(session, programme_slug)
-        report = import_applications(session, programme, path)
-        mark_responses(session, programme)
+    with unit_of_work(handle.site) as work:
+        report = applications_import_file(work, programme_slug, path)
     for line in report.lines():
         click.echo(line)
     if report.problems and report.imported == 0:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from sqlalchemy import select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.cli.programme_settings_cmds import backfill_command, set_command
 from rm_plugin.cli.recruitment_cmds import invitations_command, invite_command, remind_command
-from rm_plugin.enrolment.eligibility import summarise
-from rm_plugin.enrolment.programmes import create_programme, describe, get_programme
+from rm_plugin.enrolment import programmes
+from rm_plugin.enrolment.programmes import create_programme
 from rm_plugin.programme.closing import close_programme
-from rm_plugin.store.models import Programme
 from rm_plugin.unit_of_work import unit_of_work
 
 
@@ -86,9 +84,9 @@ def create(
 ) -> None:
     """Create programme SLUG; unset rules come from the site's [programme_defaults]."""
     site = handle.site
-    with site.database.transaction() as session:
+    with unit_of_work(site) as work:
         created = create_programme(
-            session,
+            work.session,
             slug=slug,
             name=name,
             defaults=site.programme_defaults,
@@ -101,20 +99,20 @@ def create(
             weights=_key_values(weights, "--weight"),
             **overrides,
         )
-        click.echo(f"created programme {created.slug} ({created.name})")
+    click.echo(f"created programme {created.slug} ({created.name})")
 
 
 @programme.command("list")
 @pass_site
 def list_programmes(handle: SiteHandle) -> None:
     """Every programme, one per line."""
-    with handle.site.database.transaction() as session:
-        rows = list(session.scalars(select(Programme).order_by(Programme.created_at)))
-        for p in rows:
-            dates = f"{p.starts_on or '?'} to {p.ends_on or '?'}"
-            click.echo(f"{p.slug:<20} {p.status:<8} {p.enrolment:<7} {dates:<26} {p.name}")
-        if not rows:
-            click.echo("no programmes yet; create one with `rm-plugin programme create`")
+    with unit_of_work(handle.site) as work:
+        rows = programmes.list_programmes(work)
+    for p in rows:
+        dates = f"{p.starts_on or '?'} to {p.ends_on or '?'}"
+        click.echo(f"{p.slug:<20} {p.status:<8} {p.enrolment:<7} {dates:<26} {p.name}")
+    if not rows:
+        click.echo("no programmes yet; create one with `rm-plugin programme create`")
 
 
 @programme.command("show")
@@ -122,12 +120,10 @@ def list_programmes(handle: SiteHandle) -> None:
 @pass_site
 def show(handle: SiteHandle, slug: str) -> None:
     """A programme's rules and who is eligible under its seniority rule."""
-    with handle.site.database.transaction() as session:
-        p = get_programme(session, slug)
-        for line in describe(p):
-            click.echo(line)
-        for line in summarise(session, p).lines():
-            click.echo(line)
+    with unit_of_work(handle.site) as work:
+        overview = programmes.programme_overview(work, slug)
+    for line in overview.rules + overview.eligibility.lines():
+        click.echo(line)
 
 
 @programme.command("close")

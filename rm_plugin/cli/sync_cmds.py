@@ -7,8 +7,8 @@ import sys
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.site import Site
 from rm_plugin.sync.leases import Claimed
+from rm_plugin.sync.settings import require_connection
 from rm_plugin.sync.status import outbox_status, requeue
 from rm_plugin.sync.worker import SyncOptions, due_count, run_sync
 
@@ -27,7 +27,7 @@ def sync(ctx: click.Context, connections: tuple[str, ...], concurrency: int | No
         return
     site = ctx.find_object(SiteHandle).site
     for name in connections:
-        _known_connection(site, name, enabled=True)
+        require_connection(site, name, enabled=True)
     options = SyncOptions(connections=connections or None, concurrency=concurrency)
     if sys.stdout.isatty():
         total = due_count(site.database, options.connections)
@@ -78,22 +78,12 @@ def retry(handle: SiteHandle, ids: tuple[int, ...], connection: str | None, ever
     if not ids and connection is None and not everything:
         raise click.UsageError("say which parked rows to retry: row ids, --connection NAME, or --all")
     if connection is not None:
-        _known_connection(handle.site, connection, enabled=False)
+        require_connection(handle.site, connection, enabled=False)
     found = requeue(handle.site.database, ids=ids, connection=connection, everything=everything)
     if not found:
         click.echo("no parked rows matched; nothing was requeued")
         return
     click.echo(f"requeued {len(found)} row(s); run `rm-plugin sync` to deliver them")
-
-
-def _known_connection(site: Site, name: str, *, enabled: bool) -> None:
-    """A misspelt connection name is an error, not a quiet run that does nothing."""
-    known = site.connections.get(name)
-    if known is None:
-        names = ", ".join(sorted(site.connections)) or "none"
-        raise click.ClickException(f"no connection {name!r} in connectors/ (known: {names})")
-    if enabled and not known.enabled:
-        raise click.ClickException(f"connection {name!r} is disabled ({known.file}: enabled = false)")
 
 
 COMMANDS = [sync]

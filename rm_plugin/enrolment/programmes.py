@@ -5,16 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rm_plugin.domain.milestones import check_milestones, fill_default_milestones
+from rm_plugin.domain.milestones import check_milestones, defaults_for_settings, fill_default_milestones
 from rm_plugin.domain.records import ProgrammeInfo
+from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
 from rm_plugin.errors import ProgrammeError
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Programme
+from rm_plugin.unit_of_work import UnitOfWork
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 RULE_FIELDS = (
@@ -94,6 +97,7 @@ def get_programme(session: Session, slug: str) -> Programme:
 
 
 def programme_info(programme: Programme) -> ProgrammeInfo:
+    """The programme as hooks see it."""
     return ProgrammeInfo(
         id=programme.id,
         slug=programme.slug,
@@ -102,6 +106,9 @@ def programme_info(programme: Programme) -> ProgrammeInfo:
         ends_on=programme.ends_on,
         milestones=tuple(str(m.get("key", "")) for m in programme.milestones or () if isinstance(m, dict)),
         objectives=tuple(programme.objectives or ()),
+        definitions=tuple(
+            dict(m) for m in programme.milestones or defaults_for_settings(programme.settings or {})
+        ),
     )
 
 
@@ -123,3 +130,48 @@ def describe(p: Programme) -> list[str]:
         f"{p.mentor_capacity} mentee(s) per mentor; mutual learning {'on' if p.allow_mutual else 'off'}",
         f"  rules: {p.rules or '-'}  weights: {p.weights or '-'}",
     ]
+
+
+@dataclass(frozen=True)
+class ProgrammeListing:
+    """One programme in a list of them."""
+
+    slug: str
+    name: str
+    status: str
+    enrolment: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+
+
+def list_programmes(work: UnitOfWork) -> list[ProgrammeListing]:
+    """Every programme, oldest first."""
+    return [
+        ProgrammeListing(p.slug, p.name, p.status, p.enrolment, p.starts_on, p.ends_on)
+        for p in work.session.scalars(select(Programme).order_by(Programme.created_at))
+    ]
+
+
+@dataclass(frozen=True)
+class ProgrammeOverview:
+    """A programme's rules (as :func:`describe` words them) and who is eligible under them."""
+
+    rules: list[str]
+    eligibility: EligibilitySummary
+
+
+def programme_overview(work: UnitOfWork, slug: str) -> ProgrammeOverview:
+    programme = get_programme(work.session, slug)
+    return ProgrammeOverview(describe(programme), summarise(work.session, programme))
+
+
+#: Programmes whose pairs can still reach milestones.
+LIVE_STATUSES = ("open", "running")
+
+
+def live_programmes(work: UnitOfWork) -> list[ProgrammeInfo]:
+    """The open and running programmes, each with its milestone list (the defaults if it has none)."""
+    rows = work.session.scalars(
+        select(Programme).where(Programme.status.in_(LIVE_STATUSES)).order_by(Programme.slug)
+    )
+    return [programme_info(p) for p in rows]

@@ -12,6 +12,7 @@ The doors call :func:`approve_pair` and :func:`reject_pair` in a unit of work;
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PairInfo
 from rm_plugin.matching.applicants import DEMOGRAPHIC_TERMS
-from rm_plugin.matching.state import ManagerLookup, MatchingError, active_hr_ids
+from rm_plugin.matching.state import ManagerLookup, MatchingError, active_hr_ids, load_programme
 from rm_plugin.outbox import enqueue
 from rm_plugin.store import Database
 from rm_plugin.store.audit import record
@@ -267,21 +268,25 @@ def eligible_reviewers(db: Database, pair_id: int, candidates: Iterable[str] | N
     :param candidates: limit the answer to these HR ids (e.g. the programme's reviewer pool).
     """
     with db.transaction() as session:
-        pair = session.get(Pair, pair_id)
-        if pair is None:
-            raise MatchingError(f"no pair {pair_id}")
-        mentee, mentor = _people(session, pair)
-        managers = ManagerLookup(session)
-        active = active_hr_ids(session, None if candidates is None else list(candidates))
-        decided = set(
-            session.scalars(
-                select(Person.hr_id)
-                .join(ReviewDecision, ReviewDecision.reviewer_id == Person.id)
-                .where(ReviewDecision.pair_id == pair_id)
-            )
+        return _eligible(session, pair_id, candidates)
+
+
+def _eligible(session: Session, pair_id: int, candidates: Iterable[str] | None = None) -> list[str]:
+    pair = session.get(Pair, pair_id)
+    if pair is None:
+        raise MatchingError(f"no pair {pair_id}")
+    mentee, mentor = _people(session, pair)
+    managers = ManagerLookup(session)
+    active = active_hr_ids(session, None if candidates is None else list(candidates))
+    decided = set(
+        session.scalars(
+            select(Person.hr_id)
+            .join(ReviewDecision, ReviewDecision.reviewer_id == Person.id)
+            .where(ReviewDecision.pair_id == pair_id)
         )
-        pool = sorted(active) if candidates is None else [c for c in candidates if c in active]
-        return [hr for hr in pool if hr not in decided and conflict(managers, hr, mentee, mentor) is None]
+    )
+    pool = sorted(active) if candidates is None else [c for c in candidates if c in active]
+    return [hr for hr in pool if hr not in decided and conflict(managers, hr, mentee, mentor) is None]
 
 
 def reviewer_breakdown(breakdown: Mapping[str, Any]) -> dict[str, Any]:
@@ -348,3 +353,118 @@ def approve_proposals(
 def _decided(db: Database, pair_id: int) -> list[int]:
     with db.transaction() as session:
         return list(session.scalars(select(ReviewDecision.id).where(ReviewDecision.pair_id == pair_id)))
+
+
+# --- what reviewers see ----------------------------------------------------------------
+
+
+def top_terms(breakdown: Mapping[str, Any], n: int = 3) -> list[tuple[str, float]]:
+    """The ``n`` score terms that gave a pair most points, among those a reviewer may see."""
+    visible = reviewer_breakdown(breakdown)
+    ranked = sorted(visible.items(), key=lambda kv: (-kv[1].get("points", 0), kv[0]))
+    return [(term, float(parts["points"])) for term, parts in ranked[:n] if parts.get("points")]
+
+
+@dataclass(frozen=True)
+class QueuedPair:
+    """One pair in a programme's review queue, as reviewers see it (demographic terms left out)."""
+
+    pair_id: int
+    status: str
+    mentee: tuple[str, str]  # (HR id, name)
+    mentor: tuple[str, str]
+    score: float | None  # the reviewer-visible score; None for a pair that was never scored
+    approvals: int
+    required: int
+    pinned: bool
+    top_terms: list[tuple[str, float]]
+
+
+def review_queue(work: UnitOfWork, programme_slug: str, status: str = "proposed") -> list[QueuedPair]:
+    """A programme's pairs of one status (``all`` for every status) with their approvals so far."""
+    session = work.session
+    programme = load_programme(session, programme_slug)
+    names = _names(session)
+    query = select(Pair).where(Pair.programme_id == programme.id).order_by(Pair.id)
+    if status != "all":
+        query = query.where(Pair.status == status)
+    approvals = dict(
+        session.execute(
+            select(ReviewDecision.pair_id, func.count())
+            .where(ReviewDecision.decision == "approve")
+            .group_by(ReviewDecision.pair_id)
+        ).all()
+    )
+    return [
+        QueuedPair(
+            pair_id=p.id,
+            status=p.status,
+            mentee=names[p.mentee_id],
+            mentor=names[p.mentor_id],
+            score=reviewer_score(p.breakdown or {}) if p.score is not None else None,
+            approvals=approvals.get(p.id, 0),
+            required=programme.reviewers_required,
+            pinned=p.pinned,
+            top_terms=top_terms(p.breakdown or {}),
+        )
+        for p in session.scalars(query)
+    ]
+
+
+@dataclass(frozen=True)
+class PairReview:
+    """Why a pair was made and who decided: what a reviewer reads before deciding."""
+
+    pair_id: int
+    status: str
+    mentee: tuple[str, str]  # (HR id, name)
+    mentor: tuple[str, str]
+    score: float  # the reviewer-visible score
+    terms: list[tuple[str, float, float, float]]  # (term, value, weight, points), demographic ones left out
+    rules_passed: list[str]
+    approvals: int
+    required: int
+    decisions: list[tuple[str, str, str]]  # (reviewer HR id, decision, reason)
+    history: list[tuple[dt.datetime, str | None, str, str]]  # (at, from, to, by)
+    may_review: list[str]  # HR ids still allowed to review it, at most 20
+
+
+def pair_review(work: UnitOfWork, programme_slug: str, pair_id: int) -> PairReview:
+    session = work.session
+    programme = load_programme(session, programme_slug)
+    pair = session.get(Pair, pair_id)
+    if pair is None or pair.programme_id != programme.id:
+        raise MatchingError(f"no pair {pair_id} in {programme_slug!r}")
+    names = _names(session)
+    decisions = session.execute(
+        select(ReviewDecision, Person.hr_id)
+        .join(Person, Person.id == ReviewDecision.reviewer_id)
+        .where(ReviewDecision.pair_id == pair_id)
+        .order_by(ReviewDecision.id)
+    ).all()
+    history = session.scalars(
+        select(PairStatusChange).where(PairStatusChange.pair_id == pair_id).order_by(PairStatusChange.id)
+    ).all()
+    return PairReview(
+        pair_id=pair.id,
+        status=pair.status,
+        mentee=names[pair.mentee_id],
+        mentor=names[pair.mentor_id],
+        score=reviewer_score(pair.breakdown or {}),
+        terms=[
+            (term, float(parts["value"]), float(parts["weight"]), float(parts["points"]))
+            for term, parts in sorted(reviewer_breakdown(pair.breakdown or {}).items())
+        ],
+        rules_passed=list(pair.rules_passed or []),
+        approvals=sum(1 for d, _ in decisions if d.decision == "approve"),
+        required=programme.reviewers_required,
+        decisions=[(reviewer, d.decision, d.reason or "") for d, reviewer in decisions],
+        history=[(c.at, c.from_status, c.to_status, c.actor) for c in history],
+        may_review=_eligible(session, pair_id)[:20],
+    )
+
+
+def _names(session: Session) -> dict[int, tuple[str, str]]:
+    """Person id -> (HR id, display name), for everyone."""
+    rows = session.execute(select(Person.id, Person.hr_id, Person.given_name, Person.family_name))
+    return {pid: (hr_id, f"{given} {family}".strip() or hr_id) for pid, hr_id, given, family in rows}

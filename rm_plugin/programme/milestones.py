@@ -38,7 +38,7 @@ from rm_plugin.store.models import (
     Programme,
     SurveyResponse,
 )
-from rm_plugin.unit_of_work import ProgrammeContext, fire_after_commit
+from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork, fire_after_commit
 
 __all__ = [
     "DEFAULT_AWARD",
@@ -51,6 +51,7 @@ __all__ = [
     "fill_default_milestones",
     "outbox_rows",
     "reached_by",
+    "report_for_person",
     "report_milestone",
 ]
 
@@ -242,3 +243,32 @@ def reached_by(session: Session, pair_id: int) -> list[tuple[str, str, dt.date]]
         .order_by(MilestoneReached.id)
     )
     return [(m, h, d) for m, h, d in rows]
+
+
+@dataclass(frozen=True)
+class Reported:
+    """What reporting a milestone did: whether it was new, and what it let the pair reach too."""
+
+    pair_id: int
+    fresh: bool  # False: the person had reached it already
+    also: tuple[tuple[str, str], ...]  # (milestone, HR id) reached because of it
+
+
+def report_for_person(
+    work: UnitOfWork, programme_slug: str, key: str, hr_id: str, on: dt.date | None = None
+) -> Reported:
+    """Report that ``hr_id`` reached the reported milestone ``key`` on ``on`` (default: today).
+
+    A date after today is refused; the person's active pair in the programme is re-checked,
+    so milestones that required this one are reached at once.
+    """
+    session, today = work.session, work.today
+    day = on or today
+    if day > today:
+        raise ProgrammeError(f"--on {day} is in the future (today is {today}); report it once it happened")
+    lookups.programme(session, programme_slug)
+    pair_id = lookups.acting_pair(session, hr_id, None, programme_slug)
+    before = set(reached_by(session, pair_id))
+    fresh = report_milestone(session, work.ctx, pair_id, key, hr_id, day)
+    newly = [row for row in reached_by(session, pair_id) if row not in before]
+    return Reported(pair_id, fresh, tuple((reached, who) for reached, who, _ in newly if reached != key))

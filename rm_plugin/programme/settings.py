@@ -8,8 +8,11 @@ change, naming each problem. Values may come typed (Python) or as the text an ad
 from __future__ import annotations
 
 import datetime as dt
+import json
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -125,6 +128,8 @@ class SettingsChange:
     milestones_rebuilt: bool = False
     newly_reached: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Connections the new milestone list records to that are not enabled progress connections.
+    unknown_connections: list[str] = field(default_factory=list)
 
 
 def update_programme(
@@ -192,6 +197,9 @@ def update_programme(
         )
         for pair in pairs:
             newly += len(milestones.evaluate(session, ctx, pair, today))
+    named = {
+        record.get("connection", "*") for item in milestone_list or [] for record in item.get("records", [])
+    }
     return SettingsChange(
         settings=new_settings,
         columns={k: getattr(programme, k) for k in COLUMNS},
@@ -199,7 +207,36 @@ def update_programme(
         milestones_rebuilt=rebuilt,
         newly_reached=newly,
         notes=notes,
+        unknown_connections=sorted(named - {"*", *ctx.progress}),
     )
+
+
+def read_milestone_file(path: Path) -> Any:
+    """The milestone list in a TOML (``[[milestones]]`` tables) or JSON file.
+
+    JSON may hold the list itself or ``{"milestones": [...]}``. Errors name the file and line;
+    the list itself is checked by :func:`update_programme`.
+    """
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProgrammeError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+        if isinstance(loaded, dict):
+            if set(loaded) != {"milestones"}:
+                raise ProgrammeError(f'{path}: expected a list, or an object with only "milestones"')
+            loaded = loaded["milestones"]
+        return loaded
+    if path.suffix.lower() == ".toml":
+        try:
+            loaded = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ProgrammeError(f"{path}: not valid TOML ({exc})") from exc
+        if set(loaded) != {"milestones"}:
+            raise ProgrammeError(f"{path}: expected only [[milestones]] tables, found {sorted(loaded)}")
+        return loaded["milestones"]
+    raise ProgrammeError(f"{path}: the milestone file must end in .toml or .json")
 
 
 def _column_problems(session: Session, columns: Mapping[str, Any]) -> list[str]:
