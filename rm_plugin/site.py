@@ -24,8 +24,10 @@ from rm_plugin.config.site_schema import ConnectionBase, SiteConfigSchema
 from rm_plugin.connections import ConnectionContext, ConnectorType
 from rm_plugin.errors import UserError
 from rm_plugin.logs import remember_secrets
+from rm_plugin.people.accounts import StoredAccounts
 from rm_plugin.plugins import PluginError, make_plugin_manager, register
 from rm_plugin.store import Database
+from rm_plugin.store.connector_state import StoredState
 from rm_plugin.store.database import DatabaseUnavailable
 
 SITE_FILE = "rm-plugin.toml"
@@ -118,6 +120,7 @@ class Site:
             raise ConfigError(problems)
 
         site = cls(root, config, pm, types, connections)
+        accounts = StoredAccounts(lambda: site.database)
         for connection in connections.values():
             if connection.enabled:
                 context = ConnectionContext(
@@ -125,7 +128,8 @@ class Site:
                     config_file=root / connection.file,
                     site_root=root,
                     output_dir=site.output_dir,
-                    database_url=site.database_url,
+                    accounts=accounts,
+                    state=StoredState(lambda: site.database, connection.name),
                 )
                 plugin = types[connection.type].factory(context, connection.values)
                 register(pm, plugin, f"connection:{connection.name}", f"connection {connection.file}")
@@ -174,6 +178,11 @@ class Site:
         return db
 
     def enabled_connections(self, role: str | None = None) -> list[ConnectionConfig]:
+        """The connections whose file says ``enabled = true``, in file-name order.
+
+        :param role: only those whose connector type has this role: ``people`` (an HR source),
+            ``progress`` (enrolments, completions, awards), ``notify`` or ``calendar``.
+        """
         return [
             c
             for c in self.connections.values()

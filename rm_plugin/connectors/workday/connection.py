@@ -15,10 +15,10 @@ from rm_plugin.connectors.workday import feedback, soap
 from rm_plugin.connectors.workday.client import WorkdayApi, WorkdayHttp
 from rm_plugin.connectors.workday.oauth import (
     BearerAuth,
-    DatabaseTokenStore,
     MemoryTokenStore,
     OAuthTokenHttp,
     RefreshTokenStore,
+    StateTokenStore,
     WorkdayOAuth,
 )
 from rm_plugin.connectors.workday.rest import WorkdayRest, WorkdayRestHttp
@@ -92,7 +92,7 @@ class WorkdayConnection(Connection):
 
     @property
     def oauth(self) -> WorkdayOAuth:
-        """Bearer tokens from the refresh-token grant; the rotated refresh token is kept in the database."""
+        """Bearer tokens from the refresh-token grant; the rotated refresh token is kept in the state."""
         if self._oauth is None:
             secret: Secret = self.config["oauth_client_secret"]
             basic = self.config.get("oauth_client_auth", "body") == "basic"
@@ -108,8 +108,8 @@ class WorkdayConnection(Connection):
             )
             store = self._token_store
             if store is None:
-                url = self.context.database_url
-                store = DatabaseTokenStore(url, self.name) if url else MemoryTokenStore()
+                state = self.context.state
+                store = StateTokenStore(state) if state is not None else MemoryTokenStore()
                 self._token_store = store
             self._oauth = WorkdayOAuth(
                 http,
