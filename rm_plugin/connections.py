@@ -114,6 +114,7 @@ class Connection:
         return self.context.name
 
     def owns(self, connection: str | None) -> bool:
+        """Whether a targeted hook asking for ``connection`` (``None``: everyone) means this object."""
         return connection is None or connection == self.context.name
 
     def __repr__(self) -> str:

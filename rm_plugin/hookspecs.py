@@ -96,7 +96,10 @@ def rm_fetch_people(connection: str | None, since: str | None) -> PeopleBatch | 
 def rm_resolve_accounts(connection: str, people: Sequence[PersonRecord]) -> Mapping[str, str] | None:
     """Find the host accounts of many people at once.
 
-    Called before enrolling or writing progress to a host, in batches.
+    Called by the sync worker before it delivers a batch of ``enrol`` rows, for the people they
+    name who have no account recorded on ``connection`` yet. The answer is kept in the site's
+    account directory (:class:`~rm_plugin.connections.AccountDirectory`), where connectors,
+    the portal and later runs find it.
 
     :param connection: the host connection asked.
     :param people: the people to resolve.
@@ -131,8 +134,8 @@ def rm_check_health(connection: str | None, programmes: Sequence[ProgrammeInfo])
 def rm_prepare_programme(connection: str, programme: ProgrammeInfo) -> Receipt | None:
     """Make sure a programme's structures exist on a host (course, activities, types…).
 
-    Called by ``rm-plugin programme prepare`` and before the first delivery to a host.
-    Implementations check before creating, so a repeat creates nothing.
+    Called by the sync worker for outbox rows with action ``prepare``, which it delivers before
+    the host's other rows. Implementations check before creating, so a repeat creates nothing.
 
     :param connection: the host connection asked.
     :param programme: the programme to prepare.

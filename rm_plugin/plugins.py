@@ -49,6 +49,8 @@ class PluginError(UserError):
 
 @dataclass(frozen=True)
 class PluginOrigin:
+    """A registered plugin's name and where it came from."""
+
     name: str
     origin: str  # "built-in", "entry point <dist> <version>", "site hooks/x.py", "connection …"
 
@@ -59,6 +61,13 @@ def make_plugin_manager(
     blocked: Iterable[str] = (),
     load_entrypoints: bool = True,
 ) -> pluggy.PluginManager:
+    """The plugin manager of a site: built-ins, then installed entry points, then the site's ``hooks/``.
+
+    :param site_root: the site whose ``hooks/*.py`` are loaded (``None``: none).
+    :param blocked: plugin names the site disabled (``[plugins] disabled``); they are never registered.
+    :param load_entrypoints: load installed distributions' ``rm_plugin`` entry points.
+    :raises PluginError: a plugin cannot be loaded or implements a hook the contract lacks.
+    """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     pm.origins = {}  # type: ignore[attr-defined]
@@ -113,11 +122,13 @@ def check(pm: pluggy.PluginManager) -> None:
 
 
 def origins(pm: pluggy.PluginManager) -> list[PluginOrigin]:
+    """Every registered plugin and where it came from, in registration order (``rm-plugin plugins``)."""
     table: dict[str, str] = pm.origins  # type: ignore[attr-defined]
     return [PluginOrigin(name, table.get(name, "")) for name, _ in pm.list_name_plugin()]
 
 
 def hooks_of(pm: pluggy.PluginManager, plugin_name: str) -> list[str]:
+    """The hooks a registered plugin implements, by name."""
     plugin = pm.get_plugin(plugin_name)
     callers = pm.get_hookcallers(plugin) or []
     return sorted(caller.name for caller in callers)

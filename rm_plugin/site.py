@@ -60,6 +60,8 @@ def find_site_root(explicit: str | Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class ConnectionConfig:
+    """One ``connectors/<name>.toml``: its type, whether it is enabled, and its validated values."""
+
     name: str
     type: str
     enabled: bool
@@ -88,6 +90,15 @@ class Site:
 
     @classmethod
     def load(cls, root: str | os.PathLike[str], *, load_entrypoints: bool = True) -> Site:
+        """Read and check every config file of the site at ``root``, then build its plugins.
+
+        Each enabled connection becomes a plugin object of its own, given a
+        :class:`~rm_plugin.connections.ConnectionContext` with the site's account directory and
+        its own state store. The database is opened (and migrated) on first use, not here.
+
+        :raises ConfigError: with every problem of every file at once.
+        :raises PluginError: a plugin cannot be loaded or implements an unknown hook.
+        """
         root = Path(root)
         problems: list[ConfigProblem] = []
         raw, found = read_toml(root / SITE_FILE, SITE_FILE)
@@ -139,6 +150,7 @@ class Site:
 
     @property
     def hook(self) -> Any:
+        """The plugin manager's hook relay; services call hooks through it, commands never do."""
         return self.pm.hook
 
     @property
@@ -160,6 +172,7 @@ class Site:
 
     @property
     def database_url(self) -> str:
+        """The database URL (``RM_PLUGIN_DATABASE_URL`` first); it may hold a password: never print it."""
         return database_url(self.root, self.config)
 
     @functools.cached_property
@@ -190,6 +203,7 @@ class Site:
         ]
 
     def close(self) -> None:
+        """Release the database's connections, if it was opened."""
         if "database" in self.__dict__:
             self.database.dispose()
 

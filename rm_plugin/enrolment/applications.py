@@ -58,6 +58,7 @@ class ImportReport:
 def import_applications(
     session: Session, programme: Programme, path: Path, actor: str = "admin"
 ) -> ImportReport:
+    """Import the applications of a CSV file: good rows are created or updated, bad ones reported."""
     if programme.status == "closed":
         raise ClosedProgramme(f"programme {programme.slug} is closed; it takes no more applications")
     report = ImportReport()

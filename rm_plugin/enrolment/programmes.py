@@ -89,6 +89,7 @@ def create_programme(
 
 
 def get_programme(session: Session, slug: str) -> Programme:
+    """The programme ``slug``; the error lists the programmes there are."""
     programme = session.scalar(select(Programme).where(Programme.slug == slug))
     if programme is None:
         known = ", ".join(session.scalars(select(Programme.slug).order_by(Programme.slug))) or "none yet"
@@ -161,6 +162,7 @@ class ProgrammeOverview:
 
 
 def programme_overview(work: UnitOfWork, slug: str) -> ProgrammeOverview:
+    """A programme's rules and who is eligible under its seniority rule (``programme show``)."""
     programme = get_programme(work.session, slug)
     return ProgrammeOverview(describe(programme), summarise(work.session, programme))
 

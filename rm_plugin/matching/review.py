@@ -33,6 +33,8 @@ from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork, fire_after_comm
 
 @dataclass(frozen=True)
 class ReviewOutcome:
+    """Where a pair stands after a review decision."""
+
     pair_id: int
     status: str
     approvals: int
@@ -430,6 +432,7 @@ class PairReview:
 
 
 def pair_review(work: UnitOfWork, programme_slug: str, pair_id: int) -> PairReview:
+    """One pair as a reviewer reads it (``match show --pair``): score terms, decisions, history."""
     session = work.session
     programme = load_programme(session, programme_slug)
     pair = session.get(Pair, pair_id)

@@ -74,6 +74,10 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on an error.
+
+        The doors use :func:`rm_plugin.unit_of_work.unit_of_work`, which opens one of these.
+        """
         with self.sessions.begin() as session:
             yield session
 
