@@ -25,8 +25,8 @@ from org import synthetic, touch  # noqa: E402
 from workday import WorkdayStandIn  # noqa: E402
 
 from rm_plugin.config.secret import Secret  # noqa: E402
+from rm_plugin.connections import ConnectionContext  # noqa: E402
 from rm_plugin.connectors.bamboohr import BambooHRConfig, BambooHRConnection  # noqa: E402
-from rm_plugin.connectors.types import ConnectionContext  # noqa: E402
 from rm_plugin.connectors.workday import WorkdayConfig, WorkdayConnection  # noqa: E402
 
 

@@ -19,9 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from moodle_standin import MoodleStandIn
 
+from rm_plugin.connections import ConnectionContext
 from rm_plugin.connectors.moodle import MoodleConfig, MoodleConnection
-from rm_plugin.connectors.types import ConnectionContext
 from rm_plugin.domain.records import Delivery, PersonRecord, Receipt
+from rm_plugin.people.accounts import StoredAccounts
 from rm_plugin.store import Database
 from rm_plugin.store.models import Person
 
@@ -39,8 +40,9 @@ def connection(url: str, tmp: Path, database: Database | None, **overrides: obje
             **overrides,
         }
     )
-    context = ConnectionContext("moodle", tmp / "moodle.toml", tmp, tmp)
-    return MoodleConnection(context, config, database=database)
+    accounts = StoredAccounts(lambda: database) if database is not None else None
+    context = ConnectionContext("moodle", tmp / "moodle.toml", tmp, tmp, accounts=accounts)
+    return MoodleConnection(context, config)
 
 
 def deliver(

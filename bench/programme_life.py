@@ -15,12 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.milestones import default_milestones
+from rm_plugin.domain.milestones import default_milestones
 from rm_plugin.programme.nudges import run_nudges
 from rm_plugin.programme.simulation import simulate_programme
 from rm_plugin.store import Database
 from rm_plugin.store.models import Pair, Person, Programme
+from rm_plugin.unit_of_work import ProgrammeContext
 
 START = dt.date(2026, 3, 2)
 

@@ -11,26 +11,23 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rm_plugin.cli.applications_cmds import sample_applications_path
-from rm_plugin.cli.programme_cmds import describe, eligibility_lines
-from rm_plugin.enrolment.applications import import_applications
-from rm_plugin.enrolment.eligibility import summarise
-from rm_plugin.enrolment.programmes import create_programme, get_programme
+from rm_plugin.enrolment.applications import import_file
+from rm_plugin.enrolment.programmes import create_programme, programme_overview
 from rm_plugin.matching.review import approve_proposals
 from rm_plugin.matching.service import propose
-from rm_plugin.people.service import sync_people
-from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.people.roster_import import sync_people
 from rm_plugin.programme.simulation import simulate_programme
 from rm_plugin.programme.surveys import TooFewResponses, aggregate
-from rm_plugin.site import SITE_FILE, Site
+from rm_plugin.sample import applications_csv
+from rm_plugin.site import SITE_FILE, Site, create_site
 from rm_plugin.store.models import Application, Meeting, OutboxItem, Pair, Person, Programme
 from rm_plugin.sync.worker import run_sync
+from rm_plugin.unit_of_work import ProgrammeContext, unit_of_work
 
 PROGRAMME = "rm-2026"
 STARTS = dt.date(2026, 1, 5)
@@ -44,13 +41,6 @@ class DemoResult:
     site_root: Path
     kept: bool
     figures: dict[str, int] = field(default_factory=dict)
-
-
-def create_site(directory: Path) -> None:
-    """Copy the site template into ``directory`` (the same files ``rm-plugin init`` writes)."""
-    template = resources.files("rm_plugin") / "site_template"
-    with resources.as_file(template) as source:
-        shutil.copytree(source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def run_demo(directory: Path | None = None, echo: Echo = print) -> DemoResult:
@@ -80,7 +70,8 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
     result.figures["people_created"] = report.created
 
     echo(f"\n2. Create the programme {PROGRAMME}")
-    with site.database.transaction() as session:
+    with unit_of_work(site) as work:
+        session = work.session
         if session.scalar(select(Programme.id).where(Programme.slug == PROGRAMME)) is None:
             create_programme(
                 session,
@@ -94,25 +85,23 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
                 rules={"not_same_department": True, "shared_language": True},
                 admin_hr_id=_programme_admin(session),
             )
-        programme = get_programme(session, PROGRAMME)
-        for line in describe(programme):
+        for line in programme_overview(work, PROGRAMME).rules:
             echo(f"   {line}")
 
     echo("\n3. Import the sample applications")
-    with site.database.transaction() as session:
-        programme = get_programme(session, PROGRAMME)
-        imported = import_applications(session, programme, sample_applications_path())
-        for line in imported.lines():
-            echo(f"   {line}")
-        result.figures["applications"] = imported.imported
+    with unit_of_work(site) as work:
+        imported = import_file(work, PROGRAMME, applications_csv())
+    for line in imported.lines():
+        echo(f"   {line}")
+    result.figures["applications"] = imported.imported
 
     echo("\n4. Who is eligible under the programme's seniority rule")
-    with site.database.transaction() as session:
-        summary = summarise(session, get_programme(session, PROGRAMME))
-        for line in eligibility_lines(summary):
-            echo(f"   {line}")
-        result.figures["eligible_mentees"] = summary.eligible["mentee"]
-        result.figures["eligible_mentors"] = summary.eligible["mentor"]
+    with unit_of_work(site) as work:
+        summary = programme_overview(work, PROGRAMME).eligibility
+    for line in summary.lines():
+        echo(f"   {line}")
+    result.figures["eligible_mentees"] = summary.eligible["mentee"]
+    result.figures["eligible_mentors"] = summary.eligible["mentor"]
 
     _match_and_review(site, result, echo)
     _programme_life(site, result, echo)
@@ -173,7 +162,7 @@ def _match_and_review(site: Site, result: DemoResult, echo: Echo) -> None:
 
     reviewers = sample_reviewers(site)
     echo(f"\n6. Two reviewers approve each proposal (panel: {', '.join(reviewers)})")
-    progress = [c.name for c in site.enabled_connections(role="progress")]
+    progress = ProgrammeContext.from_site(site).progress
     panel = approve_proposals(site.database, PROGRAMME, reviewers, pm=site.pm, progress_connections=progress)
     echo(f"   {len(panel.approved)} pair(s) active; {len(panel.skipped)} could not be reviewed")
     for pair_id, why in panel.skipped[:3]:

@@ -25,7 +25,7 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from rm_plugin.connectors.types import ConnectorType
+    from rm_plugin.connections import ConnectorType
     from rm_plugin.domain.records import (
         ApplicantView,
         Delivery,
@@ -50,7 +50,7 @@ def rm_register_connector_types(register: Callable[[ConnectorType], None]) -> No
 
     Called once at start, before any connector config is read.
 
-    :param register: call it with a :class:`~rm_plugin.connectors.types.ConnectorType`
+    :param register: call it with a :class:`~rm_plugin.connections.ConnectorType`
         (its name, the marshmallow schema of its config file and a factory that builds one
         connection object per config file). Each connection object is then registered as a
         plugin of its own, so its methods implement the targeted hooks below.
@@ -96,7 +96,10 @@ def rm_fetch_people(connection: str | None, since: str | None) -> PeopleBatch | 
 def rm_resolve_accounts(connection: str, people: Sequence[PersonRecord]) -> Mapping[str, str] | None:
     """Find the host accounts of many people at once.
 
-    Called before enrolling or writing progress to a host, in batches.
+    Called by the sync worker before it delivers a batch of ``enrol`` rows, for the people they
+    name who have no account recorded on ``connection`` yet. The answer is kept in the site's
+    account directory (:class:`~rm_plugin.connections.AccountDirectory`), where connectors,
+    the portal and later runs find it.
 
     :param connection: the host connection asked.
     :param people: the people to resolve.
@@ -111,12 +114,15 @@ def rm_resolve_accounts(connection: str, people: Sequence[PersonRecord]) -> Mapp
 
 
 @hookspec
-def rm_check_health(connection: str | None) -> HealthReport | None:
+def rm_check_health(connection: str | None, programmes: Sequence[ProgrammeInfo]) -> HealthReport | None:
     """Reach a host and check that it is set up as the product needs.
 
     Called by ``rm-plugin check`` after all config validated.
 
     :param connection: the connection to check, or ``None`` for all of them.
+    :param programmes: the site's open and running programmes, each with its milestone list
+        (``ProgrammeInfo.definitions``), so a connector can name every milestone or award its
+        config does not map. An implementation may leave this argument out.
 
     :return: a :class:`~rm_plugin.domain.records.HealthReport` naming every problem in a
         sentence an admin can act on (for Moodle: which web-service functions the token's
@@ -128,8 +134,8 @@ def rm_check_health(connection: str | None) -> HealthReport | None:
 def rm_prepare_programme(connection: str, programme: ProgrammeInfo) -> Receipt | None:
     """Make sure a programme's structures exist on a host (course, activities, types…).
 
-    Called by ``rm-plugin programme prepare`` and before the first delivery to a host.
-    Implementations check before creating, so a repeat creates nothing.
+    Called by the sync worker for outbox rows with action ``prepare``, which it delivers before
+    the host's other rows. Implementations check before creating, so a repeat creates nothing.
 
     :param connection: the host connection asked.
     :param programme: the programme to prepare.

@@ -17,10 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from rm_plugin import hookimpl, hookspecs
+from rm_plugin.errors import UserError
+
+if TYPE_CHECKING:
+    import click
 
 PROJECT = "rm_plugin"
 ENTRY_POINT_GROUP = "rm_plugin"
@@ -38,12 +43,14 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 )
 
 
-class PluginError(Exception):
+class PluginError(UserError):
     """A plugin could not be loaded, or implements a hook the contract does not declare."""
 
 
 @dataclass(frozen=True)
 class PluginOrigin:
+    """A registered plugin's name and where it came from."""
+
     name: str
     origin: str  # "built-in", "entry point <dist> <version>", "site hooks/x.py", "connection …"
 
@@ -54,6 +61,13 @@ def make_plugin_manager(
     blocked: Iterable[str] = (),
     load_entrypoints: bool = True,
 ) -> pluggy.PluginManager:
+    """The plugin manager of a site: built-ins, then installed entry points, then the site's ``hooks/``.
+
+    :param site_root: the site whose ``hooks/*.py`` are loaded (``None``: none).
+    :param blocked: plugin names the site disabled (``[plugins] disabled``); they are never registered.
+    :param load_entrypoints: load installed distributions' ``rm_plugin`` entry points.
+    :raises PluginError: a plugin cannot be loaded or implements a hook the contract lacks.
+    """
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     pm.origins = {}  # type: ignore[attr-defined]
@@ -69,6 +83,19 @@ def make_plugin_manager(
         _load_site_hooks(pm, site_root)
     check(pm)
     return pm
+
+
+def add_commands(group: click.Group, site_root: Path | None) -> None:
+    """Let every plugin add commands to ``group`` (``rm_register_commands``).
+
+    The site's own ``hooks/`` are included when they load; a site whose plugins cannot be
+    loaded still gets the built-in and installed plugins' commands (``check`` reports why).
+    """
+    try:
+        pm = make_plugin_manager(site_root)
+    except PluginError:
+        pm = make_plugin_manager(None)
+    pm.hook.rm_register_commands(cli=group)
 
 
 def register(pm: pluggy.PluginManager, plugin: object, name: str, origin: str) -> None:
@@ -95,11 +122,13 @@ def check(pm: pluggy.PluginManager) -> None:
 
 
 def origins(pm: pluggy.PluginManager) -> list[PluginOrigin]:
+    """Every registered plugin and where it came from, in registration order (``rm-plugin plugins``)."""
     table: dict[str, str] = pm.origins  # type: ignore[attr-defined]
     return [PluginOrigin(name, table.get(name, "")) for name, _ in pm.list_name_plugin()]
 
 
 def hooks_of(pm: pluggy.PluginManager, plugin_name: str) -> list[str]:
+    """The hooks a registered plugin implements, by name."""
     plugin = pm.get_plugin(plugin_name)
     callers = pm.get_hookcallers(plugin) or []
     return sorted(caller.name for caller in callers)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rm_plugin.config import ConfigError, ConfigProblem, read_toml, resolve_references, validate
 from rm_plugin.config.site_schema import ConnectionBase, SiteConfigSchema
-from rm_plugin.connectors.types import ConnectionContext, ConnectorType
+from rm_plugin.connections import ConnectionContext, ConnectorType
+from rm_plugin.errors import UserError
 from rm_plugin.logs import remember_secrets
+from rm_plugin.people.accounts import StoredAccounts
 from rm_plugin.plugins import PluginError, make_plugin_manager, register
 from rm_plugin.store import Database
+from rm_plugin.store.connector_state import StoredState
 from rm_plugin.store.database import DatabaseUnavailable
 
 SITE_FILE = "rm-plugin.toml"
@@ -30,8 +35,15 @@ SITE_ENV = "RM_PLUGIN_SITE"
 DATABASE_ENV = "RM_PLUGIN_DATABASE_URL"
 
 
-class SiteNotFound(Exception):
-    pass
+class SiteNotFound(UserError):
+    """No ``rm-plugin.toml`` where the site was looked for; the message says where and what to do."""
+
+
+def create_site(directory: Path) -> None:
+    """Copy the site template into ``directory`` (what ``rm-plugin init`` writes), keeping what is there."""
+    template = resources.files("rm_plugin") / "site_template"
+    with resources.as_file(template) as source:
+        shutil.copytree(source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def find_site_root(explicit: str | Path | None = None) -> Path:
@@ -48,6 +60,8 @@ def find_site_root(explicit: str | Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class ConnectionConfig:
+    """One ``connectors/<name>.toml``: its type, whether it is enabled, and its validated values."""
+
     name: str
     type: str
     enabled: bool
@@ -76,6 +90,15 @@ class Site:
 
     @classmethod
     def load(cls, root: str | os.PathLike[str], *, load_entrypoints: bool = True) -> Site:
+        """Read and check every config file of the site at ``root``, then build its plugins.
+
+        Each enabled connection becomes a plugin object of its own, given a
+        :class:`~rm_plugin.connections.ConnectionContext` with the site's account directory and
+        its own state store. The database is opened (and migrated) on first use, not here.
+
+        :raises ConfigError: with every problem of every file at once.
+        :raises PluginError: a plugin cannot be loaded or implements an unknown hook.
+        """
         root = Path(root)
         problems: list[ConfigProblem] = []
         raw, found = read_toml(root / SITE_FILE, SITE_FILE)
@@ -108,6 +131,7 @@ class Site:
             raise ConfigError(problems)
 
         site = cls(root, config, pm, types, connections)
+        accounts = StoredAccounts(lambda: site.database)
         for connection in connections.values():
             if connection.enabled:
                 context = ConnectionContext(
@@ -115,7 +139,8 @@ class Site:
                     config_file=root / connection.file,
                     site_root=root,
                     output_dir=site.output_dir,
-                    database_url=site.database_url,
+                    accounts=accounts,
+                    state=StoredState(lambda: site.database, connection.name),
                 )
                 plugin = types[connection.type].factory(context, connection.values)
                 register(pm, plugin, f"connection:{connection.name}", f"connection {connection.file}")
@@ -125,6 +150,7 @@ class Site:
 
     @property
     def hook(self) -> Any:
+        """The plugin manager's hook relay; services call hooks through it, commands never do."""
         return self.pm.hook
 
     @property
@@ -146,6 +172,7 @@ class Site:
 
     @property
     def database_url(self) -> str:
+        """The database URL (``RM_PLUGIN_DATABASE_URL`` first); it may hold a password: never print it."""
         return database_url(self.root, self.config)
 
     @functools.cached_property
@@ -164,6 +191,11 @@ class Site:
         return db
 
     def enabled_connections(self, role: str | None = None) -> list[ConnectionConfig]:
+        """The connections whose file says ``enabled = true``, in file-name order.
+
+        :param role: only those whose connector type has this role: ``people`` (an HR source),
+            ``progress`` (enrolments, completions, awards), ``notify`` or ``calendar``.
+        """
         return [
             c
             for c in self.connections.values()
@@ -171,6 +203,7 @@ class Site:
         ]
 
     def close(self) -> None:
+        """Release the database's connections, if it was opened."""
         if "database" in self.__dict__:
             self.database.dispose()
 

@@ -97,7 +97,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture
 def site_root(tmp_path: Path, db_url: str) -> Path:
     """A fresh site made from the template (like ``rm-plugin init``) on the test's database backend."""
-    from rm_plugin.demo import create_site
+    from rm_plugin.site import create_site
 
     root = tmp_path / "site"
     create_site(root)

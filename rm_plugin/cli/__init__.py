@@ -12,9 +12,8 @@ from pathlib import Path
 import click
 
 from rm_plugin import __version__
-from rm_plugin.cli.context import SiteHandle
+from rm_plugin.cli.context import Commands, SiteHandle
 from rm_plugin.logs import configure
-from rm_plugin.store.database import DatabaseUnavailable
 
 # Command modules, in the order their commands are listed by --help.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -33,7 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rm-plugin")
 @click.option(
     "--site",
@@ -63,23 +62,15 @@ def build_cli() -> click.Group:
 
 def _add_plugin_commands(group: click.Group) -> None:
     """Let built-in, installed and site plugins add commands; a broken site is reported later."""
-    from rm_plugin.plugins import PluginError, make_plugin_manager
+    from rm_plugin.plugins import add_commands
     from rm_plugin.site import SiteNotFound, find_site_root
 
     try:
         root: Path | None = find_site_root(None)
     except SiteNotFound:
         root = None
-    try:
-        pm = make_plugin_manager(root)
-    except PluginError:
-        pm = make_plugin_manager(None)
-    pm.hook.rm_register_commands(cli=group)
+    add_commands(group, root)
 
 
 def main() -> None:
-    try:
-        build_cli()(prog_name="rm-plugin")
-    except DatabaseUnavailable as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(2) from None
+    build_cli()(prog_name="rm-plugin")

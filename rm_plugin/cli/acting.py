@@ -1,26 +1,16 @@
-"""What the agreement, meeting and survey commands share: who acts, on which pair, on which day.
+"""Options the agreement, meeting and survey commands share: who acts, on which pair, on which day.
 
 Participants act with ``--as HR_ID``; a pair is given with ``--pair`` or found from the
-person (and ``--programme`` when they are in several). Programme errors become one clear
-line on stderr and exit status 1, with nothing written.
+person (and ``--programme`` when they are in several) by the service the command calls.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.orm import Session
-
-from rm_plugin.exports.renderer import TemplateProblem
-from rm_plugin.programme import lookups
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import ProgrammeError
-from rm_plugin.site import Site
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,42 +28,6 @@ def pair_options(func: F) -> F:
     return click.option("--pair", "pair_id", type=int, help="The pair's id (default: the acting person's).")(
         func
     )
-
-
-def today_in(site: Site) -> dt.date:
-    """Today in the site's time zone (``[site] timezone``)."""
-    try:
-        zone = zoneinfo.ZoneInfo(str(site.config["site"]["timezone"]))
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return dt.datetime.now(zone).date()
-
-
-def resolve_pair(session: Session, hr_id: str | None, pair_id: int | None, programme_slug: str | None) -> int:
-    if pair_id is not None:
-        return pair_id
-    if hr_id is None:
-        raise ProgrammeError("give --pair, or --as a person in exactly one active pair")
-    pairs = lookups.pairs_of(session, hr_id, programme_slug)
-    if not pairs:
-        where = f" in {programme_slug}" if programme_slug else ""
-        raise ProgrammeError(f"{hr_id} is in no active pair{where}")
-    if len(pairs) > 1:
-        ids = ", ".join(str(p.id) for p in pairs)
-        raise ProgrammeError(
-            f"{hr_id} is in several active pairs ({ids}); choose one with --pair or --programme"
-        )
-    return pairs[0].id
-
-
-@contextmanager
-def unit_of_work(site: Site) -> Iterator[tuple[Session, ProgrammeContext]]:
-    """A transaction on the site's database; a programme error rolls it back and is reported."""
-    try:
-        with site.database.transaction() as session:
-            yield session, ProgrammeContext.from_site(site)
-    except (ProgrammeError, TemplateProblem) as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def parse_date(value: str | None, name: str) -> dt.date | None:

@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import select
 
-from rm_plugin.cli.acting import as_option, pair_options, resolve_pair, today_in, unit_of_work
+from rm_plugin.cli.acting import as_option, pair_options
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.programme import agreements, lookups
-from rm_plugin.programme.errors import ProgrammeError
-from rm_plugin.store.models import Agreement, Pair
+from rm_plugin.programme import agreements
+from rm_plugin.programme.agreement_body import changes_from_fields
+from rm_plugin.unit_of_work import unit_of_work
 
 
 @click.group()
@@ -26,17 +25,8 @@ def agreement() -> None:
 @pass_site
 def draft(handle: SiteHandle, programme_slug: str) -> None:
     """Draft an agreement for every active pair of PROGRAMME that has none."""
-    site = handle.site
-    with unit_of_work(site) as (session, ctx):
-        programme = lookups.programme(session, programme_slug)
-        pairs = session.scalars(
-            select(Pair).where(Pair.programme_id == programme.id, Pair.status == "active")
-        )
-        count = 0
-        for pair in pairs:
-            before = session.scalar(select(Agreement.id).where(Agreement.pair_id == pair.id))
-            agreements.draft_agreement(session, ctx, pair.id, today_in(site))
-            count += before is None
+    with unit_of_work(handle.site) as work:
+        count = agreements.draft_missing(work, programme_slug)
     click.echo(f"drafted {count} agreement(s) in {programme_slug}")
 
 
@@ -55,34 +45,25 @@ def show(
     fmt: str,
 ) -> None:
     """Show a pair's agreement (drafted on first look) to one of its members."""
-    site = handle.site
-    with unit_of_work(site) as (session, ctx):
-        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
-        lookups.member(session, lookups.pair(session, pair_id), as_hr_id)
-        agreements.draft_agreement(session, ctx, pair_id, today_in(site))
-        view = agreements.agreement_view(session, pair_id, version)
-        text = json.dumps(view, indent=2) if fmt == "json" else agreements.render_agreement(ctx, view, fmt)
+    with unit_of_work(handle.site) as work:
+        shown = agreements.show_to_member(
+            work, as_hr_id, pair_id=pair_id, programme_slug=programme_slug, version=version
+        )
+        if fmt == "json":
+            text = json.dumps(shown.view, indent=2)
+        else:
+            text = agreements.render_agreement(work.ctx, shown.view, fmt)
     click.echo(text.rstrip("\n"))
 
 
-def _parse_set(items: tuple[str, ...]) -> dict[str, Any]:
-    """``field=value`` and ``norms.x=value`` / ``schedule.x=value``; ``goals=a,b`` lists skills."""
-    changes: dict[str, Any] = {}
+def _fields(items: tuple[str, ...]) -> list[tuple[str, str]]:
+    fields = []
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep:
             raise click.BadParameter(f"expected FIELD=VALUE, not {item!r}", param_hint="--set")
-        value: Any = raw
-        if key == "goals":
-            value = [{"skill": s.strip(), "aim": ""} for s in raw.split(",") if s.strip()]
-        elif raw.lstrip("-").isdigit():
-            value = int(raw)
-        if "." in key:
-            group, field = key.split(".", 1)
-            changes.setdefault(group, {})[field] = value
-        else:
-            changes[key] = value
-    return changes
+        fields.append((key, raw))
+    return fields
 
 
 @agreement.command("edit")
@@ -115,14 +96,16 @@ def edit(
         if not isinstance(loaded, dict):
             raise click.ClickException(f"{from_file}: expected a JSON object of fields to change")
         changes.update(loaded)
-    changes.update(_parse_set(sets))
+    changes.update(changes_from_fields(_fields(sets)))
     if not changes:
         raise click.UsageError("nothing to change: give --set FIELD=VALUE or --from-file")
-    site = handle.site
-    with unit_of_work(site) as (session, ctx):
-        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
-        version = agreements.edit_agreement(session, ctx, pair_id, as_hr_id, changes)
-    click.echo(f"saved version {version} of pair {pair_id}'s agreement; both of you sign it again")
+    with unit_of_work(handle.site) as work:
+        edited = agreements.edit_as_member(
+            work, as_hr_id, changes, pair_id=pair_id, programme_slug=programme_slug
+        )
+    click.echo(
+        f"saved version {edited.version} of pair {edited.pair_id}'s agreement; both of you sign it again"
+    )
 
 
 @agreement.command("sign")
@@ -134,15 +117,14 @@ def sign(
     handle: SiteHandle, as_hr_id: str, pair_id: int | None, programme_slug: str | None, version: int | None
 ) -> None:
     """Sign the current version of the agreement."""
-    site = handle.site
-    with unit_of_work(site) as (session, ctx):
-        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
-        active = agreements.sign_agreement(session, ctx, pair_id, as_hr_id, today_in(site), version)
-        current = agreements.get_agreement(session, pair_id).current_version
-    if active:
-        click.echo(f"signed: version {current} of pair {pair_id}'s agreement is now active")
+    with unit_of_work(handle.site) as work:
+        signed = agreements.sign_as_member(
+            work, as_hr_id, pair_id=pair_id, programme_slug=programme_slug, version=version
+        )
+    if signed.active:
+        click.echo(f"signed: version {signed.version} of pair {signed.pair_id}'s agreement is now active")
     else:
-        click.echo(f"signed version {current}; waiting for the other party")
+        click.echo(f"signed version {signed.version}; waiting for the other party")
 
 
 @agreement.command("export")
@@ -162,17 +144,14 @@ def export(
     With only --programme, every agreement of that programme is written.
     """
     site = handle.site
-    out_dir = out or site.output_dir / "agreements"
-    with unit_of_work(site) as (session, ctx):
-        if pair_id is None and as_hr_id is None:
-            if programme_slug is None:
-                raise ProgrammeError(
-                    "give --pair, --as, or --programme SLUG for all of a programme's agreements"
-                )
-            files = agreements.export_programme(session, ctx, programme_slug, out_dir)
-        else:
-            pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
-            files = agreements.export_agreement(session, ctx, pair_id, out_dir)
+    with unit_of_work(site) as work:
+        files = agreements.export(
+            work,
+            out or site.output_dir / "agreements",
+            hr_id=as_hr_id,
+            pair_id=pair_id,
+            programme_slug=programme_slug,
+        )
     for path in files:
         click.echo(str(path))
 

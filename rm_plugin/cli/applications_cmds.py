@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.enrolment.applications import ClosedProgramme, import_applications
-from rm_plugin.enrolment.programmes import ProgrammeError, get_programme
-from rm_plugin.programme.recruitment import mark_responses
-
-
-def sample_applications_path() -> Path:
-    return Path(str(resources.files("rm_plugin") / "sample" / "applications.csv"))
+from rm_plugin.enrolment.applications import import_file as applications_import_file
+from rm_plugin.sample import applications_csv
+from rm_plugin.unit_of_work import unit_of_work
 
 
 @click.group()
@@ -31,18 +26,10 @@ def import_command(handle: SiteHandle, programme_slug: str, file: Path | None, s
     """Import applications to PROGRAMME_SLUG from FILE (CSV); bad rows are reported and skipped."""
     if sample == (file is not None):
         raise click.UsageError("give either FILE or --sample")
-    path = sample_applications_path() if sample else file
+    path = applications_csv() if sample else file
     assert path is not None
-    with handle.site.database.transaction() as session:
-        try:
-            programme = get_programme(session, programme_slug)
-        except ProgrammeError as exc:
-            raise click.ClickException(str(exc)) from exc
-        try:
-            report = import_applications(session, programme, path)
-        except ClosedProgramme as exc:
-            raise click.ClickException(str(exc)) from exc
-        mark_responses(session, programme)
+    with unit_of_work(handle.site) as work:
+        report = applications_import_file(work, programme_slug, path)
     for line in report.lines():
         click.echo(line)
     if report.problems and report.imported == 0:

@@ -1,16 +1,15 @@
-"""Loading the site once per command, turning config problems into readable output."""
+"""Loading the site once per command, and the one place the command line turns an error into output."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
-from rm_plugin.config import ConfigError
-from rm_plugin.plugins import PluginError
-from rm_plugin.site import Site, SiteNotFound, find_site_root
+from rm_plugin.errors import UserError
+from rm_plugin.site import Site, find_site_root
 
 
 class SiteHandle:
@@ -23,8 +22,12 @@ class SiteHandle:
     @property
     def site(self) -> Site:
         if self._site is None:
-            self._site = load_site_or_exit(self.explicit)
+            self._site = Site.load(find_site_root(self.explicit))
         return self._site
+
+    def keep(self, site: Site) -> None:
+        """Adopt a site a command loaded itself, so it is closed with the command."""
+        self._site = site
 
     def __enter__(self) -> SiteHandle:
         return self
@@ -36,22 +39,27 @@ class SiteHandle:
             self._site.close()
 
 
-def exit_with_problems(exc: ConfigError) -> NoReturn:
-    """One ``error:`` line per config problem on stderr, then exit 2 having changed nothing."""
-    for problem in exc.problems:
-        click.echo(f"error: {problem}", err=True)
-    raise SystemExit(2) from exc
+def report(exc: UserError) -> NoReturn:
+    """Show an error a person must fix and exit with its status, having changed nothing.
+
+    A refused action is one ``Error:`` line and status 1 (click's own form); a site that cannot
+    run (bad config, no database) is one ``error:`` line per problem and status 2.
+    """
+    if exc.exit_code == 1:
+        raise click.ClickException(str(exc)) from exc
+    for line in exc.lines():
+        click.echo(f"error: {line}", err=True)
+    raise SystemExit(exc.exit_code) from exc
 
 
-def load_site_or_exit(explicit: Path | None) -> Site:
-    try:
-        return Site.load(find_site_root(explicit))
-    except SiteNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
-    except ConfigError as exc:
-        exit_with_problems(exc)
-    except PluginError as exc:
-        raise click.ClickException(str(exc)) from exc
+class Commands(click.Group):
+    """The top-level group: every :class:`~rm_plugin.errors.UserError` a command raises is reported here."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            report(exc)
 
 
 pass_site = click.make_pass_decorator(SiteHandle)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from rm_plugin.cli.context import SiteHandle, exit_with_problems
-from rm_plugin.config import ConfigError
-from rm_plugin.site import SiteNotFound, database_url, find_site_root, read_site_config
+from rm_plugin.cli.context import SiteHandle
+from rm_plugin.site import database_url, find_site_root, read_site_config
 from rm_plugin.store import Database
 
 
@@ -19,13 +18,8 @@ def db() -> None:
 @click.pass_obj
 def upgrade(handle: SiteHandle) -> None:
     """Apply pending migrations (they are also applied at start); needs only rm-plugin.toml."""
-    try:
-        root = find_site_root(handle.explicit)
-        url = database_url(root, read_site_config(root))
-    except SiteNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
-    except ConfigError as exc:
-        exit_with_problems(exc)
+    root = find_site_root(handle.explicit)
+    url = database_url(root, read_site_config(root))
     database = Database(url)
     try:
         before = database.current_revision()

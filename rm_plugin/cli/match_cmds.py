@@ -5,19 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
-from sqlalchemy import func, select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.matching.candidates import DEFAULT_TOP_K
 from rm_plugin.matching.fairness import audit as fairness_audit
-from rm_plugin.matching.review import approve as approve_pair
-from rm_plugin.matching.review import eligible_reviewers, reviewer_breakdown, reviewer_score
-from rm_plugin.matching.review import reject as reject_pair
-from rm_plugin.matching.service import MatchingError
+from rm_plugin.matching.review import PairReview, approve_pair, pair_review, reject_pair, review_queue
 from rm_plugin.matching.service import pin as pin_pair
 from rm_plugin.matching.service import propose as propose_pairs
-from rm_plugin.matching.state import load_programme
-from rm_plugin.store.models import Pair, PairStatusChange, Person, ReviewDecision
+from rm_plugin.unit_of_work import unit_of_work
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -27,12 +22,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def _top_terms(breakdown: dict, n: int = 3) -> str:
-    visible = reviewer_breakdown(breakdown)
-    ranked = sorted(visible.items(), key=lambda kv: (-kv[1].get("points", 0), kv[0]))
-    return ", ".join(f"{term} {parts['points']:g}" for term, parts in ranked[:n] if parts.get("points"))
 
 
 @click.group()
@@ -48,10 +37,7 @@ def match() -> None:
 def propose(handle: SiteHandle, programme: str, top_k: int, actor: str) -> None:
     """Propose pairs for PROGRAMME, replacing unreviewed proposals; keeps active and pinned pairs."""
     site = handle.site
-    try:
-        result = propose_pairs(site.database, site.pm, programme, actor=actor, top_k=top_k)
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = propose_pairs(site.database, site.pm, programme, actor=actor, top_k=top_k)
     for problem in result.problems:
         click.echo(f"skipped: {problem}", err=True)
     click.echo(
@@ -80,83 +66,49 @@ def propose(handle: SiteHandle, programme: str, top_k: int, actor: str) -> None:
 @pass_site
 def show(handle: SiteHandle, programme: str, status: str, pair_id: int | None) -> None:
     """List PROGRAMME's pairs with their score, or one pair's breakdown (as reviewers see it)."""
-    db = handle.site.database
-    try:
-        with db.transaction() as s:
-            prog = load_programme(s, programme)
-            names = {p.id: (p.hr_id, p.display_name) for p in s.scalars(select(Person))}
-            if pair_id is not None:
-                pair = s.get(Pair, pair_id)
-                if pair is None or pair.programme_id != prog.id:
-                    raise MatchingError(f"no pair {pair_id} in {programme!r}")
-                decisions = s.execute(
-                    select(ReviewDecision, Person.hr_id)
-                    .join(Person, Person.id == ReviewDecision.reviewer_id)
-                    .where(ReviewDecision.pair_id == pair_id)
-                    .order_by(ReviewDecision.id)
-                ).all()
-                history = s.scalars(
-                    select(PairStatusChange)
-                    .where(PairStatusChange.pair_id == pair_id)
-                    .order_by(PairStatusChange.id)
-                ).all()
-                _show_pair(pair, names, decisions, history, prog.reviewers_required)
-                click.echo("may review: " + (", ".join(eligible_reviewers(db, pair_id)[:20]) or "nobody"))
-                return
-            query = select(Pair).where(Pair.programme_id == prog.id).order_by(Pair.id)
-            if status != "all":
-                query = query.where(Pair.status == status)
-            approvals = dict(
-                s.execute(
-                    select(ReviewDecision.pair_id, func.count())
-                    .where(ReviewDecision.decision == "approve")
-                    .group_by(ReviewDecision.pair_id)
-                ).all()
-            )
-            rows = [
-                (
-                    p.id,
-                    p.status,
-                    f"{names[p.mentee_id][1]} ({names[p.mentee_id][0]})",
-                    f"{names[p.mentor_id][1]} ({names[p.mentor_id][0]})",
-                    f"{reviewer_score(p.breakdown or {}):g}" if p.score is not None else "",
-                    f"{approvals.get(p.id, 0)}/{prog.reviewers_required}",
-                    "yes" if p.pinned else "",
-                    _top_terms(p.breakdown or {}),
-                )
-                for p in s.scalars(query)
-            ]
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if not rows:
+    with unit_of_work(handle.site) as work:
+        if pair_id is not None:
+            review = pair_review(work, programme, pair_id)
+        else:
+            queue = review_queue(work, programme, status)
+    if pair_id is not None:
+        _show_pair(review)
+        return
+    if not queue:
         click.echo(f"no {status} pairs in {programme}")
         return
+    rows = [
+        (
+            p.pair_id,
+            p.status,
+            f"{p.mentee[1]} ({p.mentee[0]})",
+            f"{p.mentor[1]} ({p.mentor[0]})",
+            f"{p.score:g}" if p.score is not None else "",
+            f"{p.approvals}/{p.required}",
+            "yes" if p.pinned else "",
+            ", ".join(f"{term} {points:g}" for term, points in p.top_terms),
+        )
+        for p in queue
+    ]
     click.echo(
         table(["pair", "status", "mentee", "mentor", "score", "approvals", "pinned", "top terms"], rows)
     )
 
 
-def _show_pair(pair: Pair, names: dict, decisions: list, history: list, required: int) -> None:
-    click.echo(
-        f"pair {pair.id} ({pair.status}): mentee {names[pair.mentee_id][1]} ({names[pair.mentee_id][0]}),"
-    )
-    shown = reviewer_score(pair.breakdown or {})
-    click.echo(f"  mentor {names[pair.mentor_id][1]} ({names[pair.mentor_id][0]}); score {shown:g}")
+def _show_pair(review: PairReview) -> None:
+    click.echo(f"pair {review.pair_id} ({review.status}): mentee {review.mentee[1]} ({review.mentee[0]}),")
+    click.echo(f"  mentor {review.mentor[1]} ({review.mentor[0]}); score {review.score:g}")
     rows = [
-        (term, f"{parts['value']:g}", f"{parts['weight']:g}", f"{parts['points']:g}")
-        for term, parts in sorted(reviewer_breakdown(pair.breakdown or {}).items())
+        (term, f"{value:g}", f"{weight:g}", f"{points:g}") for term, value, weight, points in review.terms
     ]
     click.echo(table(["term", "value", "weight", "points"], rows))
-    click.echo("rules passed: " + ", ".join(pair.rules_passed or []))
-    approvals = sum(1 for d, _ in decisions if d.decision == "approve")
-    click.echo(f"approvals: {approvals} of {required}")
-    for decision, reviewer in decisions:
-        click.echo(
-            f"  {reviewer}: {decision.decision}" + (f" ({decision.reason})" if decision.reason else "")
-        )
-    for change in history:
-        when = f"{change.at:%Y-%m-%d %H:%M}"
-        click.echo(f"  {when} {change.from_status or '-'} -> {change.to_status} by {change.actor}")
+    click.echo("rules passed: " + ", ".join(review.rules_passed))
+    click.echo(f"approvals: {review.approvals} of {review.required}")
+    for reviewer, decision, reason in review.decisions:
+        click.echo(f"  {reviewer}: {decision}" + (f" ({reason})" if reason else ""))
+    for at, from_status, to_status, actor in review.history:
+        click.echo(f"  {at:%Y-%m-%d %H:%M} {from_status or '-'} -> {to_status} by {actor}")
+    click.echo("may review: " + (", ".join(review.may_review) or "nobody"))
 
 
 @match.command()
@@ -168,10 +120,7 @@ def _show_pair(pair: Pair, names: dict, decisions: list, history: list, required
 def pin(handle: SiteHandle, programme: str, mentee: str, mentor: str, actor: str) -> None:
     """Require MENTEE with MENTOR (HR ids); later runs keep it. It must pass every hard rule."""
     site = handle.site
-    try:
-        pair_id = pin_pair(site.database, programme, mentee, mentor, actor=actor, pm=site.pm)
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    pair_id = pin_pair(site.database, programme, mentee, mentor, actor=actor, pm=site.pm)
     click.echo(f"pinned pair {pair_id}: {mentee} with {mentor}; it still needs its reviewers' approval")
 
 
@@ -182,21 +131,10 @@ def pin(handle: SiteHandle, programme: str, mentee: str, mentor: str, actor: str
 @pass_site
 def approve(handle: SiteHandle, programme: str, pair_id: int, reviewer: str) -> None:
     """Approve PAIR_ID as REVIEWER; with enough approvals the pair becomes active."""
-    site = handle.site
-    connections = [c.name for c in site.enabled_connections(role="progress")]
-    try:
-        outcome = approve_pair(
-            site.database,
-            pair_id,
-            reviewer,
-            pm=site.pm,
-            progress_connections=connections,
-            programme_slug=programme,
-        )
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with unit_of_work(handle.site) as work:
+        outcome = approve_pair(work, pair_id, reviewer, programme_slug=programme)
     if outcome.status == "active":
-        where = ", ".join(connections) or "no progress connection"
+        where = ", ".join(outcome.enrolled_on) or "no progress connection"
         by = ", ".join(outcome.approved_by)
         click.echo(f"pair {pair_id} is active (approved by {by}); enrolment queued for {where}")
     else:
@@ -211,10 +149,8 @@ def approve(handle: SiteHandle, programme: str, pair_id: int, reviewer: str) -> 
 @pass_site
 def reject(handle: SiteHandle, programme: str, pair_id: int, reviewer: str, reason: str) -> None:
     """Reject PAIR_ID; later runs never propose this mentee with this mentor again."""
-    try:
-        reject_pair(handle.site.database, pair_id, reviewer, reason, programme_slug=programme)
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with unit_of_work(handle.site) as work:
+        reject_pair(work, pair_id, reviewer, reason, programme_slug=programme)
     click.echo(f"pair {pair_id} rejected; run `rm-plugin match propose {programme}` to propose again")
 
 
@@ -225,10 +161,7 @@ def reject(handle: SiteHandle, programme: str, pair_id: int, reviewer: str, reas
 @pass_site
 def audit_cmd(handle: SiteHandle, programme: str, threshold: float, min_group: int) -> None:
     """Rates application -> proposal -> approval per group, flagging groups below 80% of the best."""
-    try:
-        rows = fairness_audit(handle.site.database, programme, threshold=threshold, min_group=min_group)
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
+    rows = fairness_audit(handle.site.database, programme, threshold=threshold, min_group=min_group)
 
     def pct(rate: float | None) -> str:
         return "-" if rate is None else f"{rate:.0%}"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from rm_plugin.cli.acting import as_option, pair_options, parse_date, resolve_pair, today_in, unit_of_work
+from rm_plugin.cli.acting import as_option, pair_options, parse_date
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.programme import meetings, nudges
+from rm_plugin.unit_of_work import unit_of_work
 
 
 @click.group()
@@ -35,17 +36,16 @@ def log_command(
     note: str,
 ) -> None:
     """Log a meeting you held; the other member of the pair confirms it."""
-    site = handle.site
     day = parse_date(held_on, "--date")
     assert day is not None
-    with unit_of_work(site) as (session, ctx):
-        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
-        logged = meetings.log_meeting(
-            session, ctx, pair_id, as_hr_id, held_on=day, minutes=minutes, mode=mode, topics=topics,
-            private_note=note, today=today_in(site),
+    with unit_of_work(handle.site) as work:
+        logged = meetings.log_as_member(
+            work, as_hr_id, held_on=day, minutes=minutes, mode=mode, topics=topics, private_note=note,
+            pair_id=pair_id, programme_slug=programme_slug,
         )  # fmt: skip
-        meeting_id = logged.id
-    click.echo(f"logged meeting {meeting_id} of pair {pair_id} on {day}; the other member confirms it")
+    click.echo(
+        f"logged meeting {logged.meeting_id} of pair {logged.pair_id} on {day}; the other member confirms it"
+    )
 
 
 @meeting.command("confirm")
@@ -54,9 +54,8 @@ def log_command(
 @pass_site
 def confirm(handle: SiteHandle, as_hr_id: str, meeting_id: int) -> None:
     """Confirm a meeting the other member of your pair logged."""
-    site = handle.site
-    with unit_of_work(site) as (session, ctx):
-        meetings.confirm_meeting(session, ctx, meeting_id, as_hr_id, today_in(site))
+    with unit_of_work(handle.site) as work:
+        meetings.confirm_as_member(work, as_hr_id, meeting_id)
     click.echo(f"confirmed meeting {meeting_id}")
 
 
@@ -69,10 +68,9 @@ def list_command(
     handle: SiteHandle, as_hr_id: str, pair_id: int | None, programme_slug: str | None, notes: bool
 ) -> None:
     """List your pair's meetings."""
-    with unit_of_work(handle.site) as (session, _ctx):
-        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
-        rows = meetings.meetings_for_member(session, pair_id, as_hr_id)
-    for row in rows:
+    with unit_of_work(handle.site) as work:
+        found = meetings.list_for_member(work, as_hr_id, pair_id=pair_id, programme_slug=programme_slug)
+    for row in found.meetings:
         m = row.meeting
         state = "confirmed" if m.confirmed else "awaiting confirmation"
         click.echo(f"{m.id}\t{m.held_on}\t{m.minutes} min\t{m.mode}\t{', '.join(m.topics)}\t{state}")
@@ -86,13 +84,11 @@ def list_command(
 @pass_site
 def nudge(handle: SiteHandle, programme_slug: str, today: str | None) -> None:
     """Nudge pairs that have not met for 1.5× their cadence: mentee, then both, then the admin."""
-    site = handle.site
-    day = parse_date(today, "--today") or today_in(site)
-    with unit_of_work(site) as (session, ctx):
-        at_risk = nudges.at_risk(session, programme_slug, day)
-        sent = nudges.run_nudges(session, ctx, programme_slug, day)
-    click.echo(f"{len(at_risk)} pair(s) at risk; {len(sent)} nudge(s) queued")
-    for pair_id, level in sent:
+    day = parse_date(today, "--today")
+    with unit_of_work(handle.site) as work:
+        run = nudges.nudge_programme(work, programme_slug, day)
+    click.echo(f"{run.at_risk} pair(s) at risk; {len(run.sent)} nudge(s) queued")
+    for pair_id, level in run.sent:
         click.echo(f"pair {pair_id}: {level}")
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import click
 
-from rm_plugin.cli.acting import parse_date, resolve_pair, today_in, unit_of_work
+from rm_plugin.cli.acting import parse_date
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.programme import lookups, milestones
-from rm_plugin.programme.errors import ProgrammeError
+from rm_plugin.programme import milestones
+from rm_plugin.unit_of_work import unit_of_work
 
 
 @click.group()
@@ -28,26 +28,16 @@ def milestone() -> None:
 @pass_site
 def report(handle: SiteHandle, programme_slug: str, key: str, hr_id: str, on: str | None) -> None:
     """Report that HR_ID reached MILESTONE (e.g. completed the orientation course in the LMS)."""
-    site = handle.site
-    today = today_in(site)
-    day = parse_date(on, "--on") or today
-    with unit_of_work(site) as (session, ctx):
-        if day > today:
-            raise ProgrammeError(
-                f"--on {day} is in the future (today is {today}); report it once it happened"
-            )
-        lookups.programme(session, programme_slug)
-        pair_id = resolve_pair(session, hr_id, None, programme_slug)
-        before = set(milestones.reached_by(session, pair_id))
-        fresh = milestones.report_milestone(session, ctx, pair_id, key, hr_id, day)
-        newly = [row for row in milestones.reached_by(session, pair_id) if row not in before]
-    if fresh:
-        click.echo(f"{hr_id} reached {key} on {day} (pair {pair_id})")
+    day = parse_date(on, "--on")
+    with unit_of_work(handle.site) as work:
+        done = milestones.report_for_person(work, programme_slug, key, hr_id, day)
+        day = day or work.today
+    if done.fresh:
+        click.echo(f"{hr_id} reached {key} on {day} (pair {done.pair_id})")
     else:
-        click.echo(f"{hr_id} had already reached {key} (pair {pair_id}); nothing new recorded for it")
-    for reached, who, _ in newly:
-        if reached != key:
-            click.echo(f"  so {who} also reached {reached}")
+        click.echo(f"{hr_id} had already reached {key} (pair {done.pair_id}); nothing new recorded for it")
+    for reached, who in done.also:
+        click.echo(f"  so {who} also reached {reached}")
 
 
 COMMANDS = [milestone]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import func, select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.domain.orgtree import OrgIndex
-from rm_plugin.people.service import NoSource, sync_people
-from rm_plugin.store.models import Application, Person, Programme
+from rm_plugin.people import profiles
+from rm_plugin.people.roster_import import sync_people
+from rm_plugin.unit_of_work import unit_of_work
 
 
 @click.group()
@@ -31,10 +30,7 @@ def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: boo
     Exits non-zero if a source could not be reached, or if records were offered and none could
     be imported; the sources that worked are synced either way.
     """
-    try:
-        report = sync_people(handle.site, source, full=full, accept_leavers=accept_leavers)
-    except NoSource as exc:
-        raise click.ClickException(str(exc)) from exc
+    report = sync_people(handle.site, source, full=full, accept_leavers=accept_leavers)
     for line in report.lines():
         click.echo(line)
     if report.failed_sources or (report.problems and report.imported == 0):
@@ -46,28 +42,17 @@ def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: boo
 @pass_site
 def show(handle: SiteHandle, hr_id: str) -> None:
     """One person: what HR says, their management chain and their applications."""
-    with handle.site.database.transaction() as session:
-        person = session.scalar(select(Person).where(Person.hr_id == hr_id))
-        if person is None:
-            raise click.ClickException(f"no person with HR id {hr_id}")
-        everyone = list(session.scalars(select(Person)))
-        managers = {p.hr_id: p.manager_hr_id for p in everyone}
-        names = {p.hr_id: p.display_name for p in everyone}
-        chain = OrgIndex(managers).chain(hr_id)
-        applications = session.execute(
-            select(Programme.slug, Application.role, Application.status)
-            .join(Programme, Programme.id == Application.programme_id)
-            .where(Application.person_id == person.id)
-        ).all()
-        click.echo(f"{person.display_name} ({person.hr_id}) <{person.email}>  [{person.status}]")
-        click.echo(f"  level {person.job_level}  {person.title}")
-        click.echo(f"  {person.department} / {person.team}  {person.location} ({person.time_zone})")
-        click.echo(f"  languages: {', '.join(person.languages) or '-'}")
-        click.echo(f"  hired {person.hire_date or '-'}  left {person.termination_date or '-'}")
-        click.echo(f"  source: {person.source}")
-        click.echo("  chain: " + (" > ".join(f"{names.get(m, m)} ({m})" for m in chain) or "(top)"))
-        for slug, role, status in applications:
-            click.echo(f"  applied to {slug} as {role} ({status})")
+    with unit_of_work(handle.site) as work:
+        person = profiles.person_profile(work, hr_id)
+    click.echo(f"{person.display_name} ({person.hr_id}) <{person.email}>  [{person.status}]")
+    click.echo(f"  level {person.job_level}  {person.title}")
+    click.echo(f"  {person.department} / {person.team}  {person.location} ({person.time_zone})")
+    click.echo(f"  languages: {', '.join(person.languages) or '-'}")
+    click.echo(f"  hired {person.hire_date or '-'}  left {person.termination_date or '-'}")
+    click.echo(f"  source: {person.source}")
+    click.echo("  chain: " + (" > ".join(f"{name} ({m})" for m, name in person.chain) or "(top)"))
+    for slug, role, status in person.applications:
+        click.echo(f"  applied to {slug} as {role} ({status})")
 
 
 @people.command("list")
@@ -76,19 +61,12 @@ def show(handle: SiteHandle, hr_id: str) -> None:
 @pass_site
 def list_people(handle: SiteHandle, department: str | None, status: str) -> None:
     """People, one per line, and how many were shown of everyone stored."""
-    with handle.site.database.transaction() as session:
-        query = select(Person).order_by(Person.hr_id)
-        if department:
-            query = query.where(Person.department == department)
-        if status != "all":
-            query = query.where(Person.status == status)
-        rows = list(session.scalars(query))
-        for p in rows:
-            click.echo(
-                f"{p.hr_id:<8} L{p.job_level or '?':<3} {p.display_name:<28} {p.department:<18} {p.status}"
-            )
-        total = session.scalar(select(func.count()).select_from(Person))
-        click.echo(f"{len(rows)} shown of {total} people")
+    with unit_of_work(handle.site) as work:
+        found = profiles.list_people(work, department=department, status=status)
+    for p in found.rows:
+        level = p.job_level or "?"
+        click.echo(f"{p.hr_id:<8} L{level:<3} {p.display_name:<28} {p.department:<18} {p.status}")
+    click.echo(f"{len(found.rows)} shown of {found.total} people")
 
 
 COMMANDS = [people]

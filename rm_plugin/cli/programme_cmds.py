@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from sqlalchemy import select
 
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.cli.programme_settings_cmds import backfill_command, set_command
 from rm_plugin.cli.recruitment_cmds import invitations_command, invite_command, remind_command
-from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
-from rm_plugin.enrolment.programmes import ProgrammeError, create_programme, get_programme
+from rm_plugin.enrolment import programmes
+from rm_plugin.enrolment.programmes import create_programme
 from rm_plugin.programme.closing import close_programme
-from rm_plugin.store.models import Programme
+from rm_plugin.unit_of_work import unit_of_work
 
 
 @click.group()
@@ -85,38 +84,35 @@ def create(
 ) -> None:
     """Create programme SLUG; unset rules come from the site's [programme_defaults]."""
     site = handle.site
-    try:
-        with site.database.transaction() as session:
-            created = create_programme(
-                session,
-                slug=slug,
-                name=name,
-                defaults=site.programme_defaults,
-                starts_on=starts.date() if starts else None,
-                ends_on=ends.date() if ends else None,
-                enrolment=enrolment,
-                objectives=objectives,
-                admin_hr_id=admin_hr_id,
-                rules=_key_values(rules, "--rule"),
-                weights=_key_values(weights, "--weight"),
-                **overrides,
-            )
-            click.echo(f"created programme {created.slug} ({created.name})")
-    except ProgrammeError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with unit_of_work(site) as work:
+        created = create_programme(
+            work.session,
+            slug=slug,
+            name=name,
+            defaults=site.programme_defaults,
+            starts_on=starts.date() if starts else None,
+            ends_on=ends.date() if ends else None,
+            enrolment=enrolment,
+            objectives=objectives,
+            admin_hr_id=admin_hr_id,
+            rules=_key_values(rules, "--rule"),
+            weights=_key_values(weights, "--weight"),
+            **overrides,
+        )
+    click.echo(f"created programme {created.slug} ({created.name})")
 
 
 @programme.command("list")
 @pass_site
 def list_programmes(handle: SiteHandle) -> None:
     """Every programme, one per line."""
-    with handle.site.database.transaction() as session:
-        rows = list(session.scalars(select(Programme).order_by(Programme.created_at)))
-        for p in rows:
-            dates = f"{p.starts_on or '?'} to {p.ends_on or '?'}"
-            click.echo(f"{p.slug:<20} {p.status:<8} {p.enrolment:<7} {dates:<26} {p.name}")
-        if not rows:
-            click.echo("no programmes yet; create one with `rm-plugin programme create`")
+    with unit_of_work(handle.site) as work:
+        rows = programmes.list_programmes(work)
+    for p in rows:
+        dates = f"{p.starts_on or '?'} to {p.ends_on or '?'}"
+        click.echo(f"{p.slug:<20} {p.status:<8} {p.enrolment:<7} {dates:<26} {p.name}")
+    if not rows:
+        click.echo("no programmes yet; create one with `rm-plugin programme create`")
 
 
 @programme.command("show")
@@ -124,50 +120,10 @@ def list_programmes(handle: SiteHandle) -> None:
 @pass_site
 def show(handle: SiteHandle, slug: str) -> None:
     """A programme's rules and who is eligible under its seniority rule."""
-    with handle.site.database.transaction() as session:
-        try:
-            p = get_programme(session, slug)
-        except ProgrammeError as exc:
-            raise click.ClickException(str(exc)) from exc
-        for line in describe(p):
-            click.echo(line)
-        for line in eligibility_lines(summarise(session, p)):
-            click.echo(line)
-
-
-def describe(p: Programme) -> list[str]:
-    bounds = []
-    if p.mentor_max_level is not None:
-        bounds.append(f"mentors at most level {p.mentor_max_level}")
-    if p.mentee_min_level is not None:
-        bounds.append(f"mentees at least level {p.mentee_min_level}")
-    return [
-        f"{p.name} ({p.slug}), {p.status}, {p.enrolment} enrolment, "
-        f"{p.starts_on or '?'} to {p.ends_on or '?'}",
-        f"  objectives: {', '.join(p.objectives) or '-'}",
-        f"  seniority: mentee at least {p.min_level_gap} level(s) above the mentor"
-        + (", tenure breaks ties" if p.tenure_tiebreak else "")
-        + (f"; {', '.join(bounds)}" if bounds else ""),
-        f"  reviewers per pair: {p.reviewers_required}; meetings every {p.cadence_days} days; "
-        f"{p.mentor_capacity} mentee(s) per mentor; mutual learning {'on' if p.allow_mutual else 'off'}",
-        f"  rules: {p.rules or '-'}  weights: {p.weights or '-'}",
-    ]
-
-
-def eligibility_lines(s: EligibilitySummary) -> list[str]:
-    levels = "  ".join(f"L{level}:{n}" for level, n in sorted(s.levels.items()))
-    departments = ", ".join(f"{d} {n}" for d, n in s.departments.most_common())
-    lines = [
-        f"people: {s.people_active} active, {s.people_left} left",
-        f"  levels: {levels}",
-        f"  departments: {departments}",
-        f"applications: {s.applications['mentee']} mentee(s), {s.applications['mentor']} mentor(s)",
-        f"  eligible under the seniority rule: {s.eligible['mentee']} mentee(s), "
-        f"{s.eligible['mentor']} mentor(s)",
-    ]
-    for hr_id, role, reason in s.ineligible:
-        lines.append(f"  not eligible: {hr_id} as {role}: {reason}")
-    return lines
+    with unit_of_work(handle.site) as work:
+        overview = programmes.programme_overview(work, slug)
+    for line in overview.rules + overview.eligibility.lines():
+        click.echo(line)
 
 
 @programme.command("close")
@@ -176,14 +132,8 @@ def eligibility_lines(s: EligibilitySummary) -> list[str]:
 @pass_site
 def close(handle: SiteHandle, slug: str, reason: str) -> None:
     """Close SLUG: its active pairs end and every progress host is told (run `sync` to deliver)."""
-    site = handle.site
-    progress = [c.name for c in site.enabled_connections(role="progress")]
-    try:
-        with site.database.transaction() as session:
-            closed = close_programme(session, slug, progress_connections=progress, reason=reason)
-    except ProgrammeError as exc:
-        raise click.ClickException(str(exc)) from exc
-    site.hook.rm_programme_closed(programme=closed.info, summary=closed.summary)
+    with unit_of_work(handle.site) as work:
+        closed = close_programme(work, slug, reason=reason)
     click.echo(
         f"closed {slug}: {closed.pairs_closed} pair(s) ended, {closed.deliveries} delivery(ies) queued"
     )

@@ -7,43 +7,14 @@ adds no top-level command (``COMMANDS`` is empty).
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
-from typing import Any
 
 import click
 
-from rm_plugin.cli.acting import today_in, unit_of_work
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.programme import backfill
 from rm_plugin.programme import settings as programme_settings
-
-
-def load_milestone_file(path: Path) -> Any:
-    """The milestone list in a TOML (``[[milestones]]`` tables) or JSON file.
-
-    JSON may hold the list itself or ``{"milestones": [...]}``. Errors name the file and line.
-    """
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
-        try:
-            loaded = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise click.ClickException(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-        if isinstance(loaded, dict):
-            if set(loaded) != {"milestones"}:
-                raise click.ClickException(f'{path}: expected a list, or an object with only "milestones"')
-            loaded = loaded["milestones"]
-        return loaded
-    if path.suffix.lower() == ".toml":
-        try:
-            loaded = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise click.ClickException(f"{path}: not valid TOML ({exc})") from exc
-        if set(loaded) != {"milestones"}:
-            raise click.ClickException(f"{path}: expected only [[milestones]] tables, found {sorted(loaded)}")
-        return loaded["milestones"]
-    raise click.ClickException(f"{path}: the milestone file must end in .toml or .json")
+from rm_plugin.unit_of_work import unit_of_work
 
 
 def _pairs(items: tuple[str, ...]) -> dict[str, str]:
@@ -77,21 +48,14 @@ def set_command(
 ) -> None:
     """Change programme SLUG's settings and/or replace its milestones; all checked first."""
     values = _pairs(setting_items)
-    milestone_list = load_milestone_file(milestone_file) if milestone_file is not None else None
+    milestone_list = None
+    if milestone_file is not None:
+        milestone_list = programme_settings.read_milestone_file(milestone_file)
     if not values and milestone_list is None:
         raise click.UsageError("nothing to change: give --setting KEY=VALUE or --milestones FILE")
-    site = handle.site
-    with unit_of_work(site) as (session, ctx):
+    with unit_of_work(handle.site) as work:
         change = programme_settings.update_programme(
-            session, ctx, slug, settings=values, milestone_list=milestone_list, today=today_in(site)
-        )
-        unknown_hosts = sorted(
-            {
-                record.get("connection", "*")
-                for item in milestone_list or []
-                for record in item.get("records", [])
-            }
-            - {"*", *ctx.progress}
+            work.session, work.ctx, slug, settings=values, milestone_list=milestone_list, today=work.today
         )
     click.echo(f"programme {slug}: settings {json.dumps(change.settings, sort_keys=True)}")
     click.echo(f"rules: {json.dumps(change.columns, sort_keys=True)}")
@@ -101,7 +65,7 @@ def set_command(
         click.echo(f"{change.newly_reached} milestone(s) newly reached by active pairs under the new list")
     for note in change.notes:
         click.echo(f"note: {note}")
-    for name in unknown_hosts:
+    for name in change.unknown_connections:
         click.echo(
             f"warning: the milestones record to connection {name!r}, which is not an enabled progress "
             "connection; `rm-plugin sync` parks its rows with the reason, and once it is enabled "
@@ -118,8 +82,8 @@ def set_command(
 @pass_site
 def backfill_command(handle: SiteHandle, slug: str, connection: str) -> None:
     """Send a host enabled late what it missed: enrolments of active pairs, milestones reached."""
-    with unit_of_work(handle.site) as (session, ctx):
-        done = backfill.backfill_connection(session, ctx, slug, connection)
+    with unit_of_work(handle.site) as work:
+        done = backfill.backfill_connection(work.session, work.ctx, slug, connection)
     click.echo(
         f"programme {slug} -> {connection}: {done.pairs} active pair(s); queued {done.enrolments} "
         f"enrolment(s) and {done.milestone_rows} milestone row(s); run `rm-plugin sync` to deliver them"

@@ -6,10 +6,9 @@ from typing import Any
 
 import click
 
-from rm_plugin.cli.acting import unit_of_work
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.programme import recruitment
-from rm_plugin.programme.context import ProgrammeContext
+from rm_plugin.unit_of_work import ProgrammeContext, unit_of_work
 
 NOTHING_SENT = (
     "warning: no enabled connection sends messages (role 'notify'), so nothing was sent; "
@@ -47,14 +46,14 @@ def invite_command(
     for key, values in (("departments", departments), ("locations", locations)):
         if values:
             rule[key] = list(values)
-    with unit_of_work(handle.site) as (session, ctx):
-        result = recruitment.invite(session, ctx, programme_slug, hr_ids=hr_ids, rule=rule or None)
+    with unit_of_work(handle.site) as work:
+        result = recruitment.invite(work.session, work.ctx, programme_slug, hr_ids=hr_ids, rule=rule or None)
     click.echo(f"invited {len(result.invited)}; {len(result.already)} had been invited before")
     if result.applied:
         click.echo(f"{len(result.applied)} had already applied: recorded as invited, not messaged")
     for hr_id in result.unknown:
         click.echo(f"warning: {hr_id} is not an active person; not invited", err=True)
-    _warn_if_silent(ctx, len(result.invited), "the invitations are")
+    _warn_if_silent(work.ctx, len(result.invited), "the invitations are")
 
 
 @click.command("remind")
@@ -63,10 +62,10 @@ def invite_command(
 @pass_site
 def remind_command(handle: SiteHandle, programme_slug: str, after_days: int | None) -> None:
     """Remind, once, those invited who have not applied after the configured number of days."""
-    with unit_of_work(handle.site) as (session, ctx):
-        reminded = recruitment.remind(session, ctx, programme_slug, after_days=after_days)
+    with unit_of_work(handle.site) as work:
+        reminded = recruitment.remind(work.session, work.ctx, programme_slug, after_days=after_days)
     click.echo(f"reminded {len(reminded)} person(s)")
-    _warn_if_silent(ctx, len(reminded), "the reminders are")
+    _warn_if_silent(work.ctx, len(reminded), "the reminders are")
 
 
 def _when(value: Any) -> str:
@@ -78,8 +77,8 @@ def _when(value: Any) -> str:
 @pass_site
 def invitations_command(handle: SiteHandle, programme_slug: str) -> None:
     """Who was invited to PROGRAMME, when, whether reminded, and when they applied (UTC)."""
-    with unit_of_work(handle.site) as (session, _ctx):
-        rows = recruitment.invitations(session, programme_slug)
+    with unit_of_work(handle.site) as work:
+        rows = recruitment.invitations(work.session, programme_slug)
     if not rows:
         click.echo(f"nobody has been invited to {programme_slug} yet")
         return

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-from importlib import resources
 from pathlib import Path
 
 import click
 
+from rm_plugin import health
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.config import ConfigError
-from rm_plugin.plugins import PluginError, hooks_of, origins
-from rm_plugin.site import SITE_FILE, Site, SiteNotFound, find_site_root
+from rm_plugin.plugins import hooks_of, origins
+from rm_plugin.site import SITE_FILE, create_site
 
 
 @click.command()
@@ -20,9 +18,7 @@ def init(directory: Path) -> None:
     """Create a new site in DIRECTORY with commented example files."""
     if (directory / SITE_FILE).exists():
         raise click.ClickException(f"{directory} already holds a site ({SITE_FILE} exists); nothing changed")
-    template = resources.files("rm_plugin") / "site_template"
-    with resources.as_file(template) as source:
-        shutil.copytree(source, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    create_site(directory)
     click.echo(f"created site {directory}")
     click.echo(f"  next: edit {directory / SITE_FILE} and the files in {directory / 'connectors'},")
     click.echo(f"  then run `rm-plugin --site {directory} check`")
@@ -32,44 +28,16 @@ def init(directory: Path) -> None:
 @click.pass_obj
 def check(handle: SiteHandle) -> None:
     """Validate all config, then reach every enabled connection; one line per problem."""
-    try:
-        site = Site.load(find_site_root(handle.explicit))
-    except SiteNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"problem: {problem}")
-        raise SystemExit(1) from exc
-    except PluginError as exc:
-        click.echo(f"problem: {exc}")
-        raise SystemExit(1) from exc
-    handle._site = site
-    click.echo(f"config: ok ({SITE_FILE} and {len(site.connections)} connector file(s))")
+    loaded = health.load(handle.explicit)
+    for finding in loaded.problems:
+        click.echo(finding.line())
+    if loaded.site is None:
+        raise SystemExit(1)
+    handle.keep(loaded.site)
     problems = 0
-    try:
-        site.database  # noqa: B018 - opening it applies migrations and proves it is reachable
-        click.echo(f"database: ok ({site.database.dialect}, schema {site.database.current_revision()})")
-    except Exception as exc:
-        problems += 1
-        click.echo(f"problem: database: cannot open {site.database_url.split('@')[-1]}: {exc}")
-    for connection in site.connections.values():
-        if not connection.enabled:
-            click.echo(f"{connection.name}: disabled ({connection.file})")
-            continue
-        try:
-            reports = [r for r in site.hook.rm_check_health(connection=connection.name) if r is not None]
-        except Exception as exc:
-            problems += 1
-            click.echo(f"problem: {connection.name}: health check failed: {exc}")
-            continue
-        if not reports:
-            click.echo(f"{connection.name}: ok (no health check for type {connection.type})")
-        for report in reports:
-            if report.ok:
-                click.echo(f"{report.connection}: ok {report.summary}".rstrip())
-            for line in report.problems:
-                problems += 1
-                click.echo(f"problem: {report.connection}: {line}")
+    for finding in health.check(loaded.site):
+        click.echo(finding.line())
+        problems += finding.problem
     if problems:
         click.echo(f"{problems} problem(s) found")
         raise SystemExit(1)

@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
-from rm_plugin.cli.acting import as_option, pair_options, resolve_pair, today_in, unit_of_work
+from rm_plugin.cli.acting import as_option, pair_options
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.programme import surveys
+from rm_plugin.unit_of_work import unit_of_work
 
 
 @click.group()
@@ -61,13 +62,13 @@ def submit(
     if kind == "pulse":
         if meeting_id is None or rating is None:
             raise click.UsageError("a pulse needs --meeting and --rating")
-        with unit_of_work(site) as (session, ctx):
-            surveys.submit_pulse(session, ctx, meeting_id, as_hr_id, rating, comment, today_in(site))
+        with unit_of_work(site) as work:
+            surveys.submit_pulse_as_member(work, as_hr_id, meeting_id, rating, comment)
         click.echo(f"thank you: pulse for meeting {meeting_id} saved")
         return
     answers: dict[str, Any] = {}
     if from_file is not None:
-        answers = _read_answers(from_file)
+        answers = surveys.read_answers(from_file)
     labels: dict[str, str] = {}
     for key, value in (("went_well", went_well), ("to_improve", to_improve), ("actions", actions)):
         if value:
@@ -83,25 +84,11 @@ def submit(
     if skills:
         answers["skill_confidence"] = _parse_skills(skills)
         labels["skill_confidence"] = "--skill"
-    with unit_of_work(site) as (session, ctx):
-        pair_id = resolve_pair(session, as_hr_id, pair_id, programme_slug)
-        surveys.submit_retrospective(session, ctx, pair_id, as_hr_id, kind, answers, today_in(site), labels)
-    click.echo(f"thank you: {kind} retrospective for pair {pair_id} saved")
-
-
-def _read_answers(path: Path) -> dict[str, Any]:
-    """The file's answers object; a file of another shape is refused naming the file."""
-    try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-    if not isinstance(loaded, dict):
-        kind = "a list" if isinstance(loaded, list) else type(loaded).__name__
-        raise click.ClickException(
-            f"{path}: must be one JSON object with keys {list(surveys.RETRO_KEYS)}, not {kind} "
-            "(see the example answers.json in the README)"
+    with unit_of_work(site) as work:
+        pair_id = surveys.submit_retrospective_as_member(
+            work, as_hr_id, kind, answers, labels, pair_id=pair_id, programme_slug=programme_slug
         )
-    return loaded
+    click.echo(f"thank you: {kind} retrospective for pair {pair_id} saved")
 
 
 def _parse_skills(items: tuple[str, ...]) -> dict[str, dict[str, int]]:
@@ -123,8 +110,8 @@ def _parse_skills(items: tuple[str, ...]) -> dict[str, dict[str, int]]:
 @pass_site
 def summary(handle: SiteHandle, programme_slug: str, kind: str) -> None:
     """Figures over a programme's answers, only from at least 5 people in 2 pairs; never any text."""
-    with unit_of_work(handle.site) as (session, _ctx):
-        figures = surveys.aggregate(session, programme_slug, kind)
+    with unit_of_work(handle.site) as work:
+        figures = surveys.aggregate(work.session, programme_slug, kind)
     click.echo(json.dumps(figures, indent=2))
 
 

@@ -7,10 +7,9 @@ import sys
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.config import ConfigError
-from rm_plugin.site import Site
 from rm_plugin.sync.leases import Claimed
-from rm_plugin.sync.status import NothingToRetry, outbox_status, requeue
+from rm_plugin.sync.settings import require_connection
+from rm_plugin.sync.status import outbox_status, requeue
 from rm_plugin.sync.worker import SyncOptions, due_count, run_sync
 
 
@@ -28,23 +27,18 @@ def sync(ctx: click.Context, connections: tuple[str, ...], concurrency: int | No
         return
     site = ctx.find_object(SiteHandle).site
     for name in connections:
-        _known_connection(site, name, enabled=True)
+        require_connection(site, name, enabled=True)
     options = SyncOptions(connections=connections or None, concurrency=concurrency)
-    try:
-        if sys.stdout.isatty():
-            total = due_count(site.database, options.connections)
-            with click.progressbar(length=total, label="syncing", show_pos=True) as bar:
+    if sys.stdout.isatty():
+        total = due_count(site.database, options.connections)
+        with click.progressbar(length=total, label="syncing", show_pos=True) as bar:
 
-                def advance(_row: Claimed, _outcome: str) -> None:
-                    bar.update(1)
+            def advance(_row: Claimed, _outcome: str) -> None:
+                bar.update(1)
 
-                summary = run_sync(site, options, advance)
-        else:
-            summary = run_sync(site, options)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        raise SystemExit(2) from exc
+            summary = run_sync(site, options, advance)
+    else:
+        summary = run_sync(site, options)
     click.echo(f"sync: {summary}")
     if summary.parked:
         click.echo("see `rm-plugin sync status` for why rows were parked")
@@ -84,25 +78,12 @@ def retry(handle: SiteHandle, ids: tuple[int, ...], connection: str | None, ever
     if not ids and connection is None and not everything:
         raise click.UsageError("say which parked rows to retry: row ids, --connection NAME, or --all")
     if connection is not None:
-        _known_connection(handle.site, connection, enabled=False)
-    try:
-        found = requeue(handle.site.database, ids=ids, connection=connection, everything=everything)
-    except NothingToRetry as exc:
-        raise click.ClickException(str(exc)) from exc
+        require_connection(handle.site, connection, enabled=False)
+    found = requeue(handle.site.database, ids=ids, connection=connection, everything=everything)
     if not found:
         click.echo("no parked rows matched; nothing was requeued")
         return
     click.echo(f"requeued {len(found)} row(s); run `rm-plugin sync` to deliver them")
-
-
-def _known_connection(site: Site, name: str, *, enabled: bool) -> None:
-    """A misspelt connection name is an error, not a quiet run that does nothing."""
-    known = site.connections.get(name)
-    if known is None:
-        names = ", ".join(sorted(site.connections)) or "none"
-        raise click.ClickException(f"no connection {name!r} in connectors/ (known: {names})")
-    if enabled and not known.enabled:
-        raise click.ClickException(f"connection {name!r} is disabled ({known.file}: enabled = false)")
 
 
 COMMANDS = [sync]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rm_plugin.errors import UserError
+
 
 @dataclass(frozen=True)
 class ConfigProblem:
@@ -17,9 +19,14 @@ class ConfigProblem:
         return f"{where}: {self.message}"
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """One or more config problems; nothing was changed because of them."""
+
+    exit_code = 2
 
     def __init__(self, problems: Iterable[ConfigProblem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems]

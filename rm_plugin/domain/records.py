@@ -104,7 +104,12 @@ class HealthReport:
 
 @dataclass(frozen=True)
 class ProgrammeInfo:
-    """What a host needs to know about a programme to prepare its structures."""
+    """What a host needs to know about a programme to prepare its structures.
+
+    ``milestones`` are the keys of the programme's milestone list; ``definitions`` the list
+    itself (key, rule, and the ``records`` each host keeps), so a connector's health check can
+    say which milestone or award its config does not map (empty where it is not needed).
+    """
 
     id: int
     slug: str
@@ -113,6 +118,7 @@ class ProgrammeInfo:
     ends_on: dt.date | None
     milestones: tuple[str, ...] = ()
     objectives: tuple[str, ...] = ()
+    definitions: tuple[Mapping[str, Any], ...] = field(default=(), compare=False, hash=False)
 
 
 @dataclass(frozen=True)

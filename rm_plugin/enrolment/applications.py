@@ -11,19 +11,23 @@ Columns: ``hr_id, role`` (mentor = the junior, mentee = the senior), then option
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rm_plugin.domain.csv_records import records
 from rm_plugin.domain.records import RowProblem
-from rm_plugin.people.csv_records import records
+from rm_plugin.enrolment.programmes import get_programme
+from rm_plugin.errors import ProgrammeError, RowError
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Invitation, Person, Programme
+from rm_plugin.unit_of_work import UnitOfWork
 
 ROLES = ("mentor", "mentee")
 MODES = ("in_person", "remote", "either")
@@ -31,12 +35,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLOT = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)\s+([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
-class RowError(ValueError):
-    pass
-
-
-class ClosedProgramme(ValueError):
-    pass
+class ClosedProgramme(ProgrammeError):
+    """The programme is closed and takes no more applications."""
 
 
 @dataclass
@@ -58,6 +58,7 @@ class ImportReport:
 def import_applications(
     session: Session, programme: Programme, path: Path, actor: str = "admin"
 ) -> ImportReport:
+    """Import the applications of a CSV file: good rows are created or updated, bad ones reported."""
     if programme.status == "closed":
         raise ClosedProgramme(f"programme {programme.slug} is closed; it takes no more applications")
     report = ImportReport()
@@ -218,3 +219,45 @@ def _pairs(text: str) -> dict[str, str]:
             raise RowError(f"demographics entry {item!r} must look like key=value")
         out[key.strip()] = value.strip()
     return out
+
+
+def first_applied(session: Session, programme: Programme) -> dict[int, dt.datetime]:
+    """Person id -> when they first applied to ``programme`` (in any role)."""
+    return {
+        person_id: submitted_at
+        for person_id, submitted_at in session.execute(
+            select(Application.person_id, func.min(Application.submitted_at))
+            .where(Application.programme_id == programme.id)
+            .group_by(Application.person_id)
+        )
+    }
+
+
+def mark_responses(session: Session, programme: Programme) -> int:
+    """Set ``responded_at`` on invitations whose person has applied; returns how many changed.
+
+    Two queries whatever the programme's size. Call it after importing applications, so
+    ``programme invitations`` and the reminder see who answered.
+    """
+    applied_at = first_applied(session, programme)
+    if not applied_at:
+        return 0
+    changed = 0
+    open_invites = session.scalars(
+        select(Invitation).where(Invitation.programme_id == programme.id, Invitation.responded_at.is_(None))
+    )
+    for invitation in open_invites:
+        answered = applied_at.get(invitation.person_id)
+        if answered is not None:
+            invitation.responded_at = answered
+            changed += 1
+    session.flush()
+    return changed
+
+
+def import_file(work: UnitOfWork, programme_slug: str, path: Path, actor: str = "admin") -> ImportReport:
+    """Import a programme's applications from a CSV file, then mark the invitations they answer."""
+    programme = get_programme(work.session, programme_slug)
+    report = import_applications(work.session, programme, path, actor)
+    mark_responses(work.session, programme)
+    return report

@@ -22,6 +22,22 @@ class EligibilitySummary:
     eligible: Counter[str] = field(default_factory=Counter)
     ineligible: list[tuple[str, str, str]] = field(default_factory=list)  # (hr_id, role, reason)
 
+    def lines(self) -> list[str]:
+        """The summary as lines an admin reads (``programme show``, the demo)."""
+        levels = "  ".join(f"L{level}:{n}" for level, n in sorted(self.levels.items()))
+        departments = ", ".join(f"{d} {n}" for d, n in self.departments.most_common())
+        lines = [
+            f"people: {self.people_active} active, {self.people_left} left",
+            f"  levels: {levels}",
+            f"  departments: {departments}",
+            f"applications: {self.applications['mentee']} mentee(s), {self.applications['mentor']} mentor(s)",
+            f"  eligible under the seniority rule: {self.eligible['mentee']} mentee(s), "
+            f"{self.eligible['mentor']} mentor(s)",
+        ]
+        for hr_id, role, reason in self.ineligible:
+            lines.append(f"  not eligible: {hr_id} as {role}: {reason}")
+        return lines
+
 
 def summarise(session: Session, programme: Programme) -> EligibilitySummary:
     rule = SeniorityRule(

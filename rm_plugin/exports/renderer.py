@@ -18,10 +18,12 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from rm_plugin.errors import UserError
+
 DEFAULTS = Path(__file__).parent / "templates"
 
 
-class TemplateProblem(Exception):
+class TemplateProblem(UserError):
     """A template is missing or broken; the message names the template and the line."""
 
 

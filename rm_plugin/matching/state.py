@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.domain.orgtree import OrgIndex, find_cycles
 from rm_plugin.domain.seniority import SeniorityRule
+from rm_plugin.errors import UserError
 from rm_plugin.matching.applicants import Applicant, MatchSettings, SettingsError
 from rm_plugin.matching.availability import AvailabilityError, weekly_slots
 from rm_plugin.store.models import Application, Pair, Person, Programme, ReviewDecision
@@ -22,7 +23,7 @@ from rm_plugin.store.models import Application, Pair, Person, Programme, ReviewD
 MEETING_MODES = ("in_person", "remote", "either")
 
 
-class MatchingError(Exception):
+class MatchingError(UserError):
     """A matching action cannot be done; the message says what was wrong and what to do."""
 
 

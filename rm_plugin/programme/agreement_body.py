@@ -16,7 +16,7 @@ import zoneinfo
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from rm_plugin.programme.errors import ProgrammeError
+from rm_plugin.errors import ProgrammeError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOP_KEYS = ("purpose", "goals", "norms", "schedule", "starts_on", "ends_on", "wrap_up")
@@ -76,6 +76,27 @@ def seed_body(
     }
     check_body(body)
     return body
+
+
+def changes_from_fields(fields: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Changes typed as ``FIELD=VALUE`` pairs, in the body's shape.
+
+    ``norms.x`` and ``schedule.x`` set one entry of that group, ``goals=a,b`` lists the skills
+    (each with an empty aim), and a whole number becomes a number.
+    """
+    changes: dict[str, Any] = {}
+    for key, raw in fields:
+        value: Any = raw
+        if key == "goals":
+            value = [{"skill": s.strip(), "aim": ""} for s in raw.split(",") if s.strip()]
+        elif raw.lstrip("-").isdigit():
+            value = int(raw)
+        if "." in key:
+            group, field = key.split(".", 1)
+            changes.setdefault(group, {})[field] = value
+        else:
+            changes[key] = value
+    return changes
 
 
 def merge_edit(body: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

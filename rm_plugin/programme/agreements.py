@@ -11,17 +11,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.errors import NotFound, ProgrammeError
+from rm_plugin.outbox import enqueue
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.agreement_body import merge_edit, seed_body
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import NotFound, ProgrammeError
-from rm_plugin.programme.events import after_commit
 from rm_plugin.programme.pair_dates import work_start
 from rm_plugin.programme.schedule import Attendee, Schedule, to_ics
 from rm_plugin.store import audit
@@ -34,7 +34,7 @@ from rm_plugin.store.models import (
     Person,
     Programme,
 )
-from rm_plugin.sync.outbox import enqueue
+from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork, fire_after_commit
 
 DEFAULT_LENGTH_DAYS = 182
 CALENDAR_OCCURRENCE_CAP = 100  # occurrences listed in a calendar payload, at most
@@ -204,11 +204,9 @@ def sign_agreement(
     _queue_calendar(session, ctx, pair, agreement)
     milestones.evaluate(session, ctx, pair, today)
     if ctx.hook is not None:
-        info, hook = lookups.pair_info(session, pair), ctx.hook
-        after_commit(
-            session,
-            lambda: hook.rm_agreement_signed(pair=info, version=current, signed_on=today),
-            "rm_agreement_signed",
+        info = lookups.pair_info(session, pair)
+        fire_after_commit(
+            session, ctx.hook, "rm_agreement_signed", pair=info, version=current, signed_on=today
         )
     return True
 
@@ -331,3 +329,102 @@ def export_programme(
     if not pair_ids:
         raise NotFound(f"programme {programme_slug} has no agreements yet; draft them with agreement draft")
     return [path for pair_id in pair_ids for path in export_agreement(session, ctx, pair_id, out_dir)]
+
+
+# --- what the doors call ---------------------------------------------------------------
+
+
+def draft_missing(work: UnitOfWork, programme_slug: str) -> int:
+    """Draft an agreement for every active pair of the programme that has none; returns how many."""
+    session = work.session
+    programme = lookups.programme(session, programme_slug)
+    pairs = session.scalars(select(Pair).where(Pair.programme_id == programme.id, Pair.status == "active"))
+    count = 0
+    for pair in pairs:
+        before = session.scalar(select(Agreement.id).where(Agreement.pair_id == pair.id))
+        draft_agreement(session, work.ctx, pair.id, work.today)
+        count += before is None
+    return count
+
+
+@dataclass(frozen=True)
+class MemberAgreement:
+    """An agreement as a member of the pair reads it: :func:`agreement_view` of one version."""
+
+    pair_id: int
+    view: dict[str, Any]
+
+
+def show_to_member(
+    work: UnitOfWork,
+    hr_id: str,
+    *,
+    pair_id: int | None = None,
+    programme_slug: str | None = None,
+    version: int | None = None,
+) -> MemberAgreement:
+    """A pair's agreement shown to one of its members, drafted on their first look."""
+    session = work.session
+    pair_id = lookups.acting_pair(session, hr_id, pair_id, programme_slug)
+    lookups.member(session, lookups.pair(session, pair_id), hr_id)
+    draft_agreement(session, work.ctx, pair_id, work.today)
+    return MemberAgreement(pair_id, agreement_view(session, pair_id, version))
+
+
+@dataclass(frozen=True)
+class Edited:
+    pair_id: int
+    version: int  # the new version, which both must sign again
+
+
+def edit_as_member(
+    work: UnitOfWork,
+    hr_id: str,
+    changes: Mapping[str, Any],
+    *,
+    pair_id: int | None = None,
+    programme_slug: str | None = None,
+) -> Edited:
+    """Save a member's changes as a new version of their pair's agreement."""
+    pair_id = lookups.acting_pair(work.session, hr_id, pair_id, programme_slug)
+    return Edited(pair_id, edit_agreement(work.session, work.ctx, pair_id, hr_id, changes))
+
+
+@dataclass(frozen=True)
+class Signed:
+    pair_id: int
+    version: int  # the version signed
+    active: bool  # both members have now signed it
+
+
+def sign_as_member(
+    work: UnitOfWork,
+    hr_id: str,
+    *,
+    pair_id: int | None = None,
+    programme_slug: str | None = None,
+    version: int | None = None,
+) -> Signed:
+    """A member signs the current version (``version``, when given, must still be it)."""
+    session = work.session
+    pair_id = lookups.acting_pair(session, hr_id, pair_id, programme_slug)
+    active = sign_agreement(session, work.ctx, pair_id, hr_id, work.today, version)
+    return Signed(pair_id, get_agreement(session, pair_id).current_version, active)
+
+
+def export(
+    work: UnitOfWork,
+    out_dir: Path,
+    *,
+    hr_id: str | None = None,
+    pair_id: int | None = None,
+    programme_slug: str | None = None,
+) -> list[Path]:
+    """Export one pair's agreement (by ``pair_id`` or a member's ``hr_id``), or with only
+    ``programme_slug`` every agreement of the programme; returns the files written."""
+    if pair_id is None and hr_id is None:
+        if programme_slug is None:
+            raise ProgrammeError("give --pair, --as, or --programme SLUG for all of a programme's agreements")
+        return export_programme(work.session, work.ctx, programme_slug, out_dir)
+    pair_id = lookups.acting_pair(work.session, hr_id, pair_id, programme_slug)
+    return export_agreement(work.session, work.ctx, pair_id, out_dir)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.matching.review import enrol_row
+from rm_plugin.outbox import enqueue
 from rm_plugin.programme import lookups, milestones
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.store import audit
 from rm_plugin.store.models import MilestoneReached, Pair, Person
-from rm_plugin.sync.outbox import enqueue
+from rm_plugin.unit_of_work import ProgrammeContext
 
 
 @dataclass(frozen=True)

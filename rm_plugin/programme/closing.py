@@ -2,26 +2,25 @@
 
 Each active pair becomes ``closed`` (with its status history), and one ``close`` delivery per
 progress connection is written in the same transaction, so Workday closes the mentorship and
-Moodle suspends or keeps the enrolment as configured. The lifecycle hook gets aggregate
-figures only.
+Moodle suspends or keeps the enrolment as configured. ``rm_programme_closed`` fires after
+the commit, with aggregate figures only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import ProgrammeInfo
 from rm_plugin.enrolment.programmes import ProgrammeError, get_programme, programme_info
+from rm_plugin.outbox import enqueue
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Meeting, MilestoneReached, Pair, PairStatusChange, Person
 from rm_plugin.store.types import utcnow
-from rm_plugin.sync.outbox import enqueue
+from rm_plugin.unit_of_work import UnitOfWork, fire_after_commit
 
 
 @dataclass(frozen=True)
@@ -33,15 +32,18 @@ class ClosedProgramme:
 
 
 def close_programme(
-    session: Session,
+    work: UnitOfWork,
     slug: str,
     *,
-    progress_connections: Sequence[str],
     actor: str = "admin",
     reason: str = "programme closed",
     today: dt.date | None = None,
 ) -> ClosedProgramme:
-    """Close a programme and its active pairs; call the ``rm_programme_closed`` hook after commit."""
+    """Close a programme and its active pairs; ``rm_programme_closed`` fires after commit.
+
+    Every progress connection of ``work.ctx`` gets one ``close`` delivery per active pair.
+    """
+    session, progress_connections = work.session, work.ctx.progress
     programme = get_programme(session, slug)
     if programme.status == "closed":
         raise ProgrammeError(f"programme {slug} is already closed (at {programme.closed_at:%Y-%m-%d})")
@@ -90,4 +92,6 @@ def close_programme(
         or 0,
     }
     record(session, actor, "programme.close", "programme", programme.id, reason=reason, **summary)
-    return ClosedProgramme(programme_info(programme), len(pairs), deliveries, summary)
+    info = programme_info(programme)
+    fire_after_commit(session, work.ctx.hook, "rm_programme_closed", programme=info, summary=summary)
+    return ClosedProgramme(info, len(pairs), deliveries, summary)

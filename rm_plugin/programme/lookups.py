@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PairInfo
-from rm_plugin.programme.errors import NotFound, ProgrammeError
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.store.models import Pair, Person, Programme
 
 
@@ -81,3 +81,24 @@ def pair_info(session: Session, the_pair: Pair) -> PairInfo:
         status=the_pair.status,
         score=the_pair.score,
     )
+
+
+def acting_pair(session: Session, hr_id: str | None, pair_id: int | None, programme_slug: str | None) -> int:
+    """The pair a person acts on: ``pair_id`` if given, else the one active pair ``hr_id`` is in.
+
+    ``programme_slug`` narrows the search when the person is in pairs of several programmes.
+    """
+    if pair_id is not None:
+        return pair_id
+    if hr_id is None:
+        raise ProgrammeError("give --pair, or --as a person in exactly one active pair")
+    pairs = pairs_of(session, hr_id, programme_slug)
+    if not pairs:
+        where = f" in {programme_slug}" if programme_slug else ""
+        raise ProgrammeError(f"{hr_id} is in no active pair{where}")
+    if len(pairs) > 1:
+        ids = ", ".join(str(p.id) for p in pairs)
+        raise ProgrammeError(
+            f"{hr_id} is in several active pairs ({ids}); choose one with --pair or --programme"
+        )
+    return pairs[0].id

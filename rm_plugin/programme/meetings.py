@@ -16,14 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import MeetingInfo
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups, milestones
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import NotFound, ProgrammeError
-from rm_plugin.programme.events import after_commit
 from rm_plugin.programme.pair_dates import work_start
 from rm_plugin.store import audit
 from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Pair, Person
 from rm_plugin.store.types import utcnow
+from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork, fire_after_commit
 
 MODES = ("in_person", "video", "phone", "chat")
 MAX_MINUTES = 480
@@ -167,14 +166,8 @@ def confirm_meeting(
 def _announce(session: Session, ctx: ProgrammeContext, meeting: Meeting) -> None:
     if ctx.hook is None:
         return
-    pair_info, meeting_info, hook = (
-        lookups.pair_info(session, lookups.pair(session, meeting.pair_id)),
-        info(meeting),
-        ctx.hook,
-    )
-    after_commit(
-        session, lambda: hook.rm_meeting_logged(pair=pair_info, meeting=meeting_info), "rm_meeting_logged"
-    )
+    pair_info = lookups.pair_info(session, lookups.pair(session, meeting.pair_id))
+    fire_after_commit(session, ctx.hook, "rm_meeting_logged", pair=pair_info, meeting=info(meeting))
 
 
 @dataclass(frozen=True)
@@ -205,3 +198,52 @@ def meetings_for_admin(session: Session, pair_id: int) -> list[MeetingInfo]:
         info(m)
         for m in session.scalars(select(Meeting).where(Meeting.pair_id == pair_id).order_by(Meeting.held_on))
     ]
+
+
+# --- what the doors call ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Logged:
+    pair_id: int
+    meeting_id: int
+
+
+def log_as_member(
+    work: UnitOfWork,
+    hr_id: str,
+    *,
+    held_on: dt.date,
+    minutes: int,
+    mode: str,
+    topics: Sequence[str] = (),
+    private_note: str = "",
+    pair_id: int | None = None,
+    programme_slug: str | None = None,
+) -> Logged:
+    """A member logs a meeting of their pair (found from them unless ``pair_id`` is given)."""
+    pair_id = lookups.acting_pair(work.session, hr_id, pair_id, programme_slug)
+    logged = log_meeting(
+        work.session, work.ctx, pair_id, hr_id, held_on=held_on, minutes=minutes, mode=mode,
+        topics=topics, private_note=private_note, today=work.today,
+    )  # fmt: skip
+    return Logged(pair_id, logged.id)
+
+
+def confirm_as_member(work: UnitOfWork, hr_id: str, meeting_id: int) -> Meeting:
+    """The other member of the pair confirms a meeting."""
+    return confirm_meeting(work.session, work.ctx, meeting_id, hr_id, work.today)
+
+
+@dataclass(frozen=True)
+class MemberMeetings:
+    pair_id: int
+    meetings: list[MemberMeeting]
+
+
+def list_for_member(
+    work: UnitOfWork, hr_id: str, *, pair_id: int | None = None, programme_slug: str | None = None
+) -> MemberMeetings:
+    """A member's view of their pair's meetings, private notes included."""
+    pair_id = lookups.acting_pair(work.session, hr_id, pair_id, programme_slug)
+    return MemberMeetings(pair_id, meetings_for_member(work.session, pair_id, hr_id))

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.sync.outbox import enqueue
+from rm_plugin.outbox import enqueue
+from rm_plugin.unit_of_work import ProgrammeContext
 
 
 def send_message(

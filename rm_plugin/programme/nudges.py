@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rm_plugin.programme import lookups
-from rm_plugin.programme.context import ProgrammeContext
 from rm_plugin.programme.messages import send_message
 from rm_plugin.programme.pair_dates import work_start, work_starts
 from rm_plugin.store import audit
 from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Nudge, Pair, Person, Programme
+from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -235,3 +235,18 @@ def remind_unsigned_agreements(
                 session.add(Nudge(pair_id=pair.id, lapse=lapse, level=skipped, detail=f"agreement {level}"))
         sent.append((pair.id, f"agreement:{level}"))
     return sent
+
+
+@dataclass(frozen=True)
+class NudgeRun:
+    """How many pairs were at risk on the day judged, and every nudge queued (pair id, level)."""
+
+    at_risk: int
+    sent: list[tuple[int, str]]
+
+
+def nudge_programme(work: UnitOfWork, programme_slug: str, today: dt.date | None = None) -> NudgeRun:
+    """Nudge the programme's pairs at risk on ``today`` (default: the site's today)."""
+    day = today or work.today
+    lapsed = at_risk(work.session, programme_slug, day)
+    return NudgeRun(len(lapsed), run_nudges(work.session, work.ctx, programme_slug, day))

@@ -1,8 +1,8 @@
 """Recruitment: invitations (invite-only programmes) or an announcement (open ones), and one reminder.
 
 Who was invited and when is kept in :class:`Invitation`; an application marks it answered
-(:func:`mark_responses`, run by ``invite`` and ``remind``; call it after importing
-applications too). Someone who applied before being invited is recorded as invited and
+(:func:`~rm_plugin.enrolment.applications.mark_responses`, run by ``invite`` and ``remind``
+and by every applications import). Someone who applied before being invited is recorded as invited and
 answered, and sent nothing. Messages go out as ``notify`` outbox rows rendered from the
 ``invitation``, ``announcement`` and ``invitation_reminder`` templates.
 """
@@ -14,16 +14,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.enrolment.applications import first_applied, mark_responses
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.programme.messages import send_message
 from rm_plugin.store import audit
-from rm_plugin.store.models import Application, Invitation, Person, Programme
+from rm_plugin.store.models import Invitation, Person, Programme
 from rm_plugin.store.types import utcnow
+from rm_plugin.unit_of_work import ProgrammeContext
 
 RULE_KEYS = ("min_level", "max_level", "departments", "locations")
 DEFAULT_REMINDER_DAYS = 7
@@ -124,7 +125,7 @@ def invite(
             .where(Invitation.programme_id == programme.id)
         )
     )
-    applied_at = _applications(session, programme)
+    applied_at = first_applied(session, programme)
     for person in dict.fromkeys(people):
         if person.hr_id in already:
             result.already.append(person.hr_id)
@@ -154,40 +155,6 @@ def invite(
     return result
 
 
-def _applications(session: Session, programme: Programme) -> dict[int, dt.datetime]:
-    """Person id -> when they first applied to ``programme`` (in any role)."""
-    return {
-        person_id: submitted_at
-        for person_id, submitted_at in session.execute(
-            select(Application.person_id, func.min(Application.submitted_at))
-            .where(Application.programme_id == programme.id)
-            .group_by(Application.person_id)
-        )
-    }
-
-
-def mark_responses(session: Session, programme: Programme) -> int:
-    """Set ``responded_at`` on invitations whose person has applied; returns how many changed.
-
-    Two queries whatever the programme's size. Call it after importing applications, so
-    ``programme invitations`` and the reminder see who answered.
-    """
-    applied_at = _applications(session, programme)
-    if not applied_at:
-        return 0
-    changed = 0
-    open_invites = session.scalars(
-        select(Invitation).where(Invitation.programme_id == programme.id, Invitation.responded_at.is_(None))
-    )
-    for invitation in open_invites:
-        answered = applied_at.get(invitation.person_id)
-        if answered is not None:
-            invitation.responded_at = answered
-            changed += 1
-    session.flush()
-    return changed
-
-
 @dataclass(frozen=True)
 class InvitationRow:
     """One invitation as an admin lists it."""
@@ -203,7 +170,7 @@ class InvitationRow:
 def invitations(session: Session, programme_slug: str) -> list[InvitationRow]:
     """Who was invited to a programme, when, whether reminded, and when they applied."""
     programme = lookups.programme(session, programme_slug)
-    applied_at = _applications(session, programme)
+    applied_at = first_applied(session, programme)
     rows = session.execute(
         select(Invitation, Person)
         .join(Person, Person.id == Invitation.person_id)

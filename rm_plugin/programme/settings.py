@@ -8,19 +8,23 @@ change, naming each problem. Values may come typed (Python) or as the text an ad
 from __future__ import annotations
 
 import datetime as dt
+import json
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.domain.milestones import check_milestones, defaults_for_settings
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups, milestones
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.programme.meetings import MAX_MINUTES
 from rm_plugin.store import audit
 from rm_plugin.store.models import Pair, Person
+from rm_plugin.unit_of_work import ProgrammeContext
 
 
 def _whole(low: int, high: int | None = None) -> Callable[[Any], int]:
@@ -124,6 +128,8 @@ class SettingsChange:
     milestones_rebuilt: bool = False
     newly_reached: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Connections the new milestone list records to that are not enabled progress connections.
+    unknown_connections: list[str] = field(default_factory=list)
 
 
 def update_programme(
@@ -152,7 +158,7 @@ def update_programme(
         raise ProgrammeError("; ".join(problems))
     notes: list[str] = []
     if milestone_list is not None:
-        problems = milestones.check_milestones(milestone_list)
+        problems = check_milestones(milestone_list)
         if not milestone_list:
             problems.append("the milestone list is empty; a programme needs at least one milestone")
         if problems:
@@ -166,8 +172,8 @@ def update_programme(
     if milestone_list is not None:
         programme.milestones = [dict(m) for m in milestone_list]
     elif any(new_settings.get(k) != old_settings.get(k) for k in SHAPES_MILESTONES):
-        if list(programme.milestones or []) == milestones.defaults_for_settings(old_settings):
-            programme.milestones = milestones.defaults_for_settings(new_settings)
+        if list(programme.milestones or []) == defaults_for_settings(old_settings):
+            programme.milestones = defaults_for_settings(new_settings)
             rebuilt = True
         else:
             notes.append(
@@ -191,6 +197,9 @@ def update_programme(
         )
         for pair in pairs:
             newly += len(milestones.evaluate(session, ctx, pair, today))
+    named = {
+        record.get("connection", "*") for item in milestone_list or [] for record in item.get("records", [])
+    }
     return SettingsChange(
         settings=new_settings,
         columns={k: getattr(programme, k) for k in COLUMNS},
@@ -198,7 +207,36 @@ def update_programme(
         milestones_rebuilt=rebuilt,
         newly_reached=newly,
         notes=notes,
+        unknown_connections=sorted(named - {"*", *ctx.progress}),
     )
+
+
+def read_milestone_file(path: Path) -> Any:
+    """The milestone list in a TOML (``[[milestones]]`` tables) or JSON file.
+
+    JSON may hold the list itself or ``{"milestones": [...]}``. Errors name the file and line;
+    the list itself is checked by :func:`update_programme`.
+    """
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProgrammeError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+        if isinstance(loaded, dict):
+            if set(loaded) != {"milestones"}:
+                raise ProgrammeError(f'{path}: expected a list, or an object with only "milestones"')
+            loaded = loaded["milestones"]
+        return loaded
+    if path.suffix.lower() == ".toml":
+        try:
+            loaded = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ProgrammeError(f"{path}: not valid TOML ({exc})") from exc
+        if set(loaded) != {"milestones"}:
+            raise ProgrammeError(f"{path}: expected only [[milestones]] tables, found {sorted(loaded)}")
+        return loaded["milestones"]
+    raise ProgrammeError(f"{path}: the milestone file must end in .toml or .json")
 
 
 def _column_problems(session: Session, columns: Mapping[str, Any]) -> list[str]:

@@ -18,12 +18,12 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import agreements, lookups, meetings, nudges, surveys
 from rm_plugin.programme.agreement_body import goal_skills
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.programme.schedule import Schedule
 from rm_plugin.store.models import MilestoneReached, OutboxItem, Pair, Person
+from rm_plugin.unit_of_work import ProgrammeContext
 
 MODES = ("in_person", "video", "video", "phone")
 TOPICS = ("career paths", "how teams decide", "tools we use", "feedback", "company history")

@@ -7,20 +7,22 @@ Admins see answers only as aggregates over at least :data:`MIN_GROUP` people in 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.agreement_body import goal_skills
 from rm_plugin.programme.agreements import get_agreement, version_body
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.store import audit
 from rm_plugin.store.models import Meeting, Pair, SurveyResponse
+from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork
 
 MIN_GROUP = 5  # distinct people behind any figure an admin sees
 MIN_PAIRS = 2  # ... from at least this many pairs, so no one pair's view stands alone
@@ -255,3 +257,47 @@ def aggregate(session: Session, programme_slug: str, kind: str, min_group: int =
             if len({v[0] for v in values}) >= min_group and len({v[1] for v in values}) >= MIN_PAIRS
         },
     }
+
+
+# --- what the doors call ---------------------------------------------------------------
+
+
+def read_answers(path: Path) -> dict[str, Any]:
+    """The retrospective answers a JSON file holds; a file of another shape is refused, naming it."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ProgrammeError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    if not isinstance(loaded, dict):
+        kind = "a list" if isinstance(loaded, list) else type(loaded).__name__
+        raise ProgrammeError(
+            f"{path}: must be one JSON object with keys {list(RETRO_KEYS)}, not {kind} "
+            "(see the example answers.json in the README)"
+        )
+    return loaded
+
+
+def submit_pulse_as_member(
+    work: UnitOfWork, hr_id: str, meeting_id: int, rating: int, comment: str = ""
+) -> None:
+    """A member answers the pulse survey about a confirmed meeting of their pair."""
+    submit_pulse(work.session, work.ctx, meeting_id, hr_id, rating, comment, work.today)
+
+
+def submit_retrospective_as_member(
+    work: UnitOfWork,
+    hr_id: str,
+    kind: str,
+    answers: Mapping[str, Any],
+    labels: Mapping[str, str] | None = None,
+    *,
+    pair_id: int | None = None,
+    programme_slug: str | None = None,
+) -> int:
+    """A member submits the ``midpoint`` or ``final`` retrospective of their pair; returns the pair's id.
+
+    ``labels`` name each answer as the person gave it (e.g. ``--went-well``), for the errors.
+    """
+    pair_id = lookups.acting_pair(work.session, hr_id, pair_id, programme_slug)
+    submit_retrospective(work.session, work.ctx, pair_id, hr_id, kind, answers, work.today, labels or {})
+    return pair_id

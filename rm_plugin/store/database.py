@@ -21,6 +21,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from rm_plugin.errors import UserError
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -49,8 +51,10 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
-class DatabaseUnavailable(Exception):
+class DatabaseUnavailable(UserError):
     """The database cannot be opened or migrated; the message never shows its password."""
+
+    exit_code = 2
 
 
 class Database:
@@ -70,6 +74,10 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on an error.
+
+        The doors use :func:`rm_plugin.unit_of_work.unit_of_work`, which opens one of these.
+        """
         with self.sessions.begin() as session:
             yield session
 

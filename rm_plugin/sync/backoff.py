@@ -41,7 +41,7 @@ def classify(exc: BaseException) -> Failure:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class RedeliveryPolicy:
     """Exponential backoff with jitter: after attempt n, wait a random time in [c/2, c] for
     c = min(cap, base * 2**(n-1)), so waits grow but never line up across workers.
 

@@ -1,13 +1,29 @@
-"""Which hook delivers which outbox action, and turning a row into that hook's arguments."""
+"""Which hook delivers which outbox action, turning a row into that hook's arguments, and what
+the engine settles itself before any host is asked.
+
+A pair's schedule is queued anew at each signature, so an older ``calendar`` row retried after a
+newer one was queued is settled as superseded without a host call: it must not undo the newer
+schedule. Before ``enrol`` rows are delivered, the connection is asked for the accounts of the
+people they name (``rm_resolve_accounts``), in one batch, and the answer is recorded in the
+site's account directory.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import select
+
+from rm_plugin.connections import AccountDirectory
 from rm_plugin.domain.records import Delivery, ProgrammeInfo, Receipt
+from rm_plugin.store import Database
+from rm_plugin.store.models import OutboxItem
 from rm_plugin.sync.leases import Claimed
+
+log = logging.getLogger(__name__)
 
 HOOKS: Mapping[str, str] = {
     "enrol": "rm_enrol_pair",
@@ -26,11 +42,18 @@ class Undeliverable(Exception):
     retryable = False
 
 
-def deliver(hook: Any, item: Claimed) -> Receipt:
-    """Call the one hook that delivers ``item``; raise :class:`Undeliverable` if nobody answered."""
+def deliver(hook: Any, item: Claimed, db: Database | None = None) -> Receipt:
+    """Call the one hook that delivers ``item``; raise :class:`Undeliverable` if nobody answered.
+
+    With ``db``, a calendar row a newer one of the same pair replaced is settled here instead.
+    """
     name = HOOKS.get(item.action)
     if name is None:
         raise Undeliverable(f"unknown action {item.action!r}; expected one of {', '.join(sorted(HOOKS))}")
+    if item.action == "calendar" and db is not None:
+        newer = superseded_by(db, item)
+        if newer is not None:
+            return Receipt(data={"superseded_by": newer}, skipped=True)
     caller = getattr(hook, name)
     if item.action == "prepare":
         result = caller(connection=item.connection, programme=programme_info(item.payload))
@@ -77,3 +100,63 @@ def _date(value: Any) -> dt.date | None:
     if value in (None, ""):
         return None
     return dt.date.fromisoformat(str(value))
+
+
+def superseded_by(db: Database, item: Claimed) -> str | None:
+    """The key of a later ``calendar`` row of the same pair on the same connection, if one was queued.
+
+    Rows are numbered in the order they were queued; a parked later row does not count.
+    """
+    pair_id = item.payload.get("pair_id")
+    if pair_id is None:
+        return None
+    with db.transaction() as session:
+        rows = session.execute(
+            select(OutboxItem.key, OutboxItem.payload).where(
+                OutboxItem.connection == item.connection,
+                OutboxItem.action == "calendar",
+                OutboxItem.id > item.id,
+                OutboxItem.status != "parked",
+                OutboxItem.key.like(f"%:{pair_id}:%"),
+            )
+        ).all()
+    for key, payload in rows:
+        if str((payload or {}).get("pair_id")) == str(pair_id):
+            return str(key)
+    return None
+
+
+def resolve_before_enrolling(
+    hook: Any, accounts: AccountDirectory, connection: str, items: Sequence[Claimed]
+) -> int:
+    """Ask ``connection`` for the host accounts of the people its ``enrol`` rows name who have
+    none recorded yet, in one ``rm_resolve_accounts`` call, and record the answer.
+
+    Returns how many links were added. A failure is logged and left to the deliveries, which
+    report it with the row they could not deliver.
+    """
+    wanted = list(
+        dict.fromkeys(
+            str(item.payload[role])
+            for item in items
+            if item.action == "enrol"
+            for role in ("mentee", "mentor")
+            if item.payload.get(role)
+        )
+    )
+    if not wanted:
+        return 0
+    try:
+        known = accounts.accounts(connection, wanted)
+        people = accounts.people([hr_id for hr_id in wanted if hr_id not in known])
+        if not people:
+            return 0
+        found = hook.rm_resolve_accounts(
+            connection=connection, people=[people[h] for h in wanted if h in people]
+        )
+        if not found:
+            return 0
+        return accounts.link(connection, {h: str(a) for h, a in found.items() if h in people})
+    except Exception as exc:  # the enrolment itself reports what is wrong, with its row
+        log.warning("could not resolve accounts on %s before enrolling: %s", connection, exc)
+        return 0

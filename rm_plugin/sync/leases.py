@@ -23,8 +23,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from rm_plugin.store import Database, audit
-from rm_plugin.store.models import OutboxItem
-from rm_plugin.store.models import Receipt as StoredReceipt
+from rm_plugin.store.models import OutboxItem, StoredReceipt
 
 OUTBOX = OutboxItem.__table__
 

@@ -6,6 +6,7 @@ from marshmallow import EXCLUDE
 
 from rm_plugin.config import ConfigError, read_toml, validate
 from rm_plugin.config.site_schema import ConnectionBase
+from rm_plugin.errors import UserError
 from rm_plugin.site import Site
 
 DEFAULT_CONCURRENCY = int(ConnectionBase().fields["concurrency"].load_default)
@@ -26,3 +27,16 @@ def connection_concurrency(site: Site, connection: str) -> int:
     if problems:
         raise ConfigError(problems)
     return int(values["concurrency"])
+
+
+def require_connection(site: Site, name: str, *, enabled: bool) -> None:
+    """A misspelt connection name is an error, not a quiet run that does nothing.
+
+    With ``enabled``, a connection whose file says ``enabled = false`` is refused too.
+    """
+    known = site.connections.get(name)
+    if known is None:
+        names = ", ".join(sorted(site.connections)) or "none"
+        raise UserError(f"no connection {name!r} in connectors/ (known: {names})")
+    if enabled and not known.enabled:
+        raise UserError(f"connection {name!r} is disabled ({known.file}: enabled = false)")

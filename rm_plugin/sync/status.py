@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 
+from rm_plugin.errors import UserError
 from rm_plugin.store import Database, audit
 from rm_plugin.store.models import OutboxItem
 from rm_plugin.store.types import utcnow
@@ -71,7 +72,7 @@ def outbox_status(db: Database, now: dt.datetime | None = None, parked_limit: in
     return OutboxStatus(dict(sorted(counts.items())), waiting, parked)
 
 
-class NothingToRetry(Exception):
+class NothingToRetry(UserError):
     """The rows asked for are not parked (or do not exist); the message names them."""
 
 

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from rm_plugin.people.accounts import StoredAccounts
 from rm_plugin.site import Site
 from rm_plugin.store import Database
 from rm_plugin.store.models import OutboxItem
 from rm_plugin.store.types import utcnow
-from rm_plugin.sync.backoff import RetryPolicy, classify
-from rm_plugin.sync.dispatch import deliver
+from rm_plugin.sync.backoff import RedeliveryPolicy, classify
+from rm_plugin.sync.dispatch import deliver, resolve_before_enrolling
 from rm_plugin.sync.leases import (
     Claimed,
     claim,
@@ -81,7 +82,7 @@ class SyncOptions:
 
     connections: tuple[str, ...] | None = None  # None: every connection with due rows
     concurrency: int | None = None  # None: each connection's own ``concurrency`` key
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    policy: RedeliveryPolicy = field(default_factory=RedeliveryPolicy)
     lease: dt.timedelta = dt.timedelta(minutes=5)
     worker_id: str | None = None
     clock: Callable[[], dt.datetime] = utcnow
@@ -123,6 +124,7 @@ class SyncRun:
         self.site = site
         self.db = site.database
         self.hook = site.hook
+        self.accounts = StoredAccounts(lambda: site.database)
         self.options = options
         self.worker = options.worker_id or new_worker_id()
         self.summary = SyncSummary()
@@ -166,6 +168,7 @@ class SyncRun:
                     now = self.options.clock()
                     batch = claim(self.db, self.worker, connection, free, now, self.options.lease)
                     exhausted = not batch
+                    resolve_before_enrolling(self.hook, self.accounts, connection, batch)
                     # A host's structures come first: prepare rows are delivered before the rest.
                     while batch and batch[0].action == "prepare":
                         self._handle(batch.pop(0))
@@ -190,7 +193,7 @@ class SyncRun:
 
     def _deliver_one(self, item: Claimed) -> str:
         try:
-            receipt = deliver(self.hook, item)
+            receipt = deliver(self.hook, item, self.db)
         except Exception as exc:
             failure = classify(exc)
             policy = self.options.policy

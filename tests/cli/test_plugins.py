@@ -9,9 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from rm_plugin.cli import build_cli
-from rm_plugin.demo import create_site
 from rm_plugin.plugins import PluginError, make_plugin_manager
-from rm_plugin.site import Site
+from rm_plugin.site import Site, create_site
 
 
 def make_distribution(where: Path, *, hook_name: str = "rm_pair_approved") -> None:

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from rm_plugin.config import ConfigError, Secret
-from rm_plugin.demo import create_site
-from rm_plugin.site import Site
+from rm_plugin.site import Site, create_site
 
 
 @pytest.fixture

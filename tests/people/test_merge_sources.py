@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rm_plugin.domain.records import PeopleBatch, PersonRecord
-from rm_plugin.people.sync import merge_batches
+from rm_plugin.people.roster_apply import merge_batches
 
 
 def person(hr_id: str, email: str, source: str, **kw: object) -> PersonRecord:

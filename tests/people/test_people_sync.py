@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from rm_plugin.cli import build_cli
-from rm_plugin.people.service import sync_people
+from rm_plugin.people.roster_import import sync_people
 from rm_plugin.site import Site
 from rm_plugin.store.models import Person
 

@@ -15,12 +15,12 @@ from sqlalchemy import select
 
 from rm_plugin import hookimpl
 from rm_plugin.cli import build_cli
+from rm_plugin.domain.milestones import default_milestones
 from rm_plugin.exports.renderer import Renderer
 from rm_plugin.plugins import make_plugin_manager, register
-from rm_plugin.programme.context import ProgrammeContext
-from rm_plugin.programme.milestones import default_milestones
 from rm_plugin.store import Database
 from rm_plugin.store.models import Application, OutboxItem, Pair, Person, Programme
+from rm_plugin.unit_of_work import ProgrammeContext
 
 START = dt.date(2026, 3, 2)  # a Monday; Europe/London moves to summer time on 29 March
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import agreements
-from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.store.models import AgreementVersion, MilestoneReached
 
 TODAY = dt.date(2026, 3, 2)
@@ -188,7 +188,7 @@ def test_render_html_is_autoescaped_and_markdown_lists_goals(world, ctx, tmp_pat
 
 def test_a_site_template_overrides_the_default(world, tmp_path) -> None:
     from rm_plugin.exports.renderer import Renderer
-    from rm_plugin.programme.context import ProgrammeContext
+    from rm_plugin.unit_of_work import ProgrammeContext
 
     (tmp_path / "agreement.md.j2").write_text("Custom for {{ mentee.name }}\n")
     site_ctx = ProgrammeContext(renderer=Renderer(tmp_path))

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from rm_plugin.cli.programme_settings_cmds import backfill_command
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import backfill
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.store.models import Programme
 
 

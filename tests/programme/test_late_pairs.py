@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import agreements, meetings, nudges
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.store.models import Meeting, Pair, PairStatusChange
 
 APPROVED = dt.date(2026, 4, 20)  # seven weeks after the programme's start (2026-03-02)

@@ -8,8 +8,8 @@ import logging
 import pytest
 from sqlalchemy import event, insert, select
 
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import agreements, meetings
-from rm_plugin.programme.errors import NotFound, ProgrammeError
 from rm_plugin.store.models import AuditEntry, Meeting, MilestoneReached, Person
 
 TODAY = dt.date(2026, 4, 1)

@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import agreements, meetings, milestones, surveys
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.store.models import MilestoneReached, Programme
 
 TODAY = dt.date(2026, 5, 1)

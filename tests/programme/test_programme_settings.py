@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from rm_plugin.cli.programme_settings_cmds import set_command
+from rm_plugin.domain.milestones import default_milestones
 from rm_plugin.programme import meetings
-from rm_plugin.programme.milestones import default_milestones
 from rm_plugin.store.models import MilestoneReached, Programme
 
 TOML = """\
@@ -176,7 +176,7 @@ def test_the_readme_milestone_example_is_valid() -> None:
     import tomllib
     from pathlib import Path
 
-    from rm_plugin.programme.milestones import check_milestones
+    from rm_plugin.domain.milestones import check_milestones
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## A programme's life") :]

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import recruitment
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.store.models import Application, Invitation, Person, Programme
 
 NOW = dt.datetime(2026, 2, 1, 9, 0, tzinfo=dt.UTC)

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import agreements, meetings, surveys
-from rm_plugin.programme.errors import ProgrammeError
 from rm_plugin.store.models import MilestoneReached, OutboxItem
 
 TODAY = dt.date(2026, 5, 1)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from rm_plugin.outbox import enqueue
 from rm_plugin.site import Site
 from rm_plugin.store import Database
-from rm_plugin.sync.outbox import enqueue
 
 CONNECTOR = Path(__file__).with_name("sync_standin_connector.py")
 

@@ -16,7 +16,7 @@ import requests
 from marshmallow import Schema, fields
 
 from rm_plugin import hookimpl
-from rm_plugin.connectors.types import Connection, ConnectionContext, ConnectorType
+from rm_plugin.connections import Connection, ConnectionContext, ConnectorType
 from rm_plugin.domain.records import Delivery, ProgrammeInfo, Receipt
 
 

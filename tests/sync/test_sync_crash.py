@@ -13,7 +13,8 @@ from sync_factory import add_milestones, load_site, make_site_dir
 from sync_standin_host import KillPlan, Served
 
 from rm_plugin.store import Database
-from rm_plugin.store.models import OutboxItem, Receipt
+from rm_plugin.store.models import OutboxItem
+from rm_plugin.store.models import StoredReceipt as Receipt
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -15,13 +15,12 @@ from sync_standin_host import Served
 
 from rm_plugin import hookimpl
 from rm_plugin.domain.records import Delivery, Receipt
+from rm_plugin.outbox import enqueue
 from rm_plugin.plugins import register
 from rm_plugin.site import Site
-from rm_plugin.store.models import AuditEntry, OutboxItem
-from rm_plugin.store.models import Receipt as StoredReceipt
+from rm_plugin.store.models import AuditEntry, OutboxItem, StoredReceipt
 from rm_plugin.store.types import utcnow
-from rm_plugin.sync.backoff import RetryPolicy
-from rm_plugin.sync.outbox import enqueue
+from rm_plugin.sync.backoff import RedeliveryPolicy as RetryPolicy
 from rm_plugin.sync.status import NothingToRetry, outbox_status, requeue
 from rm_plugin.sync.worker import SyncOptions, run_sync
 

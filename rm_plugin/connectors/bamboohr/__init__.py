@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rm_plugin import hookimpl
+from rm_plugin.connections import ConnectionContext, ConnectorType
 from rm_plugin.connectors.bamboohr.config import BambooHRConfig
 from rm_plugin.connectors.bamboohr.connection import BambooHRConnection
-from rm_plugin.connectors.types import ConnectionContext, ConnectorType
 
 __all__ = ["BambooHRConfig", "BambooHRConnection", "make_connection", "rm_register_connector_types"]
 

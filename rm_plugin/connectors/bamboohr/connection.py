@@ -11,6 +11,7 @@ from typing import Any
 import requests
 
 from rm_plugin import hookimpl
+from rm_plugin.connections import Connection, ConnectionContext
 from rm_plugin.connectors.bamboohr.client import LIST_FIELDS, MAX_PAGE, BambooApi, BambooHttp
 from rm_plugin.connectors.bamboohr.roster import (
     DEFAULT_FIELDS,
@@ -20,10 +21,9 @@ from rm_plugin.connectors.bamboohr.roster import (
     employee_id,
     to_record,
 )
-from rm_plugin.connectors.types import Connection, ConnectionContext
 from rm_plugin.domain.records import Delivery, HealthReport, PeopleBatch, PersonRecord, Receipt, RowProblem
+from rm_plugin.domain.roster import Located, check_roster
 from rm_plugin.http import AuthenticationError, HostError, NotFound, RetryPolicy
-from rm_plugin.people.roster import Located, check_roster
 from rm_plugin.secret import Secret
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from rm_plugin import hookimpl
+from rm_plugin.connections import Connection, ConnectionContext, ConnectorType
 from rm_plugin.connectors.csv.reader import COLUMNS, read_roster
-from rm_plugin.connectors.types import Connection, ConnectionContext, ConnectorType
 from rm_plugin.domain.records import HealthReport, PeopleBatch
-from rm_plugin.people.roster import check_roster
+from rm_plugin.domain.roster import check_roster
 
 
 class CsvConfig(Schema):

@@ -9,17 +9,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rm_plugin.domain.csv_records import records
 from rm_plugin.domain.records import PERSON_FIELDS, PersonRecord, RowProblem
-from rm_plugin.people.csv_records import records
-from rm_plugin.people.roster import Located
+from rm_plugin.domain.roster import Located
+from rm_plugin.errors import RowError
 
 COLUMNS = PERSON_FIELDS
 LEFT_STATUSES = {"left", "terminated", "inactive", "former"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class RowError(ValueError):
-    pass
 
 
 class RosterRead:

@@ -18,8 +18,8 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from rm_plugin import hookimpl
+from rm_plugin.connections import Connection, ConnectionContext, ConnectorType
 from rm_plugin.connectors.files.journal import Journal
-from rm_plugin.connectors.types import Connection, ConnectionContext, ConnectorType
 from rm_plugin.domain.records import Delivery, HealthReport, PersonRecord, ProgrammeInfo, Receipt
 
 JOURNALS = {

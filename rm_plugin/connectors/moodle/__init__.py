@@ -10,12 +10,12 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rm_plugin import hookimpl
+from rm_plugin.connections import ConnectionContext, ConnectorType
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.config import MoodleConfig
 from rm_plugin.connectors.moodle.connection import MoodleConnection
 from rm_plugin.connectors.moodle.errors import MoodleError
 from rm_plugin.connectors.moodle.functions import CAPABILITIES, required_functions
-from rm_plugin.connectors.types import ConnectionContext, ConnectorType
 
 if TYPE_CHECKING:
     import click

@@ -1,26 +1,22 @@
-"""Matching people to Moodle accounts, many per call, remembered in ``AccountLink``.
+"""Matching people to Moodle accounts, many per call, remembered in the site's account directory.
 
 People are matched on the account's ``idnumber`` (set to the HR id) or on its email, compared
 without regard to case (both the HR spelling and the lowercased one are asked for). A resolved
-id is stored once and reused, so a rerun makes no lookup calls for people already matched.
+id is recorded once (:class:`~rm_plugin.connections.AccountDirectory`) and reused, so a rerun
+makes no lookup calls for people already matched.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
+from rm_plugin.connections import AccountDirectory
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.errors import MoodleSetupError
 from rm_plugin.domain.records import PersonRecord
-from rm_plugin.store import Database
-from rm_plugin.store.models import AccountLink, Person
 
 LOOKUP = "core_user_get_users_by_field"
 # What Moodle's PARAM_EMAIL accepts, near enough to keep one odd address from failing a batch.
@@ -46,13 +42,13 @@ class AccountBook:
         *,
         match_by: str,
         batch_size: int,
-        database: Database | None,
+        directory: AccountDirectory | None,
     ) -> None:
         self.client = client
         self.connection = connection
         self.match_by = match_by
         self.batch_size = batch_size
-        self.database = database
+        self.directory = directory
         self._known: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -82,7 +78,7 @@ class AccountBook:
         return result
 
     def resolve_hr_ids(self, hr_ids: Iterable[str]) -> Resolution:
-        """Like :meth:`resolve` for HR ids, reading each person's email from the store if needed."""
+        """Like :meth:`resolve` for HR ids, reading each person's email from the directory if needed."""
         wanted = list(dict.fromkeys(hr_ids))
         with self._lock:
             if all(h in self._known for h in wanted):
@@ -158,53 +154,22 @@ class AccountBook:
                         )
         return found
 
-    # -- the store -----------------------------------------------------------------------------
+    # -- the directory -------------------------------------------------------------------------
 
     def _people(self, hr_ids: list[str]) -> dict[str, PersonRecord]:
-        if self.match_by == "idnumber" and self.database is None:
+        if self.match_by == "idnumber" and self.directory is None:
             return {h: PersonRecord(hr_id=h, email="") for h in hr_ids}
-        if self.database is None:
+        if self.directory is None:
             return {}
-        with self.database.transaction() as session:
-            rows = session.execute(select(Person.hr_id, Person.email).where(Person.hr_id.in_(hr_ids))).all()
-        return {hr_id: PersonRecord(hr_id=hr_id, email=email) for hr_id, email in rows}
+        return self.directory.people(hr_ids)
 
     def _stored(self, people: Mapping[str, PersonRecord]) -> dict[str, int]:
-        if self.database is None:
+        if self.directory is None:
             return {}
-        with self.database.transaction() as session:
-            rows = session.execute(
-                select(Person.hr_id, AccountLink.account_id)
-                .join(AccountLink, AccountLink.person_id == Person.id)
-                .where(AccountLink.connection == self.connection, Person.hr_id.in_(list(people)))
-            ).all()
-        return {hr_id: int(account) for hr_id, account in rows}
+        return {
+            hr_id: int(account) for hr_id, account in self.directory.accounts(self.connection, people).items()
+        }
 
     def _store(self, found: Mapping[str, int]) -> None:
-        if self.database is None or not found:
-            return
-        # another worker may have stored the same link first; theirs is as good
-        with contextlib.suppress(IntegrityError):
-            self._insert(found)
-
-    def _insert(self, found: Mapping[str, int]) -> None:
-        assert self.database is not None
-        with self.database.transaction() as session:
-            people = dict(
-                session.execute(select(Person.hr_id, Person.id).where(Person.hr_id.in_(list(found)))).all()
-            )
-            linked = set(
-                session.scalars(
-                    select(AccountLink.person_id).where(
-                        AccountLink.connection == self.connection,
-                        AccountLink.person_id.in_(list(people.values())),
-                    )
-                )
-            )
-            for hr_id, person_id in people.items():
-                if person_id not in linked:
-                    session.add(
-                        AccountLink(
-                            person_id=person_id, connection=self.connection, account_id=str(found[hr_id])
-                        )
-                    )
+        if self.directory is not None and found:
+            self.directory.link(self.connection, {hr_id: str(uid) for hr_id, uid in found.items()})

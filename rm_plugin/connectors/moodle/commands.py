@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy import select
 
 from rm_plugin.connectors.moodle.functions import BY_NAME, CAPABILITIES, required_functions
-from rm_plugin.domain.records import PersonRecord
 from rm_plugin.http import HostError
-from rm_plugin.store.models import Person
 
 
 @click.group("moodle")
@@ -44,16 +41,15 @@ def accounts(handle: object, connection_name: str | None) -> None:
                 f"no enabled Moodle connection named {connection_name!r}; have: {', '.join(names) or 'none'}"
             )
         names = [connection_name]
-    with site.database.transaction() as session:
-        people = [
-            PersonRecord(hr_id=p.hr_id, email=p.email, given_name=p.given_name, family_name=p.family_name)
-            for p in session.scalars(select(Person).where(Person.status == "active").order_by(Person.hr_id))
-        ]
     missing_total = 0
     failed = 0
+    people = None
     for name in names:
         plugin = site.pm.get_plugin(f"connection:{name}")
         assert isinstance(plugin, MoodleConnection)
+        directory = plugin.context.accounts
+        if people is None:
+            people = directory.active_people() if directory is not None else []
         try:
             result = plugin.accounts.resolve(people)
         except HostError as exc:

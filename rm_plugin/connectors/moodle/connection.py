@@ -3,8 +3,9 @@
 Writes Moodle makes idempotent (enrolment, cohort and group membership, completion override)
 are sent as they are; the others are guarded: a delivery with a previous receipt makes no call,
 a pair's group is looked up by its ID number before it is created, a pair's calendar events
-are read and brought to its latest schedule, a retried message is looked for among the
-messages already sent, and an award reads the participant's badges first.
+are read and brought to the schedule delivered (the sync engine never delivers a schedule a
+later signature replaced), a retried message is looked for among the messages already sent,
+and an award reads the participant's badges first.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from rm_plugin import hookimpl
+from rm_plugin.connections import Connection, ConnectionContext
 from rm_plugin.connectors.moodle.accounts import AccountBook
 from rm_plugin.connectors.moodle.calendar import (
     CREATE_EVENTS,
@@ -31,7 +31,7 @@ from rm_plugin.connectors.moodle.calendar import (
 )
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.course import CourseSetup, read_course_setup
-from rm_plugin.connectors.moodle.coverage import award_hint, gap_lines, live_programmes, milestone_hint
+from rm_plugin.connectors.moodle.coverage import award_hint, gap_lines, milestone_hint
 from rm_plugin.connectors.moodle.errors import (
     MoodleConfigGap,
     MoodleError,
@@ -42,11 +42,8 @@ from rm_plugin.connectors.moodle.errors import (
 from rm_plugin.connectors.moodle.functions import required_functions
 from rm_plugin.connectors.moodle.groups import PairGroups
 from rm_plugin.connectors.moodle.meetings import event_duration, occurrence_times
-from rm_plugin.connectors.types import Connection, ConnectionContext
 from rm_plugin.domain.records import Delivery, HealthReport, PersonRecord, ProgrammeInfo, Receipt
 from rm_plugin.http import HostError, RetryPolicy
-from rm_plugin.store import Database
-from rm_plugin.store.models import OutboxItem
 
 SITE_INFO = "core_webservice_get_site_info"
 ENROL = "enrol_manual_enrol_users"
@@ -90,7 +87,6 @@ class MoodleConnection(Connection):
         *,
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
-        database: Database | None = None,
     ) -> None:
         super().__init__(context, config)
         self.client = MoodleClient(
@@ -101,15 +97,12 @@ class MoodleConnection(Connection):
             retry=retry,
             timeout=(10.0, float(config["timeout"])),
         )
-        if database is None and context.database_url:
-            database = Database(context.database_url)
-        self.database = database
         self.accounts = AccountBook(
             self.client,
             context.name,
             match_by=config["match_by"],
             batch_size=config["batch_size"],
-            database=database,
+            directory=context.accounts,
         )
         self.groups = PairGroups(self.client)
         self._courses: dict[str, CourseSetup] = {}
@@ -184,25 +177,23 @@ class MoodleConnection(Connection):
         """``error`` for a line that already starts with this connection's name."""
         return for_connection_line(error, url=self.client.base_url, config_file=self.config_file)
 
-    def programme_gaps(self) -> list[str]:
-        """Problem lines for milestones and awards of the site's live programmes this config lacks."""
-        if self.database is None:
-            return []
-        try:
-            programmes = live_programmes(self.database)
-        except SQLAlchemyError as exc:
-            return [
-                f"could not read the site's programmes to compare with this config ({type(exc).__name__})"
-            ]
+    def programme_gaps(self, programmes: Sequence[ProgrammeInfo]) -> list[str]:
+        """Problem lines for milestones and awards of ``programmes`` this config lacks."""
         return gap_lines(
-            programmes, self.name, self.config["milestones"], self.config["awards"], self.config_file
+            [(p.slug, p.definitions) for p in programmes],
+            self.name,
+            self.config["milestones"],
+            self.config["awards"],
+            self.config_file,
         )
 
     @hookimpl
-    def rm_check_health(self, connection: str | None) -> HealthReport | None:
+    def rm_check_health(
+        self, connection: str | None, programmes: Sequence[ProgrammeInfo] = ()
+    ) -> HealthReport | None:
         if not self.owns(connection):
             return None
-        problems: list[str] = self.programme_gaps()
+        problems: list[str] = self.programme_gaps(programmes)
         try:
             info = self.client.call(SITE_INFO) or {}
         except HostError as exc:
@@ -445,10 +436,6 @@ class MoodleConnection(Connection):
             return skipped
         payload = delivery.payload
         pair_id = payload["pair_id"]
-        newer = self._newer_schedule(delivery, pair_id)
-        if newer is not None:
-            # a later signature's schedule is queued or delivered: this one must not undo it
-            return Receipt(data={"superseded_by": newer}, skipped=True)
         setup = self.course_setup(payload["programme"])
         times = occurrence_times(payload.get("occurrences") or [])
         if not times:
@@ -527,29 +514,6 @@ class MoodleConnection(Connection):
     def _pair_lock(self, pair_id: Any) -> threading.Lock:
         with self._lock:
             return self._pair_locks.setdefault(str(pair_id), threading.Lock())
-
-    def _newer_schedule(self, delivery: Delivery, pair_id: Any) -> str | None:
-        """The key of a later calendar row of the same pair on this connection, if one was queued.
-
-        Rows are numbered in the order they were queued, and a pair's schedule is queued anew at
-        each signature; an older row retried after a newer one must leave Moodle alone.
-        """
-        if self.database is None or not delivery.id:
-            return None
-        with self.database.transaction() as session:
-            rows = session.execute(
-                select(OutboxItem.key, OutboxItem.payload).where(
-                    OutboxItem.connection == self.name,
-                    OutboxItem.action == "calendar",
-                    OutboxItem.id > delivery.id,
-                    OutboxItem.status != "parked",
-                    OutboxItem.key.like(f"%:{pair_id}:%"),
-                )
-            ).all()
-        for key, payload in rows:
-            if str((payload or {}).get("pair_id")) == str(pair_id):
-                return str(key)
-        return None
 
     @hookimpl
     def rm_send_notification(self, delivery: Delivery) -> Receipt | None:

@@ -2,7 +2,8 @@
 
 A programme milestone that records a completion on this connection needs an activity, and an
 award it grants needs a route; a gap is otherwise found only when a pair reaches the milestone
-and its delivery is parked. ``rm-plugin check`` reports every gap up front, naming the key to add.
+and its delivery is parked. ``rm-plugin check`` hands every connection the site's live
+programmes with their milestone lists, and this reports every gap up front, naming the key to add.
 """
 
 from __future__ import annotations
@@ -12,14 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
-from rm_plugin.programme.milestones import defaults_for_settings
-from rm_plugin.store import Database
-from rm_plugin.store.models import Programme
-
-#: Programmes whose pairs can still reach milestones.
-LIVE_STATUSES = ("open", "running")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -86,17 +79,3 @@ def gap_lines(
             for name in found.awards
         ]
     return lines
-
-
-def live_programmes(database: Database) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Each open or running programme's slug and milestones (the defaults if it has none yet)."""
-    with database.transaction() as session:
-        rows = session.execute(
-            select(Programme.slug, Programme.milestones, Programme.settings)
-            .where(Programme.status.in_(LIVE_STATUSES))
-            .order_by(Programme.slug)
-        ).all()
-    return [
-        (slug, list(milestones or defaults_for_settings(settings or {})))
-        for slug, milestones, settings in rows
-    ]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rm_plugin import hookimpl
-from rm_plugin.connectors.types import ConnectionContext, ConnectorType
+from rm_plugin.connections import ConnectionContext, ConnectorType
 from rm_plugin.connectors.workday.config import WorkdayConfig
 from rm_plugin.connectors.workday.connection import WorkdayConnection
 

@@ -10,23 +10,23 @@ from typing import Any
 import requests
 
 from rm_plugin import hookimpl
-from rm_plugin.connectors.types import Connection, ConnectionContext
+from rm_plugin.connections import Connection, ConnectionContext
 from rm_plugin.connectors.workday import feedback, soap
 from rm_plugin.connectors.workday.client import WorkdayApi, WorkdayHttp
 from rm_plugin.connectors.workday.oauth import (
     BearerAuth,
-    DatabaseTokenStore,
     MemoryTokenStore,
     OAuthTokenHttp,
     RefreshTokenStore,
+    StateTokenStore,
     WorkdayOAuth,
 )
 from rm_plugin.connectors.workday.rest import WorkdayRest, WorkdayRestHttp
 from rm_plugin.connectors.workday.roster import DEFAULT_COLUMNS, RecordError, from_report_row, from_worker
 from rm_plugin.connectors.workday.versions import SINGULAR, recipient_in_wsdl, verified_by_public_schema
 from rm_plugin.domain.records import Delivery, HealthReport, PeopleBatch, Receipt, RowProblem
+from rm_plugin.domain.roster import Located, check_roster
 from rm_plugin.http import AuthenticationError, HostError, HttpClient, RetryPolicy, numbered_pages
-from rm_plugin.people.roster import Located, check_roster
 from rm_plugin.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class WorkdayConnection(Connection):
 
     @property
     def oauth(self) -> WorkdayOAuth:
-        """Bearer tokens from the refresh-token grant; the rotated refresh token is kept in the database."""
+        """Bearer tokens from the refresh-token grant; the rotated refresh token is kept in the state."""
         if self._oauth is None:
             secret: Secret = self.config["oauth_client_secret"]
             basic = self.config.get("oauth_client_auth", "body") == "basic"
@@ -108,8 +108,8 @@ class WorkdayConnection(Connection):
             )
             store = self._token_store
             if store is None:
-                url = self.context.database_url
-                store = DatabaseTokenStore(url, self.name) if url else MemoryTokenStore()
+                state = self.context.state
+                store = StateTokenStore(state) if state is not None else MemoryTokenStore()
                 self._token_store = store
             self._oauth = WorkdayOAuth(
                 http,

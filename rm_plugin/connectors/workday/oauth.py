@@ -2,9 +2,10 @@
 
 ``POST /ccx/oauth2/{tenant}/token`` with ``grant_type=refresh_token`` answers
 ``{access_token, token_type, refresh_token?, expires_in?}``. Workday may rotate the refresh token
-on every use; the newest one is kept in the site's database (``sync_state``), so that the next run,
-or another worker, does not present a token Workday has already retired. A refresh runs under a
-row lock, so two workers never spend the same refresh token.
+on every use; the newest one is kept in the connection's own state (the context's
+:class:`~rm_plugin.connections.StateStore`), so that the next run, or another worker, does not
+present a token Workday has already retired. A refresh runs while that state is locked, so two
+workers never spend the same refresh token.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from typing import Any, Protocol, TypeVar
 
 import requests
 from requests.auth import AuthBase
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from rm_plugin.connections import StateStore
 from rm_plugin.http import AuthenticationError, HostError, HttpClient, InvalidRequest, UnexpectedResponse
 from rm_plugin.secret import Secret
 
@@ -62,43 +62,28 @@ class MemoryTokenStore:
                 self._latest[key] = rotated
 
 
-class DatabaseTokenStore:
-    """Keeps the newest refresh token in ``sync_state`` under ``oauth:<connection>``.
+class StateTokenStore:
+    """Keeps the newest refresh token in the connection's state, under the key ``oauth``.
 
     A stored token is used only while the configured one is unchanged: an admin who pastes a
     new refresh token into the config starts a new chain.
     """
 
-    def __init__(self, database_url: str, connection: str) -> None:
-        from rm_plugin.store import Database
+    KEY = "oauth"
 
-        self.database = Database(database_url)
-        self.key = f"oauth:{connection}"
+    def __init__(self, state: StateStore) -> None:
+        self.state = state
 
     def exchange(self, configured: Secret, refresh: Callable[[Secret], Secret | None]) -> None:
-        from rm_plugin.store.models import SyncState
-
         origin = fingerprint(configured)
-        try:
-            with self.database.transaction() as session:
-                if session.get(SyncState, self.key) is None:
-                    session.add(SyncState(key=self.key, value={}))
-        except IntegrityError:
-            pass  # another worker created the row first
-        with self.database.transaction() as session:
-            state = session.scalars(
-                select(SyncState).where(SyncState.key == self.key).with_for_update()
-            ).one()
-            value = dict(state.value or {})
+        with self.state.locked(self.KEY) as value:
             current = configured
             if value.get("from") == origin and value.get("refresh_token"):
                 current = Secret(str(value["refresh_token"]))
             rotated = refresh(current)
             if rotated is not None and rotated.reveal() != current.reveal():
-                state.value = {"from": origin, "refresh_token": rotated.reveal()}
-
-    def close(self) -> None:
-        self.database.dispose()
+                value.clear()
+                value.update({"from": origin, "refresh_token": rotated.reveal()})
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 from rm_plugin.store.models.agreement import Agreement, AgreementSignature, AgreementVersion
 from rm_plugin.store.models.base import Base
-from rm_plugin.store.models.outbox import AuditEntry, OutboxItem, Receipt
+from rm_plugin.store.models.outbox import AuditEntry, OutboxItem, StoredReceipt
 from rm_plugin.store.models.pairs import Pair, PairStatusChange, ReviewDecision
-from rm_plugin.store.models.people import AccountLink, Person, SyncState
+from rm_plugin.store.models.people import AccountLink, ConnectorState, Person, SyncState
 from rm_plugin.store.models.programme import Application, Invitation, Programme
 from rm_plugin.store.models.tracking import Meeting, MilestoneReached, Nudge, SurveyResponse
 
@@ -16,6 +16,7 @@ __all__ = [
     "Application",
     "AuditEntry",
     "Base",
+    "ConnectorState",
     "Invitation",
     "Meeting",
     "MilestoneReached",
@@ -25,8 +26,8 @@ __all__ = [
     "PairStatusChange",
     "Person",
     "Programme",
-    "Receipt",
     "ReviewDecision",
+    "StoredReceipt",
     "SurveyResponse",
     "SyncState",
 ]

@@ -39,7 +39,7 @@ class OutboxItem(Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class Receipt(Base):
+class StoredReceipt(Base):
     """Proof that a host received a delivery, keyed like the outbox row it answers."""
 
     __tablename__ = "receipts"

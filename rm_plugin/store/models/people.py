@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rm_plugin.store.models.base import Base
@@ -45,7 +45,10 @@ class AccountLink(Base):
     """A person's account id on one host connection, resolved once and reused."""
 
     __tablename__ = "account_links"
-    __table_args__ = (UniqueConstraint("person_id", "connection"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "connection"),
+        Index("ix_account_links_account", "connection", "account_id"),  # who is this LMS user?
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
@@ -59,6 +62,21 @@ class SyncState(Base):
 
     __tablename__ = "sync_state"
 
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSONType, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ConnectorState(Base):
+    """A connection's own state between runs (e.g. Workday's newest rotating refresh token).
+
+    Reached by connectors only through the :class:`~rm_plugin.connections.StateStore` their
+    context gives them, one row per (connection, key), locked while it is read and changed.
+    """
+
+    __tablename__ = "connector_state"
+
+    connection: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[dict] = mapped_column(JSONType, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

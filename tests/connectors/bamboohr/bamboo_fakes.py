@@ -13,8 +13,8 @@ import responses
 from bamboo_contract import assert_conforms
 from responses.registries import OrderedRegistry
 
+from rm_plugin.connections import ConnectionContext
 from rm_plugin.connectors.bamboohr import BambooHRConfig, BambooHRConnection
-from rm_plugin.connectors.types import ConnectionContext
 from rm_plugin.http import RetryPolicy
 
 BASE = "https://acme.bamboohr.com"

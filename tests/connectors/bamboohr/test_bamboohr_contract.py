@@ -15,8 +15,8 @@ from bamboo_contract import CheckedApp, Exchange
 from bamboo_fakes import BASE, employee, page
 from standin_server import served, standin
 
+from rm_plugin.connections import ConnectionContext
 from rm_plugin.connectors.bamboohr import BambooHRConfig, BambooHRConnection
-from rm_plugin.connectors.types import ConnectionContext
 from rm_plugin.domain.records import Delivery
 
 LIST = f"{BASE}/api/v1/employees"

@@ -11,9 +11,10 @@ import pytest
 import responses
 from responses import matchers
 
+from rm_plugin.connections import ConnectionContext
 from rm_plugin.connectors.moodle import MoodleConfig, MoodleConnection
-from rm_plugin.connectors.types import ConnectionContext
 from rm_plugin.http import RetryPolicy
+from rm_plugin.people.accounts import StoredAccounts
 from rm_plugin.store import Database
 from rm_plugin.store.models import Person
 
@@ -100,11 +101,12 @@ def make_connection(tmp_path: Path) -> Iterator[Callable[..., MoodleConnection]]
     made: list[MoodleConnection] = []
 
     def build(database: Database | None = None, **overrides: Any) -> MoodleConnection:
+        accounts = StoredAccounts(lambda: database) if database is not None else None
         context = ConnectionContext(
-            "moodle", tmp_path / "connectors" / "moodle.toml", tmp_path, tmp_path / "out"
+            "moodle", tmp_path / "connectors" / "moodle.toml", tmp_path, tmp_path / "out", accounts=accounts
         )
         connection = MoodleConnection(
-            context, load_config(**overrides), retry=RetryPolicy(sleep=lambda s: None), database=database
+            context, load_config(**overrides), retry=RetryPolicy(sleep=lambda s: None)
         )
         made.append(connection)
         return connection

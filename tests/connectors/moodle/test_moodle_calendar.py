@@ -9,9 +9,12 @@ from conftest import Expect, body
 from sqlalchemy import select
 
 from rm_plugin.domain.records import Delivery
+from rm_plugin.outbox import enqueue
+from rm_plugin.plugins import make_plugin_manager, register
 from rm_plugin.store import Database
 from rm_plugin.store.models import OutboxItem
-from rm_plugin.sync.outbox import enqueue
+from rm_plugin.sync.dispatch import deliver
+from rm_plugin.sync.leases import Claimed
 
 COURSE = {"field": "idnumber", "value": "rm-2026"}
 CONTENTS = {"courseid": "12", "options[0][name]": "excludecontents", "options[0][value]": "1"}
@@ -206,8 +209,10 @@ def test_an_older_schedule_retried_after_a_newer_one_was_queued_leaves_moodle_al
     with people.transaction() as session:
         rows = dict(session.execute(select(OutboxItem.key, OutboxItem.id)).all())
     connection = make_connection(people)
-    stale = connection.rm_put_calendar_event(
-        delivery=signed(1, V1, row=rows["calendar:rm-2026:9:v1:moodle"], attempt=4)
-    )
+    pm = make_plugin_manager(None, load_entrypoints=False)
+    register(pm, connection, "connection:moodle", "test")
+    key = "calendar:rm-2026:9:v1:moodle"
+    # the sync engine settles it: the connector is never asked
+    stale = deliver(pm.hook, Claimed(rows[key], key, "moodle", "calendar", V1, attempt=4), people)
     assert stale.skipped and stale.data == {"superseded_by": "calendar:rm-2026:9:v2:moodle"}
     assert sum(connection.client.calls.values()) == 0  # the mock fails on any request

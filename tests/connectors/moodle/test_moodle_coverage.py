@@ -11,10 +11,12 @@ from conftest import TOKEN, Expect, body
 
 from rm_plugin.cli import build_cli
 from rm_plugin.connectors.moodle.coverage import Gaps, gaps
-from rm_plugin.programme.milestones import DEFAULT_AWARD, default_milestones
+from rm_plugin.domain.milestones import DEFAULT_AWARD, default_milestones
+from rm_plugin.enrolment.programmes import live_programmes
 from rm_plugin.site import Site
 from rm_plugin.store import Database
 from rm_plugin.store.models import Programme
+from rm_plugin.unit_of_work import UnitOfWork
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -121,7 +123,9 @@ def test_health_reports_programme_gaps_even_when_moodle_cannot_be_asked(
 ) -> None:
     add_programmes(db)
     expect("core_webservice_get_site_info", {}, body("invalidtoken"))
-    report = make_connection(database=db).rm_check_health(connection="moodle")
+    with db.transaction() as session:
+        programmes = live_programmes(UnitOfWork(session))
+    report = make_connection(database=db).rm_check_health(connection="moodle", programmes=programmes)
     milestones = [p for p in report.problems if "has no activity" in p]
     awards = [p for p in report.problems if "has no route" in p]
     # the test config maps agreement_signed, first_meeting and final_retrospective only

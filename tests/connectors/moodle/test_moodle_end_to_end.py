@@ -19,10 +19,9 @@ from conftest import TOKEN, Expect, body
 from sqlalchemy import select
 
 from rm_plugin.cli import build_cli
+from rm_plugin.outbox import enqueue
 from rm_plugin.site import Site
-from rm_plugin.store.models import OutboxItem, Pair, Person, Programme
-from rm_plugin.store.models import Receipt as StoredReceipt
-from rm_plugin.sync.outbox import enqueue
+from rm_plugin.store.models import OutboxItem, Pair, Person, Programme, StoredReceipt
 from rm_plugin.sync.worker import run_sync
 
 CONFIG = """\

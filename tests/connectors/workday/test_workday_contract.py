@@ -14,7 +14,7 @@ from standin_server import served, standin
 from workday_fakes import SOAP_LEARNING, SOAP_TALENT, envelope, make_connection
 from wsdl_expectations import GIVE_FEEDBACK, check, check_calls, check_message
 
-from rm_plugin.connectors.types import ConnectionContext
+from rm_plugin.connections import ConnectionContext
 from rm_plugin.connectors.workday import WorkdayConfig, WorkdayConnection, soap
 from rm_plugin.domain.records import Delivery
 

@@ -11,8 +11,9 @@ import pytest
 from responses import matchers
 from workday_fakes import CLIENT_ID, CLIENT_SECRET, NOW, OAUTH, RAAS, REFRESH, TOKEN, make_connection
 
-from rm_plugin.connectors.workday.oauth import DatabaseTokenStore
+from rm_plugin.connectors.workday.oauth import StateTokenStore
 from rm_plugin.http import AuthenticationError
+from rm_plugin.store.connector_state import StoredState
 
 REPORT = {"Report_Entry": [{"Employee_ID": "21001", "Work_Email": "w21001@acme.example", "Job_Level": "9"}]}
 
@@ -132,32 +133,31 @@ def test_the_token_answer_must_be_a_bearer_token(tmp_path, mocked):
     )
 
 
-def test_rotated_refresh_tokens_are_kept_in_the_database_for_the_next_run(tmp_path, mocked, db_url):
+def test_rotated_refresh_tokens_are_kept_in_the_database_for_the_next_run(tmp_path, mocked, db):
+    def state() -> StoredState:  # what the site gives each new process's connection
+        return StoredState(lambda: db, "workday")
+
     mocked.post(TOKEN, json=token("access-1", "rotated-2"))
     mocked.get(RAAS, json=REPORT)
-    first = make_connection(tmp_path, OAUTH, database_url=db_url)
+    first = make_connection(tmp_path, OAUTH, state=state())
     first.fetch(None)
-    first._token_store.close()
 
     mocked.post(TOKEN, json=token("access-2", "rotated-3"))
     mocked.get(RAAS, json=REPORT)
-    second = make_connection(tmp_path, OAUTH, database_url=db_url)  # a new process
+    second = make_connection(tmp_path, OAUTH, state=state())  # a new process
     second.fetch(None)
-    second._token_store.close()
     assert form(mocked.calls[2])["refresh_token"] == "rotated-2"
 
     # An admin who registers a new refresh token starts a new chain: the stored one is not used.
     mocked.post(TOKEN, json=token("access-3"))
     mocked.get(RAAS, json=REPORT)
-    third = make_connection(tmp_path, {**OAUTH, "oauth_refresh_token": "new-token"}, database_url=db_url)
+    third = make_connection(tmp_path, {**OAUTH, "oauth_refresh_token": "new-token"}, state=state())
     third.fetch(None)
-    third._token_store.close()
     assert form(mocked.calls[4])["refresh_token"] == "new-token"
 
-    store = DatabaseTokenStore(db_url, "workday")
+    store = StateTokenStore(state())
     seen: list[str] = []
     from rm_plugin.secret import Secret
 
     store.exchange(Secret(REFRESH), lambda current: seen.append(current.reveal()))
-    store.close()
     assert seen == ["rotated-3"]

@@ -13,7 +13,7 @@ import responses
 from responses.registries import OrderedRegistry
 from wsdl_expectations import check_calls
 
-from rm_plugin.connectors.types import ConnectionContext
+from rm_plugin.connections import ConnectionContext, StateStore
 from rm_plugin.connectors.workday import WorkdayConfig, WorkdayConnection
 from rm_plugin.http import RetryPolicy
 
@@ -46,7 +46,7 @@ def make_connection(
     sleep=None,
     *,
     clock=None,
-    database_url: str = "",
+    state: StateStore | None = None,
 ) -> WorkdayConnection:
     values: dict[str, Any] = {
         "host": HOST,
@@ -61,7 +61,7 @@ def make_connection(
     values.update(raw or {})
     config = WorkdayConfig().load({k: v for k, v in values.items() if v not in (None, "")})
     context = ConnectionContext(
-        "workday", tmp_path / "connectors/workday.toml", tmp_path, tmp_path / "out", database_url
+        "workday", tmp_path / "connectors/workday.toml", tmp_path, tmp_path / "out", state=state
     )
     clock = clock or (lambda: NOW)
     retry = RetryPolicy(

@@ -1,4 +1,4 @@
-"""Writing to the outbox, in the caller's transaction.
+"""The outbox, the sink every stage writes its facts into, in the caller's transaction.
 
 Call :func:`enqueue` inside the same transaction as the change that caused the fact
 (a milestone reached, a pair approved), so the fact and its delivery commit together or not

@@ -25,7 +25,7 @@ MASS_LEAVERS_MIN = 5
 
 
 @dataclass
-class SyncReport:
+class RosterReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -118,7 +118,7 @@ def apply_people(
     today: dt.date | None = None,
     still_present: Collection[str] = (),
     accept_leavers: bool = False,
-) -> SyncReport:
+) -> RosterReport:
     """Upsert records by HR id; people of a complete source missing from it are marked as left.
 
     ``still_present`` holds HR ids a source did return but whose record was rejected (a bad
@@ -128,7 +128,7 @@ def apply_people(
     ``accept_leavers``, and the report says why.
     """
     today = today or dt.date.today()
-    report = SyncReport()
+    report = RosterReport()
     existing = {p.hr_id: p for p in session.scalars(select(Person))}
     seen: set[str] = set()
     for record in records:

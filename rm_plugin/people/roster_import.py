@@ -1,4 +1,8 @@
-"""``people sync``: ask every HR source, merge, check the whole roster, apply in one transaction."""
+"""Importing the roster (the ``people sync`` command): ask every HR source, merge, check, apply.
+
+"Sync" elsewhere means delivering the outbox to hosts; here people come in from HR sources
+through ``rm_fetch_people``, and the whole roster is applied in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ import logging
 from sqlalchemy import select
 
 from rm_plugin.domain.records import PeopleBatch, RowProblem
-from rm_plugin.people.roster import Located, check_roster
-from rm_plugin.people.sync import SyncReport, apply_people, merge_batches
+from rm_plugin.domain.roster import Located, check_roster
+from rm_plugin.errors import UserError
+from rm_plugin.people.roster_apply import RosterReport, apply_people, merge_batches
 from rm_plugin.site import Site
 from rm_plugin.store.models import Person, SyncState
 from rm_plugin.store.types import utcnow
@@ -17,8 +22,8 @@ from rm_plugin.store.types import utcnow
 log = logging.getLogger(__name__)
 
 
-class NoSource(Exception):
-    pass
+class NoSource(UserError):
+    """No enabled HR source, or the one asked for is unknown, disabled or not an HR source."""
 
 
 def sync_people(
@@ -28,7 +33,7 @@ def sync_people(
     full: bool = False,
     accept_leavers: bool = False,
     today: dt.date | None = None,
-) -> SyncReport:
+) -> RosterReport:
     """Pull people from the enabled HR sources (or one) and apply them; returns what happened.
 
     Incremental sources get back the cursor they returned last time unless ``full``.
