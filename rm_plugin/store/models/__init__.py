@@ -2,11 +2,20 @@
 
 from rm_plugin.store.models.agreement import Agreement, AgreementSignature, AgreementVersion
 from rm_plugin.store.models.base import Base
+from rm_plugin.store.models.lti import (
+    LtiDeployment,
+    LtiGradeTarget,
+    LtiLoginState,
+    LtiPlatform,
+    LtiRegistrationToken,
+    LtiToolKey,
+)
 from rm_plugin.store.models.outbox import AuditEntry, OutboxItem, Receipt
 from rm_plugin.store.models.pairs import Pair, PairStatusChange, ReviewDecision
 from rm_plugin.store.models.people import AccountLink, Person, SyncState
 from rm_plugin.store.models.programme import Application, Invitation, Programme
 from rm_plugin.store.models.tracking import Meeting, MilestoneReached, Nudge, SurveyResponse
+from rm_plugin.store.models.web import WebRateCounter, WebSession
 
 __all__ = [
     "AccountLink",
@@ -17,6 +26,12 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Invitation",
+    "LtiDeployment",
+    "LtiGradeTarget",
+    "LtiLoginState",
+    "LtiPlatform",
+    "LtiRegistrationToken",
+    "LtiToolKey",
     "Meeting",
     "MilestoneReached",
     "Nudge",
@@ -29,4 +44,6 @@ __all__ = [
     "ReviewDecision",
     "SurveyResponse",
     "SyncState",
+    "WebRateCounter",
+    "WebSession",
 ]
