@@ -109,7 +109,10 @@ def upgrade() -> None:
         _when("last_score_at", nullable=True),
         _when("updated_at"),
         sa.ForeignKeyConstraint(
-            ["person_id"], ["people.id"], name=op.f("fk_lti_grade_targets_person_id_people"), ondelete="CASCADE"
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_lti_grade_targets_person_id_people"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["platform_id"],
