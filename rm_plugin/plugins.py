@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rm_plugin.connectors.moodle",
     "rm_plugin.connectors.bamboohr",
     "rm_plugin.connectors.workday",
+    "rm_plugin.connectors.lti_grades",
 )
 
 

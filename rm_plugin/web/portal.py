@@ -37,6 +37,10 @@ class Portal:
     def now(self) -> dt.datetime:
         return self.clock()
 
+    def grade_connections(self) -> list[str]:
+        """The enabled ``lti_grades`` connections, which receive progress scores."""
+        return [c.name for c in self.site.enabled_connections(role="progress") if c.type == "lti_grades"]
+
 
 def portal() -> Portal:
     found = current_app.extensions["rm_portal"]

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from rm_plugin.store.models import LtiGradeTarget
+from rm_plugin.store.models import LtiGradeTarget, Pair, Person, Programme
+from rm_plugin.sync.outbox import enqueue
 from rm_plugin.web.lti.launch import Launch
 
 
-def record_grade_target(session: Session, person_id: int, launch: Launch, now: dt.datetime) -> bool:
-    """Keep (or refresh) the person's LTI user id and the link's AGS endpoints; False when the
-    launch offered no grade service."""
+def record_grade_target(session: Session, person_id: int, launch: Launch, now: dt.datetime) -> int | None:
+    """Keep (or refresh) the person's LTI user id and the link's AGS endpoints. Returns the id of
+    a target seen for the first time, None otherwise (known already, or no grade service)."""
     ags = launch.ags
     lineitems = str(ags.get("lineitems") or "")
     lineitem = str(ags.get("lineitem") or "")
     if not (lineitems or lineitem) or not launch.context_id:
-        return False
+        return None
     scopes = [str(s) for s in ags.get("scope") or [] if isinstance(s, str)]
-    target = session.scalar(
+    target: LtiGradeTarget | None = session.scalar(
         select(LtiGradeTarget).where(
             LtiGradeTarget.person_id == person_id,
             LtiGradeTarget.platform_id == launch.platform_id,
@@ -28,6 +30,7 @@ def record_grade_target(session: Session, person_id: int, launch: Launch, now: d
             LtiGradeTarget.resource_link_id == launch.resource_link_id,
         )
     )
+    new = target is None
     if target is None:
         target = LtiGradeTarget(
             person_id=person_id,
@@ -43,4 +46,41 @@ def record_grade_target(session: Session, person_id: int, launch: Launch, now: d
     target.scopes = scopes
     target.updated_at = now
     session.flush()
-    return True
+    return target.id if new else None
+
+
+def queue_progress_refresh(
+    session: Session, person_id: int, target_id: int, connections: Sequence[str]
+) -> int:
+    """Queue one progress score per pair of the person for each grade connection, when a graded
+    link is seen for the first time: what the person reached before they ever launched from it
+    reaches the gradebook too. Returns the rows added."""
+    if not connections:
+        return 0
+    hr_id = session.scalar(select(Person.hr_id).where(Person.id == person_id))
+    rows = session.execute(
+        select(Pair.id, Programme.slug)
+        .join(Programme, Programme.id == Pair.programme_id)
+        .where(
+            or_(Pair.mentee_id == person_id, Pair.mentor_id == person_id),
+            Pair.status.in_(("active", "closed")),
+        )
+    ).all()
+    added = 0
+    today = dt.date.today().isoformat()
+    for pair_id, slug in rows:
+        for connection in connections:
+            added += enqueue(
+                session,
+                key=f"completion:{slug}:progress:{pair_id}:{hr_id}:{connection}:link{target_id}",
+                connection=connection,
+                action="completion",
+                payload={
+                    "programme": slug,
+                    "milestone": "progress",
+                    "person": hr_id,
+                    "pair_id": pair_id,
+                    "reached_on": today,
+                },
+            )
+    return added

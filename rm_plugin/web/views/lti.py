@@ -16,7 +16,7 @@ from rm_plugin.secret import Secret
 from rm_plugin.web import csrf
 from rm_plugin.web.lti import claims as c
 from rm_plugin.web.lti import deep_linking, registration
-from rm_plugin.web.lti.grades import record_grade_target
+from rm_plugin.web.lti.grades import queue_progress_refresh, record_grade_target
 from rm_plugin.web.lti.keys import ToolKeyError
 from rm_plugin.web.lti.launch import Launch, LaunchError, validate_launch
 from rm_plugin.web.lti.login import LoginError, start_login
@@ -87,10 +87,13 @@ def launch() -> Response | tuple[str, int]:
 
 def _sign_in(checked: Launch) -> Response | tuple[str, int]:
     p = portal()
+    graded = None
     with p.database.transaction() as s:
         found = person_for_launch(s, checked.claims, p.settings.identity)
         if found.person_id is not None:
             graded = record_grade_target(s, found.person_id, checked, p.now())
+            if graded is not None:
+                queue_progress_refresh(s, found.person_id, graded, p.grade_connections())
     if found.person_id is None:
         log.info("lti launch: no person matched platform=%s reason=%s", checked.platform_id, found.reason)
         return render_template("lti/unknown_person.html", reason=found.reason, rule=p.settings.identity), 403
@@ -104,7 +107,10 @@ def _sign_in(checked: Launch) -> Response | tuple[str, int]:
     }
     sid, ticket = p.sessions.create(data, with_handoff=True)
     log.info(
-        "lti launch signed in platform=%s person=%s graded=%s", checked.platform_id, found.person_id, graded
+        "lti launch signed in platform=%s person=%s new_graded_link=%s",
+        checked.platform_id,
+        found.person_id,
+        graded is not None,
     )
     response = redirect(url_for("lti.landing", ticket=ticket), code=303)
     set_cookie(response, sid, p.settings.session_lifetime)  # type: ignore[arg-type]
