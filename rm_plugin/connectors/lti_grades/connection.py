@@ -41,6 +41,9 @@ class LtiGradesConnection(Connection):
         self._database: Database | None = None
         self._clients: dict[int, AgsClient] = {}
         self._lock = threading.Lock()
+        # One score at a time per grade target in this process: two rows of one person posted
+        # in parallel would carry the same second, and the platform would refuse the second.
+        self._target_locks: dict[int, threading.Lock] = {}
         #: Injectable for tests: the transport, the clock.
         self.http_session: Any = None
         self.clock = lambda: dt.datetime.now(dt.UTC)
@@ -138,6 +141,12 @@ class LtiGradesConnection(Connection):
         )
 
     def _post(self, target_id: int, platform: LtiPlatform, *, progress: Mapping[str, int]) -> str:
+        with self._lock:
+            lock = self._target_locks.setdefault(target_id, threading.Lock())
+        with lock:
+            return self._post_locked(target_id, platform, progress=progress)
+
+    def _post_locked(self, target_id: int, platform: LtiPlatform, *, progress: Mapping[str, int]) -> str:
         client = self._client(platform)
         with self.database.transaction() as session:
             target = session.get(LtiGradeTarget, target_id)
