@@ -142,16 +142,23 @@ def programme_with_a_pair(site: Site) -> int:
         return pair.id
 
 
-def test_progress_reaches_the_gradebook_through_the_outbox(
-    site_root: Path, platform: FakePlatform, mock: responses.RequestsMock
-) -> None:
+def grades_site(site_root: Path) -> Site:
+    """A site with the portal set up, the ``lti_grades`` connection enabled, and two people."""
     add_web_table(site_root)
     (site_root / "connectors" / "lti_grades.toml").write_text('type = "lti_grades"\n', encoding="utf-8")
     site = Site.load(site_root, load_entrypoints=False)
-    platform.serve(mock)
     with site.database.transaction() as s:
         s.add(Person(hr_id="E1001", email="ada@example.com", given_name="Ada", family_name="Lovelace"))
         s.add(Person(hr_id="E1002", email="alan@example.com", given_name="Alan", family_name="Turing"))
+    return site
+
+
+def test_progress_reaches_the_gradebook_through_the_outbox(
+    site_root: Path, platform: FakePlatform, mock: responses.RequestsMock
+) -> None:
+    site = grades_site(site_root)
+    platform.serve(mock)
+    with site.database.transaction() as s:
         save_platform(
             s,
             PlatformValues(
@@ -212,12 +219,7 @@ def test_progress_reaches_the_gradebook_through_the_outbox(
 def test_a_person_who_never_launched_gets_a_readable_skip(
     site_root: Path, platform: FakePlatform, mock: responses.RequestsMock
 ) -> None:
-    add_web_table(site_root)
-    (site_root / "connectors" / "lti_grades.toml").write_text('type = "lti_grades"\n', encoding="utf-8")
-    site = Site.load(site_root, load_entrypoints=False)
-    with site.database.transaction() as s:
-        s.add(Person(hr_id="E1001", email="ada@example.com"))
-        s.add(Person(hr_id="E1002", email="alan@example.com"))
+    site = grades_site(site_root)
     pair_id = programme_with_a_pair(site)
     from rm_plugin.sync.outbox import enqueue
 
