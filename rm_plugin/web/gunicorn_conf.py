@@ -9,5 +9,4 @@ worker_class = "gthread"
 threads = 4
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
-# Proxies' X-Forwarded-* are honoured by the app itself ([web] trusted_proxies), not by gunicorn.
-forwarded_allow_ips = "127.0.0.1"
+# X-Forwarded-For and -Host from the HTTPS proxy are applied by the app ([web] trusted_proxies).
