@@ -30,12 +30,6 @@ def new_rsa_key(bits: int = 2048) -> tuple[str, dict[str, Any]]:
     return private_pem, dict(key.as_dict(private=False))
 
 
-def public_jwk(private_pem: str) -> dict[str, Any]:
-    key = RSAKey.import_key(private_pem, parameters={"use": "sig", "alg": ALGORITHM})
-    key.ensure_kid()
-    return dict(key.as_dict(private=False))
-
-
 def sign(claims: Mapping[str, Any], private_pem: str, kid: str) -> str:
     """A compact RS256 JWT of ``claims``, with ``kid`` in its header so the verifier picks the key."""
     key = RSAKey.import_key(private_pem)

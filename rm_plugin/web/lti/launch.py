@@ -63,17 +63,8 @@ class Launch:
         return str((self.claims.get(c.RESOURCE_LINK) or {}).get("id") or "")
 
     @property
-    def roles(self) -> tuple[str, ...]:
-        roles = self.claims.get(c.ROLES) or []
-        return tuple(str(r) for r in roles) if isinstance(roles, list) else ()
-
-    @property
     def locale(self) -> str:
         return str((self.claims.get(c.LAUNCH_PRESENTATION) or {}).get("locale") or "")
-
-    @property
-    def document_target(self) -> str:
-        return str((self.claims.get(c.LAUNCH_PRESENTATION) or {}).get("document_target") or "")
 
     @property
     def ags(self) -> Mapping[str, Any]:

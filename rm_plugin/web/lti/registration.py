@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from rm_plugin.http import HostError
 from rm_plugin.secret import Secret
 from rm_plugin.store import Database
-from rm_plugin.store.models import LtiPlatform, LtiRegistrationToken
+from rm_plugin.store.models import LtiRegistrationToken
 from rm_plugin.web.lti import claims as c
 from rm_plugin.web.lti.http import client_for
 from rm_plugin.web.lti.platforms import PlatformValues, save_platform
@@ -226,7 +226,3 @@ def _post_registration(
     if not isinstance(answer, Mapping) or not answer.get("client_id"):
         raise RegistrationError("the platform's answer to the registration has no client_id")
     return answer
-
-
-def platform_label(platform: LtiPlatform) -> str:
-    return platform.name or platform.issuer

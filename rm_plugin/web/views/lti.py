@@ -27,6 +27,8 @@ from rm_plugin.web.views.limits import limit
 
 log = logging.getLogger("rm_plugin.web.lti")
 bp = Blueprint("lti", __name__, url_prefix="/lti")
+#: What a platform may send to start a login (LTI 1.3 Core §5.1.1.1).
+LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,17 +37,7 @@ def login() -> Response:
     """OIDC third-party login initiation, by GET or form POST."""
     limit("lti-login")
     p = portal()
-    params = {
-        key: request.values.get(key, "")
-        for key in (
-            "iss",
-            "login_hint",
-            "target_link_uri",
-            "lti_message_hint",
-            "client_id",
-            "lti_deployment_id",
-        )
-    }
+    params = {key: request.values.get(key, "") for key in LOGIN_PARAMS}
     try:
         with p.database.transaction() as s:
             answer = start_login(
