@@ -40,6 +40,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rm_plugin.connectors.moodle",
     "rm_plugin.connectors.bamboohr",
     "rm_plugin.connectors.workday",
+    "rm_plugin.lti.gradebook",
 )
 
 

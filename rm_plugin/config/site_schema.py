@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from rm_plugin.config.web_schema import WebSection
+
 DEFAULT_DATABASE_URL = "sqlite:///rm-plugin.sqlite3"
 
 
@@ -44,6 +46,7 @@ class SiteConfigSchema(Schema):
     output = fields.Nested(OutputSection, load_default=lambda: OutputSection().load({}))
     programme_defaults = fields.Nested(ProgrammeDefaults, load_default=lambda: ProgrammeDefaults().load({}))
     plugins = fields.Nested(PluginsSection, load_default=lambda: PluginsSection().load({}))
+    web = fields.Nested(WebSection, load_default=lambda: WebSection().load({}))
 
 
 class ConnectionBase(Schema):

@@ -2,11 +2,20 @@
 
 from rm_plugin.store.models.agreement import Agreement, AgreementSignature, AgreementVersion
 from rm_plugin.store.models.base import Base
+from rm_plugin.store.models.lti import (
+    LtiDeployment,
+    LtiGradeTarget,
+    LtiLoginState,
+    LtiPlatform,
+    LtiRegistrationToken,
+    LtiToolKey,
+)
 from rm_plugin.store.models.outbox import AuditEntry, OutboxItem, StoredReceipt
 from rm_plugin.store.models.pairs import Pair, PairStatusChange, ReviewDecision
 from rm_plugin.store.models.people import AccountLink, ConnectorState, Person, SyncState
 from rm_plugin.store.models.programme import Application, Invitation, Programme
 from rm_plugin.store.models.tracking import Meeting, MilestoneReached, Nudge, SurveyResponse
+from rm_plugin.store.models.web import WebRateCounter, WebSession
 
 __all__ = [
     "AccountLink",
@@ -18,6 +27,12 @@ __all__ = [
     "Base",
     "ConnectorState",
     "Invitation",
+    "LtiDeployment",
+    "LtiGradeTarget",
+    "LtiLoginState",
+    "LtiPlatform",
+    "LtiRegistrationToken",
+    "LtiToolKey",
     "Meeting",
     "MilestoneReached",
     "Nudge",
@@ -30,4 +45,6 @@ __all__ = [
     "StoredReceipt",
     "SurveyResponse",
     "SyncState",
+    "WebRateCounter",
+    "WebSession",
 ]

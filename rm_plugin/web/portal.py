@@ -1,0 +1,48 @@
+"""What every view of one app shares: the site, its settings and the services built from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import requests
+from flask import current_app
+
+from rm_plugin.lti.keys import ToolKeys
+from rm_plugin.lti.platform_keys import PlatformKeys
+from rm_plugin.lti.settings import WebSettings
+from rm_plugin.store import Database
+from rm_plugin.web.headers import PlatformOrigins
+from rm_plugin.web.sessions import SessionStore
+
+if TYPE_CHECKING:
+    from rm_plugin.site import Site
+
+
+@dataclass
+class Portal:
+    site: Site
+    settings: WebSettings
+    database: Database
+    tool_keys: ToolKeys
+    platform_keys: PlatformKeys
+    sessions: SessionStore
+    origins: PlatformOrigins
+    clock: Callable[[], dt.datetime]
+    #: The transport for calls to platforms (tests pass one; None: a new requests session per call).
+    http_session: requests.Session | None = None
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def grade_connections(self) -> list[str]:
+        """The enabled ``lti_grades`` connections, which receive progress scores."""
+        return [c.name for c in self.site.enabled_connections(role="progress") if c.type == "lti_grades"]
+
+
+def portal() -> Portal:
+    found = current_app.extensions["rm_portal"]
+    assert isinstance(found, Portal)
+    return found

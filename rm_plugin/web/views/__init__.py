@@ -1,0 +1,1 @@
+"""One blueprint per audience: ``lti`` (what platforms call), ``participant``, ``admin``."""

@@ -1,0 +1,155 @@
+"""The portal's defences: the cookie fallback, CSRF, the frame policy, shared rate limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import TOOL, add_web_table, launch, login, make_app
+from fake_platform import FakePlatform
+from flask import Flask
+from flask.testing import FlaskClient
+
+from rm_plugin.site import Site
+from rm_plugin.web.sessions import COOKIE_NAME
+
+
+def test_without_the_cookie_the_landing_offers_a_new_window_that_signs_in_once(
+    app: Flask, platform: FakePlatform
+) -> None:
+    framed = app.test_client()
+    response = launch(framed, platform)
+    framed.delete_cookie(COOKIE_NAME, domain="tool.example")  # the browser dropped it in the frame
+    fallback = framed.get(response.headers["Location"], base_url=TOOL)
+    page = fallback.get_data(as_text=True)
+    assert fallback.status_code == 200
+    assert "Open in a new window" in page and 'target="_blank"' in page
+    link = page.split('href="', 2)[2].split('"', 1)[0].replace("&amp;", "&")
+    assert "window=new" in link
+    window = app.test_client()  # a first-party window: a cookie jar of its own
+    opened = window.get(link, base_url=TOOL)
+    assert opened.status_code == 302 and COOKIE_NAME in opened.headers["Set-Cookie"]
+    assert "Ada Lovelace" in window.get("/portal/", base_url=TOOL).get_data(as_text=True)
+    again = app.test_client().get(link, base_url=TOOL)  # the ticket works once
+    assert again.status_code == 400
+
+
+def test_the_ticket_is_spent_when_the_cookie_came_back(app: Flask, platform: FakePlatform) -> None:
+    client = app.test_client()
+    location = launch(client, platform).headers["Location"]
+    assert client.get(location, base_url=TOOL).headers["Location"].endswith("/portal/")
+    stolen = app.test_client().get(location + "&window=new", base_url=TOOL)
+    assert stolen.status_code == 400
+
+
+def test_a_visitor_without_a_session_is_told_to_open_the_portal_from_the_course(client: FlaskClient) -> None:
+    response = client.get("/portal/", base_url=TOOL)
+    assert response.status_code == 401
+    assert "Open Reverse mentoring from your course" in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
+
+
+def test_every_form_post_needs_the_session_csrf_token(app: Flask, platform: FakePlatform) -> None:
+    from flask import render_template_string
+
+    @app.route("/portal/test-form", methods=["GET", "POST"])
+    def test_form() -> str:
+        return render_template_string('<input name="csrf_token" value="{{ csrf_token() }}">')
+
+    client = app.test_client()
+    client.get(launch(client, platform).headers["Location"], base_url=TOOL)
+    token = (
+        client.get("/portal/test-form", base_url=TOOL)
+        .get_data(as_text=True)
+        .split('value="')[1]
+        .split('"')[0]
+    )
+    assert client.post("/portal/test-form", data={}, base_url=TOOL).status_code == 400
+    assert client.post("/portal/test-form", data={"csrf_token": "forged"}, base_url=TOOL).status_code == 400
+    assert client.post("/portal/test-form", data={"csrf_token": token}, base_url=TOOL).status_code == 200
+    assert client.post("/portal/test-form", headers={"X-CSRF-Token": token}, base_url=TOOL).status_code == 200
+    other = app.test_client()  # another browser's session: the first one's token is worth nothing
+    other.get(launch(other, platform).headers["Location"], base_url=TOOL)
+    assert other.post("/portal/test-form", data={"csrf_token": token}, base_url=TOOL).status_code == 400
+
+
+def test_only_registered_platforms_may_frame_the_portal(client: FlaskClient) -> None:
+    response = client.get("/portal/", base_url=TOOL)
+    policy = dict(
+        part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";")
+    )
+    assert policy["frame-ancestors"] == "'self' https://lms.example"
+    assert policy["script-src"].startswith("'nonce-")
+    assert policy["default-src"] == "'none'"
+    assert "X-Frame-Options" not in response.headers
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_login_and_launch_are_rate_limited_across_workers(
+    site_root: Path, platform: FakePlatform, mock
+) -> None:
+    add_web_table(site_root, rate_limit="{ launches_per_minute = 3 }")
+    site = Site.load(site_root, load_entrypoints=False)
+    platform.serve(mock)
+    from rm_plugin.lti.platforms import PlatformValues, save_platform
+
+    with site.database.transaction() as s:
+        save_platform(
+            s, PlatformValues(platform.issuer, platform.client_id, platform.auth_url, platform.jwks_url)
+        )
+    one, two = make_app(site).test_client(), make_app(site).test_client()
+    login(one, platform)
+    login(two, platform)
+    login(one, platform)
+    refused = two.post("/lti/login", data={"iss": platform.issuer}, base_url=TOOL)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert one.post("/lti/launch", data={}, base_url=TOOL).status_code == 401  # another counter
+    site.close()
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_budget(
+    site_root: Path, platform: FakePlatform, mock
+) -> None:
+    add_web_table(site_root, trusted_proxies="1", rate_limit="{ launches_per_minute = 1 }")
+    site = Site.load(site_root, load_entrypoints=False)
+    client = make_app(site).test_client()
+
+    def post(address: str) -> int:
+        headers = {"X-Forwarded-For": address, "X-Forwarded-Proto": "https"}
+        return client.post(
+            "/lti/launch", data={}, headers=headers, base_url="http://tool.example"
+        ).status_code
+
+    assert post("198.51.100.7") == 401
+    assert post("198.51.100.7") == 429
+    assert post("198.51.100.8") == 401
+    site.close()
+
+
+def test_the_tool_jwks_publishes_the_active_and_recently_retired_keys(app: Flask, site: Site) -> None:
+    import datetime as dt
+
+    from rm_plugin.lti.keys import ToolKeys
+
+    keys = ToolKeys(app.extensions["rm_portal"].settings.secret_key)
+    client = app.test_client()
+    first = client.get("/lti/jwks", base_url=TOOL).get_json()["keys"]
+    assert len(first) == 1 and first[0]["kty"] == "RSA" and "d" not in first[0]
+    with site.database.transaction() as s:
+        keys.rotate(s, grace=dt.timedelta(days=7))
+    both = client.get("/.well-known/jwks.json", base_url=TOOL).get_json()["keys"]
+    assert [k["kid"] for k in both][1] == first[0]["kid"] and len(both) == 2
+    with site.database.transaction() as s:
+        keys.rotate(s, grace=dt.timedelta(seconds=0))
+    after = client.get("/lti/jwks", base_url=TOOL).get_json()["keys"]
+    assert first[0]["kid"] in [k["kid"] for k in after]  # still inside its own seven days
+    assert len(after) == 2  # the key retired with no grace is gone
+
+
+@pytest.mark.parametrize("path", ["/lti/launch", "/lti/login"])
+def test_platform_endpoints_need_no_csrf_token_but_refuse_nonsense(client: FlaskClient, path: str) -> None:
+    response = client.post(path, data={"state": "x", "id_token": "y.z"}, base_url=TOOL)
+    assert response.status_code in (400, 401)
+    assert "form was open too long" not in response.get_data(as_text=True)
