@@ -42,13 +42,15 @@ class SiteHandle:
 def report(exc: UserError) -> NoReturn:
     """Show an error a person must fix and exit with its status, having changed nothing.
 
-    A refused action is one ``Error:`` line and status 1 (click's own form); a site that cannot
-    run (bad config, no database) is one ``error:`` line per problem and status 2.
+    A refused action is an ``Error:`` line per problem and status 1 (click's own form); a site
+    that cannot run (bad config, no database) is one ``error:`` line per problem and status 2.
     """
-    if exc.exit_code == 1:
-        raise click.ClickException(str(exc)) from exc
-    for line in exc.lines():
-        click.echo(f"error: {line}", err=True)
+    lines = exc.lines()
+    if exc.exit_code == 1 and len(lines) == 1:
+        raise click.ClickException(lines[0]) from exc
+    prefix = "Error" if exc.exit_code == 1 else "error"
+    for line in lines:
+        click.echo(f"{prefix}: {line}", err=True)
     raise SystemExit(exc.exit_code) from exc
 
 
