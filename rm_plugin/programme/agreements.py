@@ -259,13 +259,14 @@ def calendar_for(session: Session, pair: Pair, agreement: Agreement) -> tuple[st
     assert mentee is not None and mentor is not None and programme is not None
     if programme.ends_on is not None and programme.ends_on < schedule.ends_on:
         schedule = dataclasses.replace(schedule, ends_on=programme.ends_on)
+    signed = signatures(session, agreement, version)
     ics = to_ics(
         schedule,
         uid=f"rm-pair-{pair.id}@{programme.slug}.rm-plugin",
         summary=f"Reverse mentoring: {mentee.display_name} and {mentor.display_name}",
         description=f"{programme.name}: our agreed meeting, every {schedule.cadence_days} days.",
-        organiser=Attendee(mentee.display_name, mentee.email),
-        other=Attendee(mentor.display_name, mentor.email),
+        organiser=Attendee(mentee.display_name, mentee.email, accepted=mentee.id in signed),
+        other=Attendee(mentor.display_name, mentor.email, accepted=mentor.id in signed),
         sequence=version,
     )
     return ics, schedule.occurrences(CALENDAR_OCCURRENCE_CAP)
