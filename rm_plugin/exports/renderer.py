@@ -12,12 +12,11 @@ the body.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import re
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
