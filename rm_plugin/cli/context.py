@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn
@@ -65,3 +67,17 @@ class Commands(click.Group):
 
 
 pass_site = click.make_pass_decorator(SiteHandle)
+
+
+def progress_printer() -> Callable[[str], None]:
+    """Where a long command says what it is doing: a line on a terminal's stderr, else nothing.
+
+    Output that is piped or captured stays exactly the command's result.
+    """
+    if not sys.stderr.isatty():
+        return lambda _step: None
+
+    def show(step: str) -> None:
+        click.echo(f"... {step}", err=True)
+
+    return show
