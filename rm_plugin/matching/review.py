@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PairInfo
 from rm_plugin.enrolment.programmes import require_running
+from rm_plugin.errors import UserError
 from rm_plugin.matching.applicants import DEMOGRAPHIC_TERMS
 from rm_plugin.matching.state import ManagerLookup, MatchingError, active_hr_ids, load_programme
 from rm_plugin.outbox import enqueue
@@ -207,6 +208,44 @@ def approve_pair(
     info = pair_info(pair, programme, mentee, mentor)
     fire_after_commit(session, ctx.hook, "rm_pair_approved", pair=info, approved_by=list(approvers))
     return ReviewOutcome(info.id, "active", len(approvers), required, tuple(approvers), ctx.progress)
+
+
+@dataclass(frozen=True)
+class BatchApproval:
+    """One reviewer's approvals of many pairs: each decided on its own."""
+
+    approved: tuple[ReviewOutcome, ...]
+    refused: tuple[tuple[int, str], ...]  # pair id, why this reviewer's approval was refused
+
+
+def approve_pairs(
+    work: UnitOfWork, programme_slug: str, reviewer_hr_id: str, pair_ids: Sequence[int] | None = None
+) -> BatchApproval:
+    """``reviewer_hr_id`` approves each of ``pair_ids`` (default: every proposed pair of the programme).
+
+    Each approval is :func:`approve_pair` in a savepoint of its own, so one the reviewer may not
+    give (in a management chain, already decided, over a capacity) is listed with its reason and
+    the others still count; pairs that reach their approvals become active as one by one.
+    """
+    session = work.session
+    if pair_ids is None:
+        programme = load_programme(session, programme_slug)
+        pair_ids = list(
+            session.scalars(
+                select(Pair.id)
+                .where(Pair.programme_id == programme.id, Pair.status == "proposed")
+                .order_by(Pair.id)
+            )
+        )
+    approved: list[ReviewOutcome] = []
+    refused: list[tuple[int, str]] = []
+    for pair_id in pair_ids:
+        try:
+            with session.begin_nested():
+                approved.append(approve_pair(work, pair_id, reviewer_hr_id, programme_slug=programme_slug))
+        except UserError as exc:
+            refused.append((pair_id, str(exc)))
+    return BatchApproval(tuple(approved), tuple(refused))
 
 
 def approve(
