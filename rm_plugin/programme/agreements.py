@@ -402,6 +402,12 @@ def show_to_member(
     return MemberAgreement(pair_id, agreement_view(session, pair_id, version))
 
 
+def show_to_admin(work: UnitOfWork, pair_id: int, *, version: int | None = None) -> MemberAgreement:
+    """Any pair's agreement as an admin reads it; drafts nothing (an agreement holds no notes)."""
+    lookups.pair(work.session, pair_id)
+    return MemberAgreement(pair_id, agreement_view(work.session, pair_id, version))
+
+
 @dataclass(frozen=True)
 class Edited:
     pair_id: int
