@@ -28,10 +28,12 @@ class Finding:
     subject: str  # "config", "database" or a connection name; "" when the text names its own file
     text: str
     problem: bool = False
+    warning: bool = False  # works, but some deliveries will not go through (not a failed check)
 
     def line(self) -> str:
         where = f"{self.subject}: " if self.subject else ""
-        return f"problem: {where}{self.text}" if self.problem else f"{where}{self.text}"
+        label = "problem: " if self.problem else "warning: " if self.warning else ""
+        return f"{label}{where}{self.text}"
 
 
 @dataclass
@@ -92,3 +94,5 @@ def check(site: Site) -> Iterator[Finding]:
                 yield Finding(report.connection, f"ok {report.summary}".rstrip())
             for line in report.problems:
                 yield Finding(report.connection, line, problem=True)
+            for line in report.warnings:
+                yield Finding(report.connection, line, warning=True)
