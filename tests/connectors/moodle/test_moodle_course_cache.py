@@ -1,12 +1,19 @@
-"""The programme course is read once per course: interleaved milestones cost one call each."""
+"""The programme course is read once per sync run: interleaved milestones cost one call each, every
+worker thread waits for the one read, and a misconfigured milestone is not read again for every row."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import Expect, body
 
 from rm_plugin.connectors.moodle.errors import MoodleSetupError
+from rm_plugin.connectors.moodle.memo import RUN_SECONDS, RunMemo
 from rm_plugin.domain.records import Delivery
+from rm_plugin.http import HostConnectionError
 from rm_plugin.store import Database
 
 COURSE = {"field": "idnumber", "value": "rm-2026"}
@@ -55,9 +62,6 @@ def test_one_misconfigured_milestone_does_not_stop_the_others(
         {"userid": "41", "cmid": "311", "newstate": "1"},
         body("override"),
     )
-    # the broken one is read again (the admin may have fixed it) and named
-    expect("core_course_get_courses_by_field", COURSE, body("courses"))
-    expect("core_course_get_contents", CONTENTS, body("contents"))
     connection = make_connection(people, milestones=milestones)
     assert connection.rm_record_milestone(delivery=milestone("first_meeting", 1)).data["cmid"] == 311
     with pytest.raises(
@@ -65,3 +69,57 @@ def test_one_misconfigured_milestone_does_not_stop_the_others(
         match=r"milestone 'midpoint': course 'RM-2026' \(id 12\) has no activity with course-module id 999",
     ):
         connection.rm_record_milestone(delivery=milestone("midpoint", 2))
+
+    # the same run does not read the course again for the broken one's other rows
+    with pytest.raises(MoodleSetupError, match="milestone 'midpoint'"):
+        connection.rm_record_milestone(delivery=milestone("midpoint", 3))
+    assert connection.client.calls_by_name["core_course_get_contents"] == 1
+
+
+def test_worker_threads_starting_together_read_the_course_once(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    threads = 8
+    expect("core_course_get_courses_by_field", COURSE, body("courses"))
+    expect("core_course_get_contents", CONTENTS, body("contents"))
+    expect("core_user_get_users_by_field", {"field": "idnumber", "values[0]": "E100"}, body("users")[:1])
+    expect("core_completion_override_activity_completion_status", None, body("override"), any_fields=True)
+    connection = make_connection(people)
+    connection.accounts.resolve_hr_ids(["E100"])  # known already, so only the course is shared
+    start = threading.Barrier(threads)
+
+    def deliver(row: int) -> int:
+        start.wait()
+        return connection.rm_record_milestone(delivery=milestone("first_meeting", row)).data["cmid"]
+
+    with ThreadPoolExecutor(threads) as pool:
+        assert set(pool.map(deliver, range(threads))) == {311}
+    calls = connection.client.calls_by_name
+    assert calls["core_course_get_courses_by_field"] == 1 and calls["core_course_get_contents"] == 1
+
+
+def test_a_run_keeps_answers_and_permanent_errors_but_not_transient_ones() -> None:
+    now = [0.0]
+    memo: RunMemo[str, int] = RunMemo(clock=lambda: now[0])
+    reads: list[str] = []
+
+    def read(answer: int | Exception) -> Callable[[], int]:
+        def run() -> int:
+            reads.append("read")
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        return run
+
+    missing = MoodleSetupError("no course", host="moodle", call="core_course_get_courses_by_field")
+    for _ in range(2):
+        with pytest.raises(MoodleSetupError):
+            memo.get("rm-2026", read(missing))
+    assert len(reads) == 1  # a missing course is not asked about again in the same run
+    now[0] += RUN_SECONDS + 1  # a later run (or a long-lived worker after the admin's fix)
+    down = HostConnectionError("refused", host="moodle", call="core_course_get_courses_by_field")
+    with pytest.raises(HostConnectionError):
+        memo.get("rm-2026", read(down))
+    assert memo.get("rm-2026", read(12)) == 12  # the outage was not kept
+    assert memo.get("rm-2026", read(13)) == 12 and len(reads) == 3
