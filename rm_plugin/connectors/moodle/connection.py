@@ -114,7 +114,7 @@ class MoodleConnection(Connection):
         self.refusals = Refusals(context.state)
         self._courses: RunMemo[str, CourseSetup] = RunMemo()
         self._token_user: int | None = None
-        self._pair_locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, threading.Lock] = {}  # per pair and per person
         self._lock = threading.Lock()
 
     # -- shared steps ------------------------------------------------------------------------
@@ -323,7 +323,10 @@ class MoodleConnection(Connection):
         )
 
     def _complete(self, cmid: int, uid: int) -> Mapping[str, Any]:
-        answer = self.client.call(OVERRIDE, {"userid": uid, "cmid": cmid, "newstate": 1}) or {}
+        # One person's completions one at a time: Moodle aggregates the course completion inside
+        # each call, and two at once for one person (seen on 4.4) both miss it until cron runs.
+        with self._keyed_lock(f"user:{uid}"):
+            answer = self.client.call(OVERRIDE, {"userid": uid, "cmid": cmid, "newstate": 1}) or {}
         if int(answer.get("state", -1)) != 1:
             raise MoodleInvalidRequest(
                 f"activity {cmid} for user {uid} is in completion state "
@@ -433,7 +436,7 @@ class MoodleConnection(Connection):
             read = read_events(self.client, setup.course_id, group_id)
             return [int(e["id"]) for e in pair_events(read, pair_id, group_id)]
 
-        with self._pair_lock(pair_id):  # two versions of one pair's schedule never interleave here
+        with self._keyed_lock(f"pair:{pair_id}"):  # two versions of one pair's schedule never interleave
             existing = pair_events(read_events(self.client, setup.course_id, group_id), pair_id, group_id)
             plan = plan_events(existing, times, duration)
             ids = dict(plan.keep)
@@ -496,9 +499,9 @@ class MoodleConnection(Connection):
             )
         return {int(e["timestart"]): int(e["id"]) for e in answer.get("events") or []}
 
-    def _pair_lock(self, pair_id: Any) -> threading.Lock:
+    def _keyed_lock(self, key: str) -> threading.Lock:
         with self._lock:
-            return self._pair_locks.setdefault(str(pair_id), threading.Lock())
+            return self._locks.setdefault(key, threading.Lock())
 
     @hookimpl
     def rm_send_notification(self, delivery: Delivery) -> Receipt | None:

@@ -17,9 +17,7 @@ from rm_plugin.connectors.moodle.errors import MoodleSetupError, grant
 COURSES = "core_course_get_courses_by_field"
 CONTENTS = "core_course_get_contents"
 TRACKING = {0: "no completion tracking", 1: "manual completion", 2: "automatic completion"}
-HIDDEN_ACTIVITY = "if it is hidden, make it visible or " + grant(
-    "moodle/course:viewhiddenactivities"
-).removeprefix("give ")
+HIDDEN_ACTIVITY = "if it is hidden, make it visible or " + grant("moodle/course:viewhiddenactivities")
 
 
 @dataclass(frozen=True)
@@ -71,8 +69,7 @@ def read_course_setup(
         raise MoodleSetupError(
             f"no course has {field_name} {course_ref!r} that the integration user can see: set it in the "
             f"programme course's settings (Course settings › {setting}) or fix `course` in the connector "
-            "config; if the course is hidden, make it visible or "
-            + grant("moodle/course:viewhiddencourses").removeprefix("give "),
+            "config; if the course is hidden, make it visible or " + grant("moodle/course:viewhiddencourses"),
             host=client.name,
             call=COURSES,
             code="nocourse",

@@ -3,12 +3,16 @@ worker thread waits for the one read, and a misconfigured milestone is not read 
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
-from conftest import Expect, body
+import responses
+from conftest import ENDPOINT, Expect, body
+from responses import matchers
 
 from rm_plugin.connectors.moodle.errors import MoodleSetupError
 from rm_plugin.connectors.moodle.memo import RUN_SECONDS, RunMemo
@@ -123,3 +127,48 @@ def test_a_run_keeps_answers_and_permanent_errors_but_not_transient_ones() -> No
         memo.get("rm-2026", read(down))
     assert memo.get("rm-2026", read(12)) == 12  # the outage was not kept
     assert memo.get("rm-2026", read(13)) == 12 and len(reads) == 3
+
+
+def test_one_persons_completions_are_never_sent_at_once(
+    make_connection, people: Database, mock: responses.RequestsMock, expect: Expect
+) -> None:
+    # Moodle 4.4 aggregates the course completion inside each override; two at once for one person
+    # both miss it (seen: 2 of 5 tries), so the course stays incomplete until cron runs
+    expect("core_course_get_courses_by_field", COURSE, body("courses"))
+    expect("core_course_get_contents", CONTENTS, body("contents"))
+    expect("core_user_get_users_by_field", {"field": "idnumber", "values[0]": "E100"}, body("users")[:1])
+    in_flight: list[int] = []
+    most = [0]
+    lock = threading.Lock()
+
+    def override(request: Any) -> tuple[int, dict[str, str], str]:
+        with lock:
+            in_flight.append(1)
+            most[0] = max(most[0], len(in_flight))
+        threading.Event().wait(0.05)  # stay in flight a moment, so an overlap would show
+        with lock:
+            in_flight.pop()
+        return 200, {}, json.dumps(body("override"))
+
+    mock.add_callback(
+        responses.POST,
+        ENDPOINT,
+        callback=override,
+        match=[
+            matchers.urlencoded_params_matcher(
+                {"wsfunction": "core_completion_override_activity_completion_status"}, strict_match=False
+            )
+        ],
+    )
+    connection = make_connection(people)
+    connection.accounts.resolve_hr_ids(["E100"])
+    start = threading.Barrier(3)
+    keys = ["agreement_signed", "first_meeting", "final_retrospective"]
+
+    def deliver(key: str) -> None:
+        start.wait()
+        connection.rm_record_milestone(delivery=milestone(key, keys.index(key)))
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(deliver, keys))
+    assert most[0] == 1
