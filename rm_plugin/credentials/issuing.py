@@ -115,7 +115,7 @@ def issue(
     if pair is not None:
         role = "mentee" if pair.mentee_id == person.id else "mentor" if pair.mentor_id == person.id else ""
     info = settings.achievement(programme, award, image_kind(settings, award))
-    index = (session.scalar(select(func.max(IssuedCredential.status_index))) or -1) + 1
+    index = session.scalar(select(func.coalesce(func.max(IssuedCredential.status_index) + 1, 0)))
     number, position = status_list.place(index)
     credential_uuid = str(uuids.uuid4())
     credential = open_badge_credential(

@@ -25,7 +25,8 @@ def enable_badges(root: Path, **extra: str) -> None:
     (root / "secrets" / "web-secret").write_text("badge-test-secret-" + "y" * 40 + "\n", encoding="utf-8")
     with (root / "rm-plugin.toml").open("a", encoding="utf-8") as fh:
         fh.write(f'\n[web]\npublic_url = "{PORTAL}"\nsecret_key_file = "secrets/web-secret"\n')
-    lines = ['type = "badges"', "enabled = true", 'issuer_name = "Example Co"', 'issuer_email = "learn@example.com"']
+    lines = ['type = "badges"', "enabled = true", 'issuer_name = "Example Co"']
+    lines.append('issuer_email = "learn@example.com"')
     lines += [f"{k} = {v}" for k, v in extra.items()]
     (root / "connectors" / "badges.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -46,7 +47,9 @@ def world(site_root: Path) -> Iterator[BadgeWorld]:
     keys = CredentialKeys(settings.secret, clock=lambda: NOW)
     with site.database.transaction() as s:
         keys.ensure(s)
-        ada = Person(hr_id="E1001", email="Ada.Lovelace@example.com", given_name="Ada", family_name="Lovelace")
+        ada = Person(
+            hr_id="E1001", email="Ada.Lovelace@example.com", given_name="Ada", family_name="Lovelace"
+        )
         alan = Person(hr_id="E1002", email="alan.turing@example.com", given_name="Alan", family_name="Turing")
         programme = Programme(
             slug="rm-2026", name="Reverse mentoring 2026", milestones=default_milestones(meetings=2)
