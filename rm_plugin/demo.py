@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.credentials import demo as badges
 from rm_plugin.enrolment.applications import import_file
 from rm_plugin.enrolment.programmes import create_programme, programme_overview
 from rm_plugin.matching.review import approve_proposals
@@ -30,6 +31,7 @@ from rm_plugin.sync.worker import run_sync
 from rm_plugin.unit_of_work import ProgrammeContext, unit_of_work
 
 PROGRAMME = "rm-2026"
+DEMO_PORTAL = "http://localhost:8000"  # what `rm-plugin serve` answers on by default
 STARTS = dt.date(2026, 1, 5)
 ENDS = dt.date(2026, 7, 3)
 
@@ -49,6 +51,7 @@ def run_demo(directory: Path | None = None, echo: Echo = print) -> DemoResult:
     if not (root / SITE_FILE).exists():
         root.mkdir(parents=True, exist_ok=True)
         create_site(root)
+    badges.prepare_demo_issuer(root, DEMO_PORTAL)
     result = DemoResult(root, kept)
     site = Site.load(root)
     try:
@@ -105,7 +108,9 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
 
     _match_and_review(site, result, echo)
     _programme_life(site, result, echo)
+    badges.ensure_key(site)
     _sync(site, result, echo)
+    _credentials(site, result, echo)
     echo("\ndemo finished: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.figures.items()))
 
 
@@ -212,3 +217,11 @@ def _sync(site: Site, result: DemoResult, echo: Echo) -> None:
     for journal in sorted(host_dir.glob("*.jsonl")):
         lines = sum(1 for _ in journal.open(encoding="utf-8"))
         echo(f"   {journal.relative_to(site.root)}: {lines} line(s)")
+
+
+def _credentials(site: Site, result: DemoResult, echo: Echo) -> None:
+    echo("\n9. Open Badges 3.0 credentials for the completed pairs (the badges connection)")
+    issued = badges.issued(site)
+    result.figures["credentials"] = len(issued)
+    for line in badges.describe(site, issued):
+        echo(f"   {line}")

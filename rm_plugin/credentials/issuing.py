@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from rm_plugin.credentials import baking, images, status_list
@@ -28,7 +28,7 @@ from rm_plugin.credentials.settings import BadgeSettings
 from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups
 from rm_plugin.store import audit
-from rm_plugin.store.models import IssuedCredential, Pair, Person, Programme
+from rm_plugin.store.models import CredentialKey, IssuedCredential, Pair, Person, Programme
 
 
 class CannotIssue(ProgrammeError):
@@ -100,7 +100,10 @@ def issue(
 
     The credential is signed with the issuer's active key, gets the next bit of the revocation
     list, and is stored with the delivery's key so a retry returns it instead of a second one.
+    Issuers take turns: the first statement writes the active key's row, which holds SQLite's
+    write lock or PostgreSQL's row lock until commit, so two workers never take the same bit.
     """
+    session.execute(update(CredentialKey).where(CredentialKey.status == "active").values(status="active"))
     found = session.scalar(select(IssuedCredential).where(IssuedCredential.delivery_key == delivery_key))
     if found is not None:
         return Issued(found.uuid, settings.urls.credential(found.uuid), found.status_index, False)

@@ -347,7 +347,7 @@ def erase_person(
     scrub = _scrubber(who, pseudonym)
     for table in Base.metadata.sorted_tables:
         columns = _text_columns(table)
-        if not columns or table.name == PEOPLE:
+        if not columns:
             continue
         keys = list(table.primary_key.columns)
         for row in session.execute(select(*keys, *columns)).all():
