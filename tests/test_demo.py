@@ -21,6 +21,8 @@ def test_demo_runs_in_a_named_site_and_keeps_it(tmp_path: Path) -> None:
     assert "0 to retry later, 0 parked" in result.output
     assert "rerun: 0 delivered, 0 already there" in result.output
     assert "demo finished" in result.output
+    assert "credential(s) issued, signed as VC-JWT" in result.output
+    assert "/badges/credentials/" in result.output
     assert (target / "rm-plugin.sqlite3").exists()
     completions = (target / "out" / "files-host" / "completions.jsonl").read_text().splitlines()
     assert completions and len(completions) == len(set(completions))

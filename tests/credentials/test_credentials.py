@@ -329,3 +329,19 @@ def test_without_a_key_the_delivery_names_the_command(world: BadgeWorld) -> None
     run_sync(world.site)
     with world.site.database.transaction() as s:
         assert "rm-plugin badges keys" in s.scalars(select(OutboxItem)).one().last_error
+
+
+def test_a_participant_downloads_their_own_data_with_a_form_token(world: BadgeWorld) -> None:
+    award(world)
+    ada = signed_in(world, "E1001")
+    assert ada.post("/portal/mine/data", base_url=PORTAL).status_code == 400  # no token: refused
+    page = ada.get("/portal/mine/data", base_url=PORTAL).get_data(as_text=True)
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = ada.post("/portal/mine/data", data={"csrf_token": token}, base_url=PORTAL)
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    exported = json.loads(response.data)
+    assert exported["person"] == "E1001"
+    assert [p["hr_id"] for p in exported["tables"]["people"]] == ["E1001"]
+    assert len(exported["tables"]["credentials"]) == 1
+    assert client(world).post("/portal/mine/data", base_url=PORTAL).status_code in (400, 401)
