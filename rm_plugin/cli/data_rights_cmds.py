@@ -12,7 +12,6 @@ from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.cli.people_cmds import people
 from rm_plugin.people import data_rights
 from rm_plugin.programme import retention as retention_service
-from rm_plugin.unit_of_work import unit_of_work
 
 
 @people.command("export")
@@ -65,8 +64,7 @@ def retention() -> None:
 @pass_site
 def run(handle: SiteHandle, dry_run: bool) -> None:
     """Delete what every programme's retention_days says must go (default 90 days after a pair ends)."""
-    with unit_of_work(handle.site) as work:
-        report = retention_service.run(work, dry_run=dry_run)
+    report = retention_service.run_for(handle.site, dry_run=dry_run)
     for line in report.lines():
         click.echo(line)
 

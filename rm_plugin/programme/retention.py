@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,10 @@ from sqlalchemy.orm import Session
 from rm_plugin.people.data_rights import blank_text
 from rm_plugin.store import audit
 from rm_plugin.store.models import Meeting, Pair, PairStatusChange, Programme, SurveyResponse
-from rm_plugin.unit_of_work import UnitOfWork
+from rm_plugin.unit_of_work import UnitOfWork, unit_of_work
+
+if TYPE_CHECKING:
+    from rm_plugin.site import Site
 
 DEFAULT_DAYS = 90
 ENDED = ("closed", "withdrawn", "rejected")
@@ -111,3 +115,9 @@ def run(work: UnitOfWork, dry_run: bool = False, actor: str = "retention") -> Re
             notes=len(notes), answers=len(answers), pairs=len(touched),
         )  # fmt: skip
     return report
+
+
+def run_for(site: Site, dry_run: bool = False) -> RetentionReport:
+    """One retention pass over ``site`` in its own unit of work (the command and the worker's job)."""
+    with unit_of_work(site) as work:
+        return run(work, dry_run=dry_run)
