@@ -26,7 +26,7 @@ from rm_plugin.credentials import issuing
 from rm_plugin.credentials.keys import CredentialKeys
 from rm_plugin.credentials.verify import verify_token
 from rm_plugin.outbox import enqueue
-from rm_plugin.store.models import IssuedCredential, OutboxItem, Person, StoredReceipt
+from rm_plugin.store.models import CredentialKey, IssuedCredential, OutboxItem, Person, StoredReceipt
 from rm_plugin.sync.worker import run_sync
 from rm_plugin.web.app import create_app
 from rm_plugin.web.sessions import COOKIE_NAME
@@ -309,8 +309,6 @@ def test_without_a_key_the_delivery_names_the_command(world: BadgeWorld) -> None
     with world.site.database.transaction() as s:
         for key in s.scalars(select(issuing.IssuedCredential)):
             s.delete(key)
-        from rm_plugin.store.models import CredentialKey
-
         for key in s.scalars(select(CredentialKey)):
             s.delete(key)
     with world.site.database.transaction() as s:
@@ -345,3 +343,14 @@ def test_a_participant_downloads_their_own_data_with_a_form_token(world: BadgeWo
     assert [p["hr_id"] for p in exported["tables"]["people"]] == ["E1001"]
     assert len(exported["tables"]["credentials"]) == 1
     assert client(world).post("/portal/mine/data", base_url=PORTAL).status_code in (400, 401)
+
+
+def test_check_names_the_missing_key_and_counts_what_was_issued(world: BadgeWorld) -> None:
+    award(world)
+    cli, where = build_cli(), ["--site", str(world.site.root)]
+    healthy = CliRunner().invoke(cli, [*where, "check"])
+    assert "1 credential(s) issued" in healthy.output, healthy.output
+    with world.site.database.transaction() as s:
+        s.execute(CredentialKey.__table__.update().values(status="retired"))
+    broken = CliRunner().invoke(cli, [*where, "check"])
+    assert broken.exit_code != 0 and "rm-plugin badges keys" in broken.output, broken.output
