@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.credentials import demo as badges
 from rm_plugin.enrolment.applications import import_file
 from rm_plugin.enrolment.programmes import create_programme, programme_overview
 from rm_plugin.matching.review import approve_proposals
@@ -43,6 +44,7 @@ FILES_HOST = (
     "The files host stands in for Moodle or an HR system: it writes each delivery it receives as a "
     "JSON line in {where}, so you can read what a real host would be sent."
 )
+DEMO_PORTAL = "http://localhost:8000"  # what `rm-plugin serve` answers on by default
 
 Echo = Callable[[str], None]
 
@@ -62,6 +64,7 @@ def run_demo(directory: Path | None = None, echo: Echo = print) -> DemoResult:
     if not (root / SITE_FILE).exists():
         root.mkdir(parents=True, exist_ok=True)
         create_site(root)
+    badges.prepare_demo_issuer(root, DEMO_PORTAL)
     result = DemoResult(root, kept)
     site = Site.load(root)
     try:
@@ -123,7 +126,9 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
 
     _match_and_review(site, result, echo)
     _programme_life(site, result, echo)
+    badges.ensure_key(site)
     _sync(site, result, echo)
+    _credentials(site, result, echo)
     echo("\ndemo finished: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.figures.items()))
 
 
@@ -258,3 +263,11 @@ def _sync(site: Site, result: DemoResult, echo: Echo) -> None:
     for journal in sorted(host_dir.glob("*.jsonl")):
         lines = sum(1 for _ in journal.open(encoding="utf-8"))
         echo(f"   {journal.relative_to(site.root)}: {lines} line(s)")
+
+
+def _credentials(site: Site, result: DemoResult, echo: Echo) -> None:
+    echo("\n9. Open Badges 3.0 credentials for the completed pairs (the badges connection)")
+    issued = badges.issued(site)
+    result.figures["credentials"] = len(issued)
+    for line in badges.describe(site, issued):
+        echo(f"   {line}")

@@ -19,6 +19,8 @@ Layers, lowest first (a module may import its own layer and any lower one):
 ``matching``    applications -> proposed and active pairs
 ``programme``   pairs -> agreements, meetings, surveys, milestones
 ``lti``         the LTI 1.3 tool's protocol and records (launch, keys, platforms, grades), no web framework
+``credentials`` Open Badges 3.0 issuing, status and verification; above lti, whose key store and
+                JOSE adapter it reuses, and below sync, whose worker delivers awards to it
 ``sync``        outbox -> hosts (the worker), and the health check that reaches every host
 ``demo``        the sample organisation and the demo run, over the services
 ``doors``       the command line and the web pages; neither imports the other, except that the
@@ -47,6 +49,7 @@ LAYERS: tuple[str, ...] = (
     "matching",
     "programme",
     "lti",
+    "credentials",
     "sync",
     "demo",
     "doors",
@@ -76,6 +79,7 @@ PLACES: dict[str, str] = {
     "rm_plugin.matching": "matching",
     "rm_plugin.programme": "programme",
     "rm_plugin.lti": "lti",
+    "rm_plugin.credentials": "credentials",
     "rm_plugin.sync": "sync",
     "rm_plugin.health": "sync",
     "rm_plugin.cli": "doors",
