@@ -149,7 +149,7 @@ def test_site_hooks_veto_pairs_and_add_terms(db: Database) -> None:
     result = propose(db, pm, "rm-2026")
     assert "JUN-B1" not in {p.mentor for p in result.proposed}
     reasons = {u.hr_id: u.reason for u in result.unmatched}
-    assert reasons["SEN-A"] == "every candidate mentor was vetoed (conflict of interest)"
+    assert reasons["SEN-A"] == "every mentor who passes the rules was vetoed (conflict of interest)"
     with db.transaction() as s:
         pair = s.scalars(select(Pair).where(Pair.status == "proposed")).one()
         assert pair.breakdown["same_location"]["value"] == 0.0  # SEN-B in Berlin, JUN-A1 in London
