@@ -294,6 +294,19 @@ def rm_pair_approved(pair: PairInfo, approved_by: Sequence[str]) -> None:
 
 
 @hookspec
+def rm_pair_closed(pair: PairInfo, reason: str) -> None:
+    """An active pair ended: its programme closed, or one of its members left the organisation.
+
+    The hosts' ``close`` deliveries are already in the outbox.
+
+    :param pair: the pair, now ``closed``.
+    :param reason: why, as admins read it (e.g. ``mentor E12 left the organisation on 2026-05-01``).
+
+    Return value is ignored; an exception is logged and does not undo the closing.
+    """
+
+
+@hookspec
 def rm_agreement_signed(pair: PairInfo, version: int, signed_on: dt.date) -> None:
     """Both members of a pair signed the same version of their agreement.
 

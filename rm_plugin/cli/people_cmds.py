@@ -6,7 +6,7 @@ import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.people import profiles
-from rm_plugin.people.roster_import import sync_people
+from rm_plugin.programme.leavers import sync_roster
 from rm_plugin.unit_of_work import unit_of_work
 
 
@@ -27,10 +27,12 @@ def people() -> None:
 def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: bool) -> None:
     """Pull people from every enabled HR source; bad records are reported and skipped.
 
-    Exits non-zero if a source could not be reached, or if records were offered and none could
-    be imported; the sources that worked are synced either way.
+    People who left lose their proposals, and their active pairs close (the hosts hear it on
+    the next `sync`, the other member is told). Exits non-zero if a source could not be
+    reached, or if records were offered and none could be imported; the sources that worked
+    are synced either way.
     """
-    report = sync_people(handle.site, source, full=full, accept_leavers=accept_leavers)
+    report = sync_roster(handle.site, source, full=full, accept_leavers=accept_leavers)
     for line in report.lines():
         click.echo(line)
     if report.failed_sources or (report.problems and report.imported == 0):
@@ -50,7 +52,10 @@ def show(handle: SiteHandle, hr_id: str) -> None:
     click.echo(f"  languages: {', '.join(person.languages) or '-'}")
     click.echo(f"  hired {person.hire_date or '-'}  left {person.termination_date or '-'}")
     click.echo(f"  source: {person.source}")
-    click.echo("  chain: " + (" > ".join(f"{name} ({m})" for m, name in person.chain) or "(top)"))
+    links = [f"{name} ({m})" for m, name in person.chain]
+    if person.chain_problem:
+        links.append(person.chain_problem)
+    click.echo("  chain: " + (" > ".join(links) or "(top)"))
     for slug, role, status in person.applications:
         click.echo(f"  applied to {slug} as {role} ({status})")
 
