@@ -215,3 +215,27 @@ def test_a_manager_who_left_still_links_the_chain(db: Database) -> None:
         person(s, "JUN2", 3, "MGR", department="Sales")
     with pytest.raises(MatchingError, match="cannot review"):
         approve(db, pair_id, "JUN2")
+
+
+def test_someone_below_a_manager_missing_from_the_roster_is_left_out_with_the_reason(db: Database) -> None:
+    """JUN-X reports to GHOST, who is not stored: who is above JUN-X is unknown, never "the top"."""
+    with db.transaction() as s:
+        prog = small_org(s)
+        apply(s, prog, person(s, "JUN-X", 2, "GHOST", department="Ops"), "mentor", skills_offered=["design"])
+        person(s, "REV-X", 5, "GHOST", department="People")
+    result = propose(db, None, "rm-2026")
+    assert "JUN-X" not in {p.mentor for p in result.proposed}
+    (problem,) = result.problems
+    assert problem.endswith(
+        "(JUN-X, mentor): the management chain is broken at GHOST, who is not in the roster, so who is "
+        "above them is unknown; fix the manager field in HR"
+    )
+    with pytest.raises(MatchingError, match="JUN-X cannot be matched as mentor in 'rm-2026': the management"):
+        pin(db, "rm-2026", "VP-A", "JUN-X")
+    # nor may anyone below the broken link review: a conflict could not be ruled out
+    pair_id = result.proposed[0].pair_id
+    with pytest.raises(MatchingError, match="REV-X's management chain is broken at GHOST"):
+        approve(db, pair_id, "REV-X")
+    from rm_plugin.matching.review import eligible_reviewers
+
+    assert "REV-X" not in eligible_reviewers(db, pair_id)
