@@ -249,8 +249,9 @@ def rm_match_score_terms(
 ) -> Mapping[str, Sequence[float]] | None:
     """Add terms to the match score of candidate pairs.
 
-    Called once per matching run with every candidate pair that passed the hard rules,
-    in one batch so a plugin can vectorise.
+    Called with the candidate pairs that passed the hard rules (each mentee's best few), in
+    one batch so a plugin can vectorise; when a run widens its search to reach the optimum,
+    once more for each batch of pairs it adds. Return the same term names for every batch.
 
     :param programme: the programme being matched.
     :param pairs: ``(mentee, mentor)`` views; opt-in demographic data is never included.
@@ -268,8 +269,9 @@ def rm_veto_pairs(
 ) -> Mapping[int, str] | None:
     """Forbid candidate pairs for a site's own reasons (an opt-out list, a conflict of interest).
 
-    Called once per matching run, before scoring, with every pair that passed the built-in
-    hard rules.
+    Called with the candidate pairs that passed the built-in hard rules, before plugin terms
+    are added, in one batch; when a run widens its search, once more for each batch of pairs
+    it adds. A pair vetoed once is never offered again in that run.
 
     :param programme: the programme being matched.
     :param pairs: ``(mentee, mentor)`` views.

@@ -283,3 +283,42 @@ def test_seeding_by_overlap_gives_the_same_graph_as_looking_at_every_pair(seed, 
     dense = candidates.build(enc, cfg, forbidden, top_k=4, block=7, seed_by_overlap=False)
     for field in ("rows", "cols", "score", "passing", "ruled_out", "mentor_passing"):
         assert np.array_equal(getattr(seeded, field), getattr(dense, field)), field
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 50))
+def test_site_vetoes_and_terms_apply_to_every_pair_the_search_widens_to(seed, n) -> None:
+    """With plugin terms and vetoes, starting from one candidate per mentee gives the same result
+    as starting from every passing pair, and no vetoed pair is ever proposed."""
+    import zlib
+
+    from rm_plugin import hookimpl
+    from rm_plugin.domain.records import ProgrammeInfo
+    from rm_plugin.plugins import make_plugin_manager, register
+
+    def draw(a: str, b: str, salt: str) -> float:
+        return (zlib.crc32(f"{seed}:{salt}:{a}:{b}".encode()) % 1000) / 1000
+
+    class Site:
+        @hookimpl
+        def rm_veto_pairs(self, programme, pairs):
+            return {i: "site rule" for i, (e, m) in enumerate(pairs) if draw(e.hr_id, m.hr_id, "veto") < 0.2}
+
+        @hookimpl
+        def rm_match_score_terms(self, programme, pairs):
+            return {"site_fit": [draw(e.hr_id, m.hr_id, "fit") for e, m in pairs]}
+
+    pm = make_plugin_manager(None, load_entrypoints=False)
+    register(pm, Site(), "test:site", "test")
+    info = ProgrammeInfo(id=1, slug="p", name="P", starts_on=None, ends_on=None)
+    managers, mentees, mentors = random_org(seed, n)
+    cfg = MatchSettings(seniority=SeniorityRule(min_level_gap=1), weights={"site_fit": 4.0})
+    narrow = run(mentees, mentors, cfg, org=OrgIndex(managers), pm=pm, programme=info, top_k=1)
+    wide = run(mentees, mentors, cfg, org=OrgIndex(managers), pm=pm, programme=info, top_k=10_000)
+    assert len(narrow.proposals) == len(wide.proposals)
+    assert narrow.total_score == pytest.approx(wide.total_score, abs=1e-3)
+    for p in narrow.proposals:
+        assert draw(p.mentee.hr_id, p.mentor.hr_id, "veto") >= 0.2
+        assert p.breakdown["site_fit"]["value"] == pytest.approx(
+            draw(p.mentee.hr_id, p.mentor.hr_id, "fit"), abs=1e-3
+        )
