@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.domain.milestones import check_milestones, defaults_for_settings
 from rm_plugin.errors import ProgrammeError
+from rm_plugin.matching.applicants import OBJECTIVES
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.meetings import MAX_MINUTES
 from rm_plugin.store import audit
@@ -47,6 +48,13 @@ def _text(value: Any) -> str:
     return value.strip()
 
 
+def _objective(value: Any) -> str:
+    """most_pairs or best_score"""
+    if not isinstance(value, str) or value.strip() not in OBJECTIVES:
+        raise ValueError
+    return value.strip()
+
+
 def _name(value: Any) -> str:
     """a non-empty name"""
     if not isinstance(value, str) or not value.strip():
@@ -62,6 +70,11 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "reminder_days": (_whole(0, 365), "days after an invitation before the one reminder (default 7)"),
     "agreement_reminder_days": (_whole(1, 365), "days an agreement waits before reminders (default 7)"),
     "meeting_minutes": (_whole(1, MAX_MINUTES), "the agreed meeting length in new agreements (default 45)"),
+    "match_objective": (
+        _objective,
+        "what matching maximises: most_pairs (default: the most pairs, then the best total score) "
+        "or best_score (the best total score, even if fewer people get a partner)",
+    ),
 }
 
 

@@ -239,3 +239,27 @@ def test_someone_below_a_manager_missing_from_the_roster_is_left_out_with_the_re
     from rm_plugin.matching.review import eligible_reviewers
 
     assert "REV-X" not in eligible_reviewers(db, pair_id)
+
+
+def test_the_objective_is_a_programme_setting(db: Database) -> None:
+    from rm_plugin.errors import ProgrammeError
+    from rm_plugin.programme.settings import update_programme
+    from rm_plugin.unit_of_work import ProgrammeContext
+
+    with db.transaction() as s:
+        small_org(s)
+    assert propose(db, None, "rm-2026").objective == "most_pairs"
+    with (
+        db.transaction() as s,
+        pytest.raises(ProgrammeError, match="match_objective must be most_pairs or best_score"),
+    ):
+        update_programme(s, ProgrammeContext(), "rm-2026", settings={"match_objective": "most_score"})
+    with db.transaction() as s:
+        update_programme(s, ProgrammeContext(), "rm-2026", settings={"match_objective": "best_score"})
+    result = propose(db, None, "rm-2026")
+    assert result.objective == "best_score"
+    with db.transaction() as s:
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "match.propose").order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry.detail["objective"] == "best_score"
