@@ -15,11 +15,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from rm_plugin.matching.review import display_names, matched_skills, reviewer_breakdown, reviewer_score
+from rm_plugin.matching.review import (
+    approvals_by_pair,
+    display_names,
+    matched_skills,
+    reviewer_breakdown,
+    reviewer_score,
+)
 from rm_plugin.matching.state import load_programme
-from rm_plugin.store.models import AuditEntry, Pair, Person, ReviewDecision
+from rm_plugin.store.models import AuditEntry, Pair, Person
 from rm_plugin.store.types import utcnow
 from rm_plugin.unit_of_work import UnitOfWork
 
@@ -146,14 +152,7 @@ def matching_export(work: UnitOfWork, programme_slug: str) -> MatchingExport:
     )
     names = display_names(session, {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs})
     skills = matched_skills(session, programme, pairs)
-    approvals = dict(
-        session.execute(
-            select(ReviewDecision.pair_id, func.count())
-            .join(Pair, Pair.id == ReviewDecision.pair_id)
-            .where(ReviewDecision.decision == "approve", Pair.programme_id == programme.id)
-            .group_by(ReviewDecision.pair_id)
-        ).all()
-    )
+    approvals = approvals_by_pair(session, programme)
     exported = [
         ExportedPair(
             pair_id=p.id,

@@ -454,14 +454,7 @@ def review_queue(work: UnitOfWork, programme_slug: str, status: str = "proposed"
     pairs = list(session.scalars(query))
     names = display_names(session, {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs})
     skills = matched_skills(session, programme, pairs)
-    approvals = dict(
-        session.execute(
-            select(ReviewDecision.pair_id, func.count())
-            .join(Pair, Pair.id == ReviewDecision.pair_id)
-            .where(ReviewDecision.decision == "approve", Pair.programme_id == programme.id)
-            .group_by(ReviewDecision.pair_id)
-        ).all()
-    )
+    approvals = approvals_by_pair(session, programme)
     return [
         QueuedPair(
             pair_id=p.id,
@@ -538,6 +531,18 @@ def pair_review(work: UnitOfWork, programme_slug: str, pair_id: int) -> PairRevi
         may_review=_eligible(session, pair_id, limit=20) if pair.status == "proposed" else [],
         skills_matched=matched,
         skills_missing=missing,
+    )
+
+
+def approvals_by_pair(session: Session, programme: Programme) -> dict[int, int]:
+    """Pair id -> approvals so far, for the programme's pairs that have any."""
+    return dict(
+        session.execute(
+            select(ReviewDecision.pair_id, func.count())
+            .join(Pair, Pair.id == ReviewDecision.pair_id)
+            .where(ReviewDecision.decision == "approve", Pair.programme_id == programme.id)
+            .group_by(ReviewDecision.pair_id)
+        ).all()
     )
 
 
