@@ -309,8 +309,8 @@ def _widen(
         return None
     capacity = enc.mentors.capacity
     scale = max(float(graph.score.max(initial=0.0)), graph.outside.best()) + 1.0
-    tolerance = 1e-9 * (scale + bonus)
-    check = 1e-7 * scale + 1e-9 * bonus
+    tolerance = 1e-12 * (scale + bonus)  # far above rounding, far below a score difference
+    check = 1e-9 * scale + 1e-12 * bonus
     mentee_price, mentor_price = assignment.prices(
         match, capacity, graph.rows, graph.cols, graph.score + bonus, tolerance=tolerance
     )
