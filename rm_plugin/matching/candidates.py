@@ -96,53 +96,58 @@ class CandidateGraph:
 
 
 @dataclass
+class OutsideBlock:
+    """The pairs left out for consecutive mentees ``first``, ``first + 1``, … in CSR layout."""
+
+    first: int
+    start: np.ndarray  # per mentee + 1: where its pairs begin in ``cols`` / ``bound``
+    cols: np.ndarray  # uint16 when mentors are fewer than 65,536
+    bound: np.ndarray  # float16
+
+
+@dataclass
 class Outside:
-    """Passing pairs left out of the graph, per mentee in CSR layout: 4-6 bytes a pair.
+    """Passing pairs left out of the graph: 4 bytes a pair, kept in the blocks they were found in.
 
     ``bound`` is each pair's built-in score rounded up to half precision (an upper bound, so
     a check against it never misses a pair); ``-inf`` once the pair joined the graph or was
-    vetoed.
+    vetoed. A pair's position is its index across the blocks, in order.
     """
 
-    start: np.ndarray  # per mentee + 1: where its pairs begin in ``cols`` / ``bound``
-    cols: np.ndarray
-    bound: np.ndarray
+    blocks: list[OutsideBlock] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.cols)
+        return sum(len(block.cols) for block in self.blocks)
 
     def best(self) -> float:
         """The highest bound still outside (0 when none)."""
-        live = self.bound[np.isfinite(self.bound)]
-        return float(live.max(initial=0.0))
+        return max((float(np.nanmax(b.bound, initial=0.0)) for b in self.blocks if len(b.bound)), default=0.0)
 
-    def above(
-        self, floor: np.ndarray, ceiling: np.ndarray, chunk: int = 1 << 19
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pairs whose ``bound`` is above ``floor[mentee] + ceiling[mentor]``: (mentees, mentors, positions).
-
-        Walked in chunks of mentees, so the check needs little memory beyond the pairs themselves.
-        """
+    def above(self, floor: np.ndarray, ceiling: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pairs whose ``bound`` is above ``floor[mentee] + ceiling[mentor]``, as (mentees,
+        mentors, positions), block by block so the check needs little memory of its own."""
         found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        n = len(self.start) - 1
-        lo = 0
-        while lo < n:
-            hi = int(np.searchsorted(self.start, self.start[lo] + chunk, side="right")) - 1
-            hi = min(max(hi, lo + 1), n)
-            a, b = int(self.start[lo]), int(self.start[hi])
-            if b > a:
-                rows = np.repeat(np.arange(lo, hi), np.diff(self.start[lo : hi + 1]))
-                cols = self.cols[a:b].astype(np.int64)
-                hit = np.flatnonzero(self.bound[a:b] > floor[rows] + ceiling[cols])
-                found.append((rows[hit], cols[hit], a + hit))
-            lo = hi
+        offset = 0
+        for block in self.blocks:
+            if len(block.cols):
+                rows = block.first + np.repeat(np.arange(len(block.start) - 1), np.diff(block.start))
+                cols = block.cols.astype(np.int64)
+                hit = np.flatnonzero(block.bound > floor[rows] + ceiling[cols])
+                found.append((rows[hit], cols[hit], offset + hit))
+            offset += len(block.cols)
         if not found:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
         return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
 
     def drop(self, positions: np.ndarray) -> None:
-        self.bound[positions] = -np.inf
+        """Take the pairs at ``positions`` (from :meth:`above`) out: they joined the graph."""
+        ends = np.cumsum([len(block.cols) for block in self.blocks])
+        which = np.searchsorted(ends, positions, side="right")
+        for index in np.unique(which).tolist():
+            block = self.blocks[index]
+            local = positions[which == index] - (ends[index] - len(block.cols))
+            block.bound[local] = -np.inf
 
 
 def _upper_half(score: np.ndarray) -> np.ndarray:
@@ -257,7 +262,7 @@ def build(
             ruled_out,
             mentor_passing,
             usable_count,
-            Outside(np.zeros(n_e + 1, np.int64), np.zeros(0, col_type), np.zeros(0, np.float16)),
+            Outside(),
             n_m,
         )
     usable = enc.mentors.capacity > 0
@@ -298,9 +303,12 @@ def build(
             left[chosen] = False
         else:
             chosen = np.arange(len(r))
-        out["outside"] = np.bincount(r[left], minlength=size)
-        out["outside_cols"] = c[left].astype(col_type)
-        out["outside_bound"] = _upper_half(total[left])
+        out["outside"] = OutsideBlock(
+            int(rows[0]),
+            np.concatenate(([0], np.cumsum(np.bincount(r[left], minlength=size)))),
+            c[left].astype(col_type),
+            _upper_half(total[left]),
+        )
         out["rows"] = rows[r[chosen]]
         out["cols"] = c[chosen]
         out["score"] = total[chosen]
@@ -312,17 +320,13 @@ def build(
     cols_out: list[np.ndarray] = []
     score_out: list[np.ndarray] = []
     terms_out: dict[str, list[np.ndarray]] = {}
-    outside_count = np.zeros(n_e, dtype=np.int64)
-    outside_cols: list[np.ndarray] = []
-    outside_bound: list[np.ndarray] = []
+    outside = Outside()
     with _pool() as pool:
         for rows, out, rules_time, score_time in pool.map(one_block, _blocks(np.arange(n_e), block)):
             ruled_out[rows[out["nobody"]]] = out["ruled_out"]
             passing[rows] = out["passing"]
             usable_count[rows] = out["usable"]
-            outside_count[rows] = out["outside"]
-            outside_cols.append(out["outside_cols"])
-            outside_bound.append(out["outside_bound"])
+            outside.blocks.append(out["outside"])
             mentor_passing += out["mentor_passing"]
             rows_out.append(out["rows"])
             cols_out.append(out["cols"])
@@ -344,11 +348,7 @@ def build(
         ruled_out=ruled_out,
         mentor_passing=mentor_passing,
         usable=usable_count,
-        outside=Outside(
-            np.concatenate(([0], np.cumsum(outside_count))),
-            np.concatenate(outside_cols),
-            np.concatenate(outside_bound),
-        ),
+        outside=outside,
         n_mentors=n_m,
         timings=timings,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import pluggy
@@ -112,29 +113,40 @@ def _run_engine(
     )
 
 
-def _add_pair(
-    session, state: ProgrammeState, proposal: engine.Proposal, run_id: str, actor: str, *, pinned: bool
-):  # type: ignore[no-untyped-def]
-    pair = Pair(
-        programme_id=state.programme.id,
-        mentee_id=proposal.mentee.person_id,
-        mentor_id=proposal.mentor.person_id,
-        status="proposed",
-        score=proposal.visible_score,
-        breakdown={term: dict(parts) for term, parts in proposal.visible_breakdown.items()},
-        rules_passed=list(proposal.rules_passed),
-        pinned=pinned,
-        run_id=run_id,
-        starts_on=state.programme.starts_on,
-        ends_on=state.programme.ends_on,
-    )
-    session.add(pair)
+def _add_pairs(
+    session: Session,
+    state: ProgrammeState,
+    proposals: Sequence[engine.Proposal],
+    run_id: str,
+    actor: str,
+    *,
+    pinned: bool,
+) -> list[Pair]:
+    """Store proposals as pairs with their first status change (one flush for all of them)."""
+    pairs = [
+        Pair(
+            programme_id=state.programme.id,
+            mentee_id=proposal.mentee.person_id,
+            mentor_id=proposal.mentor.person_id,
+            status="proposed",
+            score=proposal.visible_score,
+            breakdown={term: dict(parts) for term, parts in proposal.visible_breakdown.items()},
+            rules_passed=list(proposal.rules_passed),
+            pinned=pinned,
+            run_id=run_id,
+            starts_on=state.programme.starts_on,
+            ends_on=state.programme.ends_on,
+        )
+        for proposal in proposals
+    ]
+    session.add_all(pairs)
     session.flush()
     reason = "pinned by an admin" if pinned else f"proposed by matching run {run_id}"
-    session.add(
+    session.add_all(
         PairStatusChange(pair_id=pair.id, from_status=None, to_status="proposed", actor=actor, reason=reason)
+        for pair in pairs
     )
-    return pair
+    return pairs
 
 
 def propose(
@@ -163,12 +175,11 @@ def propose(
         mentee_ids = sorted(hr for hr in state.mentees if hr not in taken)
         capacity = {hr: max(a.capacity - load.get(hr, 0), 0) for hr, a in sorted(state.mentors.items())}
         outcome = _run_engine(state, mentee_ids, capacity, pm, top_k)
-        created = []
-        for proposal in outcome.proposals:
-            pair = _add_pair(session, state, proposal, run_id, actor, pinned=False)
-            created.append(
-                ProposedPair(pair.id, proposal.mentee.hr_id, proposal.mentor.hr_id, proposal.visible_score)
-            )
+        pairs = _add_pairs(session, state, outcome.proposals, run_id, actor, pinned=False)
+        created = [
+            ProposedPair(pair.id, proposal.mentee.hr_id, proposal.mentor.hr_id, proposal.visible_score)
+            for pair, proposal in zip(pairs, outcome.proposals, strict=True)
+        ]
         record(
             session,
             actor,
@@ -250,6 +261,6 @@ def pin(
             if state.hr_of[pair.mentee_id] == mentee_hr_id:
                 _status(session, pair, "withdrawn", actor, f"replaced by a pinned pair with {mentor_hr_id}")
         run_id = f"pin-{dt.date.today():%Y%m%d}"
-        pair = _add_pair(session, state, outcome.proposals[0], run_id, actor, pinned=True)
+        (pair,) = _add_pairs(session, state, outcome.proposals[:1], run_id, actor, pinned=True)
         record(session, actor, "match.pin", "pair", pair.id, mentee=mentee_hr_id, mentor=mentor_hr_id)
         return pair.id
