@@ -5,9 +5,9 @@ benchmark calls with a synthetic organisation.
 
 The result is the optimum over every pair that passes the rules, not only over the
 candidate graph: after each solve, the assignment's prices (:func:`.assignment.prices`)
-show which mentees might do better with a mentor outside the graph; their full rows are
-read, the pairs that beat the prices join the graph, and the solve runs again, until no
-pair outside the graph can improve the result.
+are checked against every passing pair left out of the graph; those that beat the prices
+are scored exactly, offered to the site's hooks and join the graph, and the solve runs
+again, until no pair outside the graph can improve the result.
 """
 
 from __future__ import annotations
