@@ -22,7 +22,8 @@ from rm_plugin.site import Site
 from rm_plugin.web import csrf, headers
 from rm_plugin.web.headers import PlatformOrigins
 from rm_plugin.web.portal import Portal
-from rm_plugin.web.sessions import DatabaseSessionInterface, SessionStore
+from rm_plugin.store.web_sessions import SessionStore
+from rm_plugin.web.sessions import DatabaseSessionInterface
 
 log = logging.getLogger("rm_plugin.web")
 

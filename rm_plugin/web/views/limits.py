@@ -6,7 +6,7 @@ from flask import request
 from werkzeug.exceptions import TooManyRequests
 
 from rm_plugin.web.portal import portal
-from rm_plugin.web.ratelimit import hit
+from rm_plugin.store.rate_limits import hit
 
 
 def limit(name: str) -> None:

@@ -13,12 +13,12 @@ from werkzeug.wrappers import Response
 
 from rm_plugin.lti import claims as c
 from rm_plugin.lti import deep_linking, registration
-from rm_plugin.lti.grades import queue_progress_refresh, record_grade_target
+from rm_plugin.lti.grades import grade_connections, queue_progress_refresh, record_grade_target
 from rm_plugin.lti.keys import ToolKeyError
 from rm_plugin.lti.launch import Launch, LaunchError, validate_launch
 from rm_plugin.lti.login import LoginError, start_login
 from rm_plugin.lti.tool import TOOL_NAME
-from rm_plugin.people.launch_identity import person_for_launch
+from rm_plugin.people.accounts import person_for_launch
 from rm_plugin.secret import Secret
 from rm_plugin.web import csrf
 from rm_plugin.web.portal import portal
@@ -81,11 +81,13 @@ def _sign_in(checked: Launch) -> Response | tuple[str, int]:
     p = portal()
     graded = None
     with p.database.transaction() as s:
-        found = person_for_launch(s, checked.claims, p.settings.identity)
+        found = person_for_launch(
+            s, checked.claims, p.settings.identity, issuer=checked.issuer, sub=checked.sub
+        )
         if found.person_id is not None:
             graded = record_grade_target(s, found.person_id, checked, p.now())
             if graded is not None:
-                queue_progress_refresh(s, found.person_id, graded, p.grade_connections())
+                queue_progress_refresh(s, found.person_id, graded, grade_connections(p.site))
     if found.person_id is None:
         log.info("lti launch: no person matched platform=%s reason=%s", checked.platform_id, found.reason)
         return render_template("lti/unknown_person.html", reason=found.reason, rule=p.settings.identity), 403

@@ -1,4 +1,4 @@
-"""Rate limits shared by every web worker: a counter per client and fixed one-minute window in the
+"""Rate limits shared by every portal worker: a counter per client and fixed one-minute window in the
 database, bumped with one atomic INSERT … ON CONFLICT DO UPDATE … RETURNING (SQLite 3.35+ and
 PostgreSQL), so two workers can never both let the N+1st request through."""
 
