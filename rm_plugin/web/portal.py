@@ -14,8 +14,8 @@ from rm_plugin.lti.keys import ToolKeys
 from rm_plugin.lti.platform_keys import PlatformKeys
 from rm_plugin.lti.settings import WebSettings
 from rm_plugin.store import Database
-from rm_plugin.web.headers import PlatformOrigins
 from rm_plugin.store.web_sessions import SessionStore
+from rm_plugin.web.headers import PlatformOrigins
 
 if TYPE_CHECKING:
     from rm_plugin.site import Site

@@ -22,6 +22,7 @@ from rm_plugin.store.web_sessions import SessionStore
 
 COOKIE_NAME = "rm_portal_session"
 
+
 class ServerSession(CallbackDict[str, Any], SessionMixin):
     """The session's data; ``sid`` is the cookie value (None until the session is stored)."""
 

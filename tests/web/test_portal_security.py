@@ -24,7 +24,7 @@ def test_without_the_cookie_the_landing_offers_a_new_window_that_signs_in_once(
     page = fallback.get_data(as_text=True)
     assert fallback.status_code == 200
     assert "Open in a new window" in page and 'target="_blank"' in page
-    link = page.split('href="', 2)[2].split('"', 1)[0].replace("&amp;", "&")
+    link = page.split('class="button" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
     assert "window=new" in link
     window = app.test_client()  # a first-party window: a cookie jar of its own
     opened = window.get(link, base_url=TOOL)

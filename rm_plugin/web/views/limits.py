@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import request
 from werkzeug.exceptions import TooManyRequests
 
-from rm_plugin.web.portal import portal
 from rm_plugin.store.rate_limits import hit
+from rm_plugin.web.portal import portal
 
 
 def limit(name: str) -> None:
