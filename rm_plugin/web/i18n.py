@@ -67,5 +67,9 @@ def init_app(app: Flask, site_root: Path, site_zone: str) -> None:
 
     @app.context_processor
     def _day_names() -> dict[str, object]:
-        names = get_day_names("wide", locale=get_locale())
-        return {"day_names": {day: names[i] for i, day in enumerate(DAYS)}}
+        wide = get_day_names("wide", locale=get_locale())
+        short = get_day_names("abbreviated", locale=get_locale())
+        return {
+            "day_names": {day: wide[i] for i, day in enumerate(DAYS)},
+            "day_abbr": {day: short[i] for i, day in enumerate(DAYS)},
+        }

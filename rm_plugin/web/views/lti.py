@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from rm_plugin.lti import claims as c
@@ -49,7 +50,7 @@ def login() -> Response:
             )
     except LoginError as exc:
         log.info("lti login refused: %s", exc)
-        abort(400, description=f"The learning platform's sign-in could not start: {exc}.")
+        abort(400, description=_("The learning platform's sign-in could not start: %(why)s.", why=exc))
     log.info("lti login started platform=%s", answer.platform_id)
     return redirect(answer.url, code=302)  # type: ignore[return-value]
 
@@ -71,7 +72,7 @@ def launch() -> Response | tuple[str, int]:
             )
     except LaunchError as exc:
         log.warning("lti launch refused reason=%s", exc.reason)
-        return render_template("error.html", title="This launch was refused", detail=str(exc)), 401
+        return render_template("error.html", title=_("This launch was refused"), detail=str(exc)), 401
     if checked.message_type == c.DEEP_LINKING_REQUEST:
         return _deep_linking(checked)
     return _sign_in(checked)
@@ -123,7 +124,7 @@ def _deep_linking(checked: Launch) -> tuple[str, int]:
             ]
     except (deep_linking.DeepLinkingError, ToolKeyError) as exc:
         log.warning("lti deep linking refused platform=%s: %s", checked.platform_id, exc)
-        return render_template("error.html", title="This cannot be added here", detail=str(exc)), 400
+        return render_template("error.html", title=_("This cannot be added here"), detail=str(exc)), 400
     log.info("lti deep linking offered platform=%s", checked.platform_id)
     return render_template("lti/deep_link.html", options=options, title=TOOL_NAME), 200
 
@@ -143,10 +144,11 @@ def landing() -> Response | str:
         if data is None:
             abort(
                 400,
-                description="This link was already used or has expired. "
-                "Open the activity again from your course.",
+                description=_(
+                    "This link was already used or has expired. Open the activity again from your course."
+                ),
             )
-        new_sid, _ = p.sessions.create(data)
+        new_sid, _ticket = p.sessions.create(data)
         response = redirect(url_for("participant.home", cookies="checked"))
         set_cookie(response, new_sid, p.settings.session_lifetime)  # type: ignore[arg-type]
         return response  # type: ignore[return-value]
