@@ -5,6 +5,7 @@ another pair."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -138,8 +139,9 @@ def _signed(app: Flask, platform: FakePlatform, pair_id: int) -> tuple[FlaskClie
 
 
 def test_a_meeting_is_logged_confirmed_by_the_partner_then_the_pulse_follows(
-    app: Flask, platform: FakePlatform, pairs: dict[str, int]
+    app: Flask, platform: FakePlatform, pairs: dict[str, int], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     pair_id = pairs["E1001"]
     mentee, mentor = _signed(app, platform, pair_id)
     meetings = f"/portal/pairs/{pair_id}/meetings"
@@ -167,6 +169,7 @@ def test_a_meeting_is_logged_confirmed_by_the_partner_then_the_pulse_follows(
     pair_page = text(mentee.get(f"/portal/pairs/{pair_id}/", base_url=TOOL))
     assert "First meeting: reached" in pair_page
     assert "Say how your last meeting went" in text(mentor.get("/portal/", base_url=TOOL))
+    assert "Nervous" not in caplog.text and "Isla" not in caplog.text  # nothing private in logs
 
 
 def test_the_retrospective_asks_about_each_goal_skill(
@@ -236,24 +239,21 @@ def test_a_member_of_another_pair_gets_403_on_every_page_of_this_one(
     assert crossed.status_code == 403
 
 
-def test_pages_need_a_sign_in_and_forms_need_the_csrf_token(
+def test_pages_need_a_sign_in_and_every_form_needs_the_csrf_token(
     app: Flask, platform: FakePlatform, pairs: dict[str, int]
 ) -> None:
     anonymous = app.test_client()
-    for _, template in PAIR_PAGES[:4]:
-        assert (
-            anonymous.get(template.format(pair=pairs["E1001"], meeting=1), base_url=TOOL).status_code == 401
-        )
+    for method, template in PAIR_PAGES:
+        if method == "GET":
+            path = template.format(pair=pairs["E1001"], meeting=1)
+            assert anonymous.get(path, base_url=TOOL).status_code == 401, path
     member = sign_in(app, platform, "E1001")
-    base = f"/portal/pairs/{pairs['E1001']}/agreement"
-    for path in (
-        base + "/sign",
-        base,
-        f"/portal/programmes/{SLUG}/apply",
-        f"/portal/programmes/{SLUG}/accept",
-    ):
-        assert member.post(path, data={"version": "1"}, base_url=TOOL).status_code == 400, path
-    assert "Draft:" in text(member.get(base, base_url=TOOL))  # nothing was signed
+    forms = [t.format(pair=pairs["E1001"], meeting=1) for m, t in PAIR_PAGES if m == "POST"]
+    forms += [f"/portal/programmes/{SLUG}/apply", f"/portal/programmes/{SLUG}/accept"]
+    for path in forms:
+        refused = member.post(path, data={"version": "1", "rating": "5"}, base_url=TOOL)
+        assert refused.status_code == 400 and "Reload the page" in text(refused), path
+    assert "Draft:" in text(member.get(f"/portal/pairs/{pairs['E1001']}/agreement", base_url=TOOL))
 
 
 def test_an_invitation_is_accepted_in_one_click_with_earlier_answers(
