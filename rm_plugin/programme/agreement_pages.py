@@ -133,6 +133,24 @@ def agreement_page(work: UnitOfWork, hr_id: str, pair_id: int, version: int | No
     )
 
 
+def history(
+    work: UnitOfWork, hr_id: str, *, pair_id: int | None = None, programme_slug: str | None = None
+) -> list[tuple[VersionLine, list[Change]]]:
+    """Every version of a member's pair agreement, oldest first, with what each changed."""
+    pair_id = lookups.acting_pair(work.session, hr_id, pair_id, programme_slug)
+    versions = agreement_page(work, hr_id, pair_id).versions
+    bodies = {
+        v.version: agreements.version_body(
+            work.session, agreements.get_agreement(work.session, pair_id), v.version
+        )
+        for v in versions
+    }
+    return [
+        (line, changes_between(bodies[line.version - 1], bodies[line.version]) if line.version > 1 else [])
+        for line in reversed(versions)
+    ]
+
+
 def form_changes(body: Mapping[str, Any], form: Mapping[str, str]) -> dict[str, Any]:
     """The changes a submitted form makes to ``body``, in the body's shape (only fields that differ).
 

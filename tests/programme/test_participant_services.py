@@ -188,3 +188,15 @@ def test_retrospectives_open_at_the_midpoint_and_in_the_last_sixth(
     with work_on(world, ctx, START + dt.timedelta(days=day)) as work:
         pair = work.session.get(Pair, pair_id)
         assert participant.retrospectives_due(work, pair) == due
+
+
+def test_the_command_line_lists_the_versions_and_what_each_changed(world: World, rm) -> None:  # type: ignore[no-untyped-def]
+    world.pair("SENIOR", "JUNIOR")
+    rm("agreement", "show", "--as", "SENIOR")  # drafts it
+    rm("agreement", "edit", "--as", "JUNIOR", "--set", "schedule.minutes=60")
+    out = rm("agreement", "versions", "--as", "SENIOR")
+    lines = out.splitlines()
+    assert lines[0].startswith("version 1, first draft")
+    assert lines[1].startswith("version 2, by JUNIOR Test")
+    assert lines[2] == "  schedule.minutes: '45' -> '60'"
+    assert "is not in pair" in rm("agreement", "versions", "--as", "ADMIN", "--pair", "1", code=1)
