@@ -177,7 +177,7 @@ class Participant:
         self.http = browser_like()
         self.cookie = ""
         self.pair_id = 0
-        self.csrf = ""
+        self.parts: dict[str, float] = {}
 
     def _get(self, path: str) -> requests.Response:
         answer = self.http.get(
@@ -188,6 +188,7 @@ class Participant:
 
     def launch(self) -> None:
         p = self.platform.platform
+        began = time.perf_counter()
         login = self.http.post(
             self.base + "/lti/login",
             data={
@@ -203,6 +204,7 @@ class Participant:
         assert login.status_code == 302, login.status_code
         sent = {k: v[0] for k, v in parse_qs(urlsplit(login.headers["Location"]).query).items()}
         token = p.id_token(sent["nonce"], sub=self.uid, **{c.LIS: {"person_sourcedid": self.hr_id}})
+        signed = time.perf_counter()
         landed = self.http.post(
             self.base + "/lti/launch",
             data={"id_token": token, "state": sent["state"]},
@@ -210,6 +212,7 @@ class Participant:
             timeout=30,
         )
         assert landed.status_code == 303, landed.status_code
+        posted = time.perf_counter()
         self.cookie = f"{COOKIE}={landed.cookies.get(COOKIE)}"
         assert (
             self._get(
@@ -219,6 +222,11 @@ class Participant:
         )
         home = self._get("/portal/").text
         self.pair_id = int(re.search(r"/portal/pairs/(\d+)/", home).group(1))  # type: ignore[union-attr]
+        self.parts = {
+            "  login (+ sign)": (signed - began) * 1000,
+            "  id_token post": (posted - signed) * 1000,
+            "  landing + home": (time.perf_counter() - posted) * 1000,
+        }
 
     def pair(self) -> None:
         self._get(f"/portal/pairs/{self.pair_id}/")
@@ -372,6 +380,10 @@ def run_bench(args: argparse.Namespace, database_url: str | None) -> None:
                         ]
                         for name, step in steps:
                             timed(samples, lock, name, step)
+                            if name == "launch":
+                                with lock:
+                                    for part, ms in who.parts.items():
+                                        samples.setdefault(part, []).append(ms)
                             read()
                 except Exception as exc:  # report, do not hide
                     errors.append(f"{who.hr_id}: {type(exc).__name__}: {exc}")
@@ -396,10 +408,12 @@ def run_bench(args: argparse.Namespace, database_url: str | None) -> None:
             print(f"{len(errors)} participant(s) failed, e.g. {errors[0]}")
             log.close()
             said = (Path(tmp) / "gunicorn.log").read_text(encoding="utf-8", errors="replace").splitlines()
-            print("gunicorn said:", *said[-8:], sep="\n  ")
+            notable = [line for line in said if "rm_plugin" not in line and "alembic" not in line]
+            print("gunicorn said:", *notable[-10:], sep="\n  ")
         static_p95 = pct(samples["static file"], 0.95)
         print(f"{'page':16} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p95/static':>11}")
-        for name in ("launch", "pair page", "agreement page", "meeting log", "static file"):
+        names = ("launch", "  login (+ sign)", "  id_token post", "  landing + home")
+        for name in (*names, "pair page", "agreement page", "meeting log", "static file"):
             values = samples.get(name, [])
             if not values:
                 continue
