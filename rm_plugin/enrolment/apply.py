@@ -9,6 +9,7 @@ reported at once and nothing is saved until all are fixed. Applying again update
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -293,5 +294,5 @@ def accept_invitation(work: UnitOfWork, hr_id: str, programme_slug: str) -> Appl
     source = _reusable(work, programme, person, _roles(work, programme, person))
     if source is None:
         return None
-    answers = _answers(source)
-    return apply(work, hr_id, programme_slug, Answers(**{**answers.__dict__, "consent": True}))
+    # The one click is the consent: the button says the answers are used for matching.
+    return apply(work, hr_id, programme_slug, dataclasses.replace(_answers(source), consent=True))

@@ -16,7 +16,9 @@ from sqlalchemy import or_, select
 from rm_plugin.errors import NotPermitted, ProgrammeError
 from rm_plugin.matching.review import reviewer_breakdown, reviewer_score
 from rm_plugin.programme import lookups
-from rm_plugin.programme.agreements import is_active, matched_skills, signatures
+from rm_plugin.programme.agreement_body import goal_skills
+from rm_plugin.programme.agreements import get_agreement, is_active, matched_skills, signatures, version_body
+from rm_plugin.programme.meetings import meetings_for_member
 from rm_plugin.store.models import (
     Agreement,
     Application,
@@ -414,8 +416,6 @@ class MeetingsPage:
 def meetings_page(work: UnitOfWork, hr_id: str, pair_id: int) -> MeetingsPage:
     """The pair's meetings with their private notes (members only), what the person may confirm,
     which pulses they owe, and which retrospectives are open to them."""
-    from rm_plugin.programme.meetings import meetings_for_member
-
     session = work.session
     pair = member_pair(work, hr_id, pair_id)
     me = lookups.person(session, hr_id)
@@ -486,9 +486,6 @@ class RetrospectiveQuestions:
 
 def retrospective_questions(work: UnitOfWork, hr_id: str, pair_id: int, kind: str) -> RetrospectiveQuestions:
     """What the ``midpoint`` or ``final`` retrospective asks the person."""
-    from rm_plugin.programme.agreement_body import goal_skills
-    from rm_plugin.programme.agreements import get_agreement, version_body
-
     if kind not in ("midpoint", "final"):
         raise ProgrammeError(f"a retrospective is midpoint or final, not {kind!r}")
     pair = member_pair(work, hr_id, pair_id)

@@ -311,3 +311,27 @@ def test_the_launch_locale_chooses_the_catalogue_and_a_site_may_add_one(
     assert "Ihre Programme" in page and "Hallo, Isla Bauer" in page and '<html lang="de">' in page
     english = text(sign_in(german_app, platform, "E1002").get("/portal/", base_url=TOOL))
     assert "Your programmes" in english and '<html lang="en">' in english
+
+
+def test_times_show_in_the_persons_own_time_zone(
+    app: Flask, platform: FakePlatform, site: Site, pairs: dict[str, int]
+) -> None:
+    import zoneinfo
+
+    from babel.dates import format_datetime
+    from sqlalchemy import select
+
+    from rm_plugin.store.models import AgreementVersion
+
+    pair_id = pairs["E1004"]  # Grace Hopper works in New York, her mentor in Berlin
+    mentee, mentor = sign_in(app, platform, "E1004"), sign_in(app, platform, "E1005")
+    first = text(mentee.get(f"/portal/pairs/{pair_id}/agreement", base_url=TOOL))
+    with site.database.transaction() as s:
+        created = s.scalar(select(AgreementVersion.created_at))
+    assert created is not None
+    for page, zone in (
+        (first, "America/New_York"),
+        (text(mentor.get(f"/portal/pairs/{pair_id}/agreement", base_url=TOOL)), "Europe/Berlin"),
+    ):
+        shown = format_datetime(created, "medium", tzinfo=zoneinfo.ZoneInfo(zone), locale="en")
+        assert shown in page, zone
