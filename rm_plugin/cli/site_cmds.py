@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from rm_plugin import health
-from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.cli.context import SiteHandle, pass_site, progress_printer
 from rm_plugin.plugins import hooks_of, origins
 from rm_plugin.site import SITE_FILE, create_site
 
@@ -34,14 +34,15 @@ def check(handle: SiteHandle) -> None:
     if loaded.site is None:
         raise SystemExit(1)
     handle.keep(loaded.site)
-    problems = 0
-    for finding in health.check(loaded.site):
+    problems = warnings = 0
+    for finding in health.check(loaded.site, progress_printer()):
         click.echo(finding.line())
         problems += finding.problem
+        warnings += finding.warning
     if problems:
         click.echo(f"{problems} problem(s) found")
         raise SystemExit(1)
-    click.echo("all checks passed")
+    click.echo("all checks passed" + (f" ({warnings} warning(s))" if warnings else ""))
 
 
 @click.command()
