@@ -151,9 +151,12 @@ class Walk:
         page.frame_locator("#contentframe").locator("main").wait_for()
         portal_frame = page.main_frame.child_frames[0]
         portal_frame.evaluate("window.scrollTo(0, 0)")
+        # The frame is another site's process: let it paint twice before the picture is taken.
+        portal_frame.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
         OUT.mkdir(parents=True, exist_ok=True)
         path = OUT / f"{len(self.shots) + 1:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path))  # the viewport holds the whole frame: no resize, no repaint race
         self.shots.append(path)
         results = Axe().run(portal_frame)
         for violation in results.response["violations"]:
@@ -170,8 +173,9 @@ def test_two_participants_walk_the_programme_in_the_lms_frame(portal: Portal) ->
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            isla = browser.new_context(viewport={"width": 1000, "height": 1200})
-            yusuf = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+            # Tall viewports hold the LMS page's whole frame, so each screenshot shows the full page.
+            isla = browser.new_context(viewport={"width": 1000, "height": 2460})
+            yusuf = browser.new_context(viewport={"width": 390, "height": 2460})  # as wide as a phone
             mentee, mentor = isla.new_page(), yusuf.new_page()
 
             def open_course(page: Any, hr_id: str) -> Any:
