@@ -46,6 +46,7 @@ CHROMIUM_ARGS = [
 REPO = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("RM_PLUGIN_E2E_OUT", REPO / "out" / "e2e"))
 BLOCKING = ("serious", "critical")
+TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def _require_browser() -> None:
@@ -152,8 +153,8 @@ class Walk:
         portal_frame = page.main_frame.child_frames[0]
         portal_frame.evaluate("window.scrollTo(0, 0)")
         # The frame is another site's process: let it paint twice before the picture is taken.
-        portal_frame.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        portal_frame.evaluate(TWO_FRAMES)
+        page.evaluate(TWO_FRAMES)
         OUT.mkdir(parents=True, exist_ok=True)
         path = OUT / f"{len(self.shots) + 1:02d}-{name}.png"
         page.screenshot(path=str(path))  # the viewport holds the whole frame: no resize, no repaint race
