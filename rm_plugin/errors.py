@@ -29,5 +29,12 @@ class NotFound(ProgrammeError):
     """The programme, pair, meeting, agreement or person asked for does not exist."""
 
 
+class NotPermitted(ProgrammeError):
+    """The person acting is not one of those who may see or do this (e.g. not in the pair).
+
+    The web pages answer it with 403; the command line prints it like any refusal.
+    """
+
+
 class RowError(UserError, ValueError):
     """One row of an input file cannot be used; the reader reports it with its line and goes on."""

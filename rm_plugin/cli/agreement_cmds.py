@@ -10,7 +10,7 @@ import click
 
 from rm_plugin.cli.acting import as_option, pair_options
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.programme import agreements
+from rm_plugin.programme import agreement_pages, agreements
 from rm_plugin.programme.agreement_body import changes_from_fields
 from rm_plugin.unit_of_work import unit_of_work
 
@@ -60,6 +60,22 @@ def show(
         else:
             text = agreements.render_agreement(work.ctx, shown.view, fmt)
     click.echo(text.rstrip("\n"))
+
+
+@agreement.command("versions")
+@as_option()
+@pair_options
+@pass_site
+def versions(handle: SiteHandle, as_hr_id: str, pair_id: int | None, programme_slug: str | None) -> None:
+    """List every version of your pair's agreement: who wrote it, who signed it, what it changed."""
+    with unit_of_work(handle.site) as work:
+        found = agreement_pages.history(work, as_hr_id, pair_id=pair_id, programme_slug=programme_slug)
+    for line, changes in found:
+        signed = f"; signed by {', '.join(line.signed_by)}" if line.signed_by else ""
+        author = f"by {line.author}" if line.author else "first draft"
+        click.echo(f"version {line.version}, {author}, {line.created_at:%Y-%m-%d %H:%M} UTC{signed}")
+        for change in changes:
+            click.echo(f"  {change.field}: {change.before!r} -> {change.after!r}")
 
 
 def _fields(items: tuple[str, ...]) -> list[tuple[str, str]]:

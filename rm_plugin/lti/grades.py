@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,14 @@ from sqlalchemy.orm import Session
 from rm_plugin.lti.launch import Launch
 from rm_plugin.outbox import enqueue
 from rm_plugin.store.models import LtiGradeTarget, Pair, Person, Programme
+
+if TYPE_CHECKING:
+    from rm_plugin.site import Site
+
+
+def grade_connections(site: Site) -> list[str]:
+    """The enabled ``lti_grades`` connections, which receive progress scores."""
+    return [c.name for c in site.enabled_connections(role="progress") if c.type == "lti_grades"]
 
 
 def record_grade_target(session: Session, person_id: int, launch: Launch, now: dt.datetime) -> int | None:

@@ -7,6 +7,7 @@ without touching the protocol code. Only RS256 is accepted, as LTI 1.3 requires.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,9 +31,15 @@ def new_rsa_key(bits: int = 2048) -> tuple[str, dict[str, Any]]:
     return private_pem, dict(key.as_dict(private=False))
 
 
+@functools.lru_cache(maxsize=8)
+def _private_key(private_pem: str) -> RSAKey:
+    # Loading a private key checks it (tens of milliseconds); a worker signs with the same few keys.
+    return RSAKey.import_key(private_pem)
+
+
 def sign(claims: Mapping[str, Any], private_pem: str, kid: str) -> str:
     """A compact RS256 JWT of ``claims``, with ``kid`` in its header so the verifier picks the key."""
-    key = RSAKey.import_key(private_pem)
+    key = _private_key(private_pem)
     return jwt.encode({"alg": ALGORITHM, "typ": "JWT", "kid": kid}, dict(claims), key, algorithms=[ALGORITHM])
 
 

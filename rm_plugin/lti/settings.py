@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rm_plugin.config import ConfigError, ConfigProblem
 from rm_plugin.logs import remember_secrets
 from rm_plugin.lti.tool import ToolUrls
-from rm_plugin.people.launch_identity import IdentityRule
+from rm_plugin.people.accounts import IdentityRule
 from rm_plugin.secret import Secret
 
 if TYPE_CHECKING:

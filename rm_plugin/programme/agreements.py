@@ -225,7 +225,7 @@ def sign_agreement(
         return False
     agreement.status = "active"
     agreement.signed_version = current
-    _queue_calendar(session, ctx, pair, agreement)
+    queue_calendar(session, ctx, pair, agreement)
     milestones.evaluate(session, ctx, pair, today)
     if ctx.hook is not None:
         info = lookups.pair_info(session, pair)
@@ -272,7 +272,8 @@ def calendar_for(session: Session, pair: Pair, agreement: Agreement) -> tuple[st
     return ics, schedule.occurrences(CALENDAR_OCCURRENCE_CAP)
 
 
-def _queue_calendar(session: Session, ctx: ProgrammeContext, pair: Pair, agreement: Agreement) -> None:
+def queue_calendar(session: Session, ctx: ProgrammeContext, pair: Pair, agreement: Agreement) -> None:
+    """Queue the signed schedule for every calendar connection (keyed by version: once each)."""
     if not ctx.calendar:
         return
     ics, occurrences = calendar_for(session, pair, agreement)

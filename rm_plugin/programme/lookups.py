@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PairInfo
-from rm_plugin.errors import NotFound, ProgrammeError
+from rm_plugin.errors import NotFound, NotPermitted, ProgrammeError
 from rm_plugin.store.models import Pair, Person, Programme
 
 
@@ -51,7 +51,7 @@ def member(session: Session, the_pair: Pair, hr_id: str) -> Person:
     """The person ``hr_id`` if they are in ``the_pair``; a clear error otherwise."""
     who = person(session, hr_id)
     if who.id not in (the_pair.mentee_id, the_pair.mentor_id):
-        raise ProgrammeError(f"{hr_id} is not in pair {the_pair.id}; only its mentee and mentor may do this")
+        raise NotPermitted(f"{hr_id} is not in pair {the_pair.id}; only its mentee and mentor may do this")
     return who
 
 

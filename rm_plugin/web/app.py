@@ -9,33 +9,37 @@ import traceback
 from collections.abc import Callable
 
 import requests
-from flask import Flask, make_response, redirect, render_template, url_for
+from flask import Flask, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from rm_plugin.errors import NotFound, NotPermitted, UserError
 from rm_plugin.lti import platforms
 from rm_plugin.lti.keys import ToolKeys
 from rm_plugin.lti.platform_keys import PlatformKeys
 from rm_plugin.lti.settings import WebSettings
 from rm_plugin.site import Site
-from rm_plugin.web import csrf, headers
+from rm_plugin.store.web_sessions import SessionStore
+from rm_plugin.web import csrf, headers, i18n
 from rm_plugin.web.headers import PlatformOrigins
 from rm_plugin.web.portal import Portal
-from rm_plugin.web.sessions import DatabaseSessionInterface, SessionStore
+from rm_plugin.web.sessions import DatabaseSessionInterface
 
 log = logging.getLogger("rm_plugin.web")
 
 #: What a page says for each error status; the view may add a sentence of its own.
 ERROR_TITLES = {
-    400: "This request cannot be used",
-    401: "You are not signed in",
-    403: "This page is not yours to see",
-    404: "No such page",
-    405: "Not allowed here",
-    413: "Too much data",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
+    400: lazy_gettext("This request cannot be used"),
+    401: lazy_gettext("You are not signed in"),
+    403: lazy_gettext("This page is not yours to see"),
+    404: lazy_gettext("No such page"),
+    405: lazy_gettext("Not allowed here"),
+    413: lazy_gettext("Too much data"),
+    429: lazy_gettext("Too many attempts"),
+    500: lazy_gettext("Something went wrong on our side"),
 }
 
 
@@ -82,11 +86,13 @@ def create_app(
     app.session_interface = DatabaseSessionInterface(portal.sessions)
     csrf.init_app(app)
     headers.init_app(app, portal.origins)
+    i18n.init_app(app, site.root, str(site.config["site"]["timezone"]))
 
-    from rm_plugin.web.views import admin, badges, lti, mine, participant
+    from rm_plugin.web.views import admin, badges, lti, mine, pairs, participant
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(participant.bp)
+    app.register_blueprint(pairs.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(mine.bp)
@@ -103,15 +109,31 @@ def create_app(
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
+        if status == 401:
+            checked = request.args.get("cookies") == "checked"
+            return make_response(render_template("participant/signed_out.html", after_handoff=checked), 401)
         detail = error.description if status in (400, 403, 429) else ""
         if error.description == "csrf":
-            detail = "The form was open too long or came from elsewhere. Reload the page and try again."
-        page = render_template("error.html", title=ERROR_TITLES.get(status, "Error"), detail=detail)
+            detail = _("The form was open too long or came from elsewhere. Reload the page and try again.")
+        page = render_template("error.html", title=ERROR_TITLES.get(status, _("Error")), detail=detail)
         response = make_response(page, status)
         for name, value in error.get_headers():  # Retry-After, Allow
             if name.lower() != "content-type":
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(UserError)
+    def refused(error: UserError) -> Response:
+        """A service refused: 403 for somebody else's page, 404 for what does not exist, else 400
+        with the service's reasons (they name only what the person asked about)."""
+        if isinstance(error, NotPermitted):
+            status, detail = 403, _("It belongs to another pair or programme.")
+        elif isinstance(error, NotFound):
+            status, detail = 404, ""
+        else:
+            status, detail = 400, " ".join(error.lines())
+        page = render_template("error.html", title=ERROR_TITLES[status], detail=detail)
+        return make_response(page, status)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str, int]:

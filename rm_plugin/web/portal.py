@@ -14,8 +14,8 @@ from rm_plugin.lti.keys import ToolKeys
 from rm_plugin.lti.platform_keys import PlatformKeys
 from rm_plugin.lti.settings import WebSettings
 from rm_plugin.store import Database
+from rm_plugin.store.web_sessions import SessionStore
 from rm_plugin.web.headers import PlatformOrigins
-from rm_plugin.web.sessions import SessionStore
 
 if TYPE_CHECKING:
     from rm_plugin.site import Site
@@ -36,10 +36,6 @@ class Portal:
 
     def now(self) -> dt.datetime:
         return self.clock()
-
-    def grade_connections(self) -> list[str]:
-        """The enabled ``lti_grades`` connections, which receive progress scores."""
-        return [c.name for c in self.site.enabled_connections(role="progress") if c.type == "lti_grades"]
 
 
 def portal() -> Portal:

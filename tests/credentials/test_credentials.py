@@ -16,8 +16,8 @@ from xml.etree import ElementTree
 
 import jwt as pyjwt
 import pytest
+from badge_world import PORTAL, BadgeWorld
 from click.testing import CliRunner
-from conftest import PORTAL, BadgeWorld
 from flask.testing import FlaskClient
 from sqlalchemy import select
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import html
 
-from conftest import TOOL, launch
 from fake_platform import FakePlatform
 from flask import Flask
 from flask.testing import FlaskClient
+from portal_helpers import TOOL, launch
 
 from rm_plugin.lti import claims as c
 from rm_plugin.lti import jose

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
-from conftest import add_web_table, launch, make_app
 from fake_platform import FakePlatform
+from portal_helpers import add_web_table, launch, make_app
 from sqlalchemy import select
 
 from rm_plugin.http import InvalidRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import TOOL, add_web_table
+from portal_helpers import TOOL, add_web_table
 from sqlalchemy import select
 
 from rm_plugin.cli import build_cli

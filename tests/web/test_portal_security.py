@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import TOOL, add_web_table, launch, login, make_app
 from fake_platform import FakePlatform
 from flask import Flask
 from flask.testing import FlaskClient
+from portal_helpers import TOOL, add_web_table, launch, login, make_app
 
 from rm_plugin.site import Site
 from rm_plugin.web.sessions import COOKIE_NAME
@@ -24,7 +24,7 @@ def test_without_the_cookie_the_landing_offers_a_new_window_that_signs_in_once(
     page = fallback.get_data(as_text=True)
     assert fallback.status_code == 200
     assert "Open in a new window" in page and 'target="_blank"' in page
-    link = page.split('href="', 2)[2].split('"', 1)[0].replace("&amp;", "&")
+    link = page.split('class="button" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
     assert "window=new" in link
     window = app.test_client()  # a first-party window: a cookie jar of its own
     opened = window.get(link, base_url=TOOL)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import responses
-from conftest import TOOL, launch, make_app
 from fake_platform import FakePlatform
 from flask.testing import FlaskClient
+from portal_helpers import TOOL, launch, make_app
 from sqlalchemy import select
 
 from rm_plugin.lti import claims as c

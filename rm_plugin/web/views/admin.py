@@ -4,21 +4,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask_babel import gettext as _
 
-from rm_plugin.web.home import administered_by
-from rm_plugin.web.portal import portal
-from rm_plugin.web.views.participant import signed_in_person_id
+from rm_plugin.programme.participant import administered_by
+from rm_plugin.web.views.acting import acting
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.get("/")
 def home() -> str:
-    person_id = signed_in_person_id()
-    if person_id is None:
-        abort(401)
-    with portal().database.transaction() as s:
-        programmes = administered_by(s, person_id)
+    with acting() as (work, me):
+        programmes = administered_by(work, me.hr_id)
     if not programmes:
-        abort(403, description="Only a programme's admin sees its admin pages.")
+        abort(403, description=_("Only a programme's admin sees its admin pages."))
     return render_template("admin/home.html", programmes=programmes)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 from werkzeug.exceptions import TooManyRequests
 
+from rm_plugin.store.rate_limits import hit
 from rm_plugin.web.portal import portal
-from rm_plugin.web.ratelimit import hit
 
 
 def limit(name: str) -> None:
@@ -17,6 +18,6 @@ def limit(name: str) -> None:
         verdict = hit(session, f"{name}:{client}", p.settings.launches_per_minute)
     if not verdict.allowed:
         raise TooManyRequests(
-            description="Too many attempts from your address; wait a minute and try again.",
+            description=_("Too many attempts from your address; wait a minute and try again."),
             retry_after=verdict.retry_after,
         )

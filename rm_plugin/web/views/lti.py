@@ -9,16 +9,17 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from rm_plugin.lti import claims as c
 from rm_plugin.lti import deep_linking, registration
-from rm_plugin.lti.grades import queue_progress_refresh, record_grade_target
+from rm_plugin.lti.grades import grade_connections, queue_progress_refresh, record_grade_target
 from rm_plugin.lti.keys import ToolKeyError
 from rm_plugin.lti.launch import Launch, LaunchError, validate_launch
 from rm_plugin.lti.login import LoginError, start_login
 from rm_plugin.lti.tool import TOOL_NAME
-from rm_plugin.people.launch_identity import person_for_launch
+from rm_plugin.people.accounts import person_for_launch
 from rm_plugin.secret import Secret
 from rm_plugin.web import csrf
 from rm_plugin.web.portal import portal
@@ -49,7 +50,7 @@ def login() -> Response:
             )
     except LoginError as exc:
         log.info("lti login refused: %s", exc)
-        abort(400, description=f"The learning platform's sign-in could not start: {exc}.")
+        abort(400, description=_("The learning platform's sign-in could not start: %(why)s.", why=exc))
     log.info("lti login started platform=%s", answer.platform_id)
     return redirect(answer.url, code=302)  # type: ignore[return-value]
 
@@ -71,7 +72,7 @@ def launch() -> Response | tuple[str, int]:
             )
     except LaunchError as exc:
         log.warning("lti launch refused reason=%s", exc.reason)
-        return render_template("error.html", title="This launch was refused", detail=str(exc)), 401
+        return render_template("error.html", title=_("This launch was refused"), detail=str(exc)), 401
     if checked.message_type == c.DEEP_LINKING_REQUEST:
         return _deep_linking(checked)
     return _sign_in(checked)
@@ -81,11 +82,13 @@ def _sign_in(checked: Launch) -> Response | tuple[str, int]:
     p = portal()
     graded = None
     with p.database.transaction() as s:
-        found = person_for_launch(s, checked.claims, p.settings.identity)
+        found = person_for_launch(
+            s, checked.claims, p.settings.identity, issuer=checked.issuer, sub=checked.sub
+        )
         if found.person_id is not None:
             graded = record_grade_target(s, found.person_id, checked, p.now())
             if graded is not None:
-                queue_progress_refresh(s, found.person_id, graded, p.grade_connections())
+                queue_progress_refresh(s, found.person_id, graded, grade_connections(p.site))
     if found.person_id is None:
         log.info("lti launch: no person matched platform=%s reason=%s", checked.platform_id, found.reason)
         return render_template("lti/unknown_person.html", reason=found.reason, rule=p.settings.identity), 403
@@ -121,7 +124,7 @@ def _deep_linking(checked: Launch) -> tuple[str, int]:
             ]
     except (deep_linking.DeepLinkingError, ToolKeyError) as exc:
         log.warning("lti deep linking refused platform=%s: %s", checked.platform_id, exc)
-        return render_template("error.html", title="This cannot be added here", detail=str(exc)), 400
+        return render_template("error.html", title=_("This cannot be added here"), detail=str(exc)), 400
     log.info("lti deep linking offered platform=%s", checked.platform_id)
     return render_template("lti/deep_link.html", options=options, title=TOOL_NAME), 200
 
@@ -141,10 +144,11 @@ def landing() -> Response | str:
         if data is None:
             abort(
                 400,
-                description="This link was already used or has expired. "
-                "Open the activity again from your course.",
+                description=_(
+                    "This link was already used or has expired. Open the activity again from your course."
+                ),
             )
-        new_sid, _ = p.sessions.create(data)
+        new_sid, _ticket = p.sessions.create(data)
         response = redirect(url_for("participant.home", cookies="checked"))
         set_cookie(response, new_sid, p.settings.session_lifetime)  # type: ignore[arg-type]
         return response  # type: ignore[return-value]

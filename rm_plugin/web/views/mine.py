@@ -15,20 +15,12 @@ from flask import Blueprint, Response, abort, render_template
 from rm_plugin.credentials import baking, issuing
 from rm_plugin.errors import NotFound
 from rm_plugin.people import data_rights
-from rm_plugin.store.models import Person
 from rm_plugin.web.portal import portal
+from rm_plugin.web.views.acting import acting
 from rm_plugin.web.views.badges import settings
-from rm_plugin.web.views.participant import signed_in_person_id
 
 bp = Blueprint("mine", __name__, url_prefix="/portal/mine")
 FORMATS = ("jwt", "json", "png", "svg")
-
-
-def _person_id() -> int:
-    person_id = signed_in_person_id()
-    if person_id is None:
-        abort(401)
-    return person_id
 
 
 def _download(data: bytes | str, mimetype: str, name: str) -> Response:
@@ -39,11 +31,10 @@ def _download(data: bytes | str, mimetype: str, name: str) -> Response:
 
 @bp.get("/credentials")
 def credentials() -> str:
-    person_id = _person_id()
-    with portal().database.transaction() as s:
+    with acting() as (work, me):
         rows = [
             (c.uuid, c.achievement_name, c.programme_slug, c.issued_at, c.revoked_at)
-            for c in issuing.credentials_of(s, person_id)
+            for c in issuing.credentials_of(work.session, me.person_id)
             if c.token
         ]
     return render_template("mine/credentials.html", credentials=rows, urls=settings().urls)
@@ -51,12 +42,11 @@ def credentials() -> str:
 
 @bp.get("/credentials/<uuid>.<kind>")
 def credential(uuid: str, kind: str) -> Response:
-    person_id = _person_id()
     if kind not in FORMATS:
         abort(404)
     try:
-        with portal().database.transaction() as s:
-            row = issuing.own_credential(s, person_id, uuid)
+        with acting() as (work, me):
+            row = issuing.own_credential(work.session, me.person_id, uuid)
             token, payload = row.token, issuing.stored_payload(row)
             if kind == "png":
                 return _download(issuing.baked_png(settings(), row), "image/png", f"badge-{uuid}.png")
@@ -75,18 +65,14 @@ def credential(uuid: str, kind: str) -> Response:
 
 @bp.get("/data")
 def data_page() -> str:
-    _person_id()
-    return render_template("mine/data.html")
+    with acting():
+        return render_template("mine/data.html")
 
 
 @bp.post("/data")
 def data_download() -> Response:
     """Everything stored about the signed-in person, as JSON (``people export`` for oneself)."""
-    person_id = _person_id()
-    with portal().database.transaction() as s:
-        person = s.get(Person, person_id)
-        if person is None:
-            abort(401)
-        hr_id = person.hr_id
+    with acting() as (_work, me):
+        hr_id = me.hr_id
     exported = data_rights.export_for(portal().site, hr_id)
     return _download(json.dumps(exported, indent=2, ensure_ascii=False), "application/json", "my-data.json")

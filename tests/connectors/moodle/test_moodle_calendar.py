@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import responses
-from conftest import Expect, body
+from moodle_helpers import Expect, body
 from sqlalchemy import select
 
 from rm_plugin.connectors.moodle.errors import MoodleSetupError

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Expect, body
+from moodle_helpers import Expect, body
 
 from rm_plugin.connectors.moodle.errors import MoodlePermissionDenied
 from rm_plugin.domain.records import Delivery

@@ -7,7 +7,7 @@ import logging
 import pytest
 import requests
 import responses
-from conftest import BASE, ENDPOINT, TOKEN, Expect, body
+from moodle_helpers import BASE, ENDPOINT, TOKEN, Expect, body
 
 from rm_plugin.connectors.moodle import MoodleClient, MoodleError
 from rm_plugin.connectors.moodle.encoding import php_form

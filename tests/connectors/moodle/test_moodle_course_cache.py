@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import responses
-from conftest import ENDPOINT, Expect, body
+from moodle_helpers import ENDPOINT, Expect, body
 from responses import matchers
 
 from rm_plugin.connectors.moodle.errors import MoodleSetupError

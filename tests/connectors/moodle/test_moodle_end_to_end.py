@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 import pytest
 import responses
 from click.testing import CliRunner
-from conftest import TOKEN, Expect, body
+from moodle_helpers import TOKEN, Expect, body
 from sqlalchemy import select
 
 from rm_plugin.cli import build_cli

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import TOKEN, Expect, body
+from moodle_helpers import TOKEN, Expect, body
 
 from rm_plugin.cli import build_cli
 from rm_plugin.config import ConfigError
