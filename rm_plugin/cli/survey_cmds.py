@@ -26,6 +26,11 @@ def survey() -> None:
 @click.option("--meeting", "meeting_id", type=int, help="pulse: the confirmed meeting it is about.")
 @click.option("--rating", type=int, help="pulse: 1 (poor) to 5 (great).")
 @click.option("--comment", default="", help="pulse: an optional comment (never shown to admins).")
+@click.option(
+    "--teaching",
+    type=click.Choice(surveys.TEACHING),
+    help="pulse: who did most of the teaching (mentor, mentee, or even).",
+)
 @click.option("--went-well", default="")
 @click.option("--to-improve", default="")
 @click.option("--actions", default="")
@@ -49,6 +54,7 @@ def submit(
     meeting_id: int | None,
     rating: int | None,
     comment: str,
+    teaching: str | None,
     went_well: str,
     to_improve: str,
     actions: str,
@@ -63,7 +69,7 @@ def submit(
         if meeting_id is None or rating is None:
             raise click.UsageError("a pulse needs --meeting and --rating")
         with unit_of_work(site) as work:
-            surveys.submit_pulse_as_member(work, as_hr_id, meeting_id, rating, comment)
+            surveys.submit_pulse_as_member(work, as_hr_id, meeting_id, rating, comment, teaching)
         click.echo(f"thank you: pulse for meeting {meeting_id} saved")
         return
     answers: dict[str, Any] = {}

@@ -4,6 +4,9 @@ Templates are looked up first in the site's ``exports/`` folder, then among the 
 shipped in this package, so an admin overrides one by saving a file of the same name.
 Admin-edited templates run in Jinja2's sandbox; HTML templates are autoescaped.
 
+Markdown templates (``*.md.j2``) escape what people typed with the ``md`` filter
+(:func:`~rm_plugin.exports.markdown.escape_markdown`).
+
 Message templates (``*.txt.j2``) start with a ``Subject: ...`` line, then a blank line, then
 the body.
 """
@@ -19,6 +22,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from rm_plugin.errors import UserError
+from rm_plugin.exports.markdown import escape_markdown
 
 DEFAULTS = Path(__file__).parent / "templates"
 
@@ -53,6 +57,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        self.env.filters["md"] = escape_markdown
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
         try:
