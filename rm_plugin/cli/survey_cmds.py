@@ -11,6 +11,7 @@ import click
 from rm_plugin.cli.acting import as_option, pair_options
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.programme import surveys
+from rm_plugin.reports.reversion import reversion_watch
 from rm_plugin.unit_of_work import unit_of_work
 
 
@@ -119,6 +120,24 @@ def summary(handle: SiteHandle, programme_slug: str, kind: str) -> None:
     with unit_of_work(handle.site) as work:
         figures = surveys.aggregate(work.session, programme_slug, kind)
     click.echo(json.dumps(figures, indent=2))
+
+
+@survey.command("reversion")
+@click.argument("programme_slug", metavar="PROGRAMME")
+@pass_site
+def reversion(handle: SiteHandle, programme_slug: str) -> None:
+    """Pairs where the senior mentee did most of the teaching lately: a count, never the answers."""
+    with unit_of_work(handle.site) as work:
+        watch = reversion_watch(work, programme_slug)
+    click.echo(
+        f"{len(watch.flags)} of {watch.pairs_answering} pair(s) answering the teaching question flagged"
+    )
+    for flag in watch.flags:
+        click.echo(
+            f"\npair {flag.pair_id}: {flag.mentee} (mentee) and {flag.mentor} (mentor): the mentee did most "
+            f"of the teaching in {flag.senior_led} of their last {flag.considered} answered meeting(s)"
+        )
+        click.echo(flag.conversation.rstrip())
 
 
 COMMANDS = [survey]
