@@ -4,8 +4,8 @@ Each chart becomes an ``<svg>`` element to place straight into HTML: the file op
 and prints as vectors. Matplotlib writes its colours as ``style="…"`` attributes and a
 ``<style>`` element, which a strict Content-Security-Policy (the portal's ``style-src
 'self'``) refuses; they are rewritten here as SVG presentation attributes, which draw the same
-and are not styles. Element ids are salted with the chart's key, so several charts on one page
-never share an id, and the output is the same for the same figures (no date in it).
+and are not styles. Every element id is prefixed with the chart's key, so several charts on one
+page never share an id, and the output is the same for the same figures (no date in it).
 
 Every chart gets a ``<title>`` and a ``<desc>`` holding its text alternative, and
 ``role="img"``; the page puts the same figures in a table under it.
@@ -14,6 +14,7 @@ Every chart gets a ``<title>`` and a ``<desc>`` holding its text alternative, an
 from __future__ import annotations
 
 import io
+import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -134,6 +135,26 @@ def _label(value: float | None) -> str:
     return f"{value:g}" if value == int(value) else f"{value:.1f}"
 
 
+def _prefix_ids(root: ET.Element, prefix: str) -> None:
+    """Give every id (matplotlib's ``figure_1``, ``axes_1`` ... repeat in every chart) the chart's
+    prefix, and point every ``url(#…)`` and ``href="#…"`` at the renamed element."""
+    renamed = {}
+    for element in root.iter():
+        old = element.get("id")
+        if old:
+            renamed[old] = f"{prefix}-{old}"
+            element.set("id", renamed[old])
+    href = f"{{{XLINK}}}href"
+    for element in root.iter():
+        for name, value in element.attrib.items():
+            if name in (href, "href") and value.startswith("#") and value[1:] in renamed:
+                element.set(name, "#" + renamed[value[1:]])
+            elif "url(#" in value:
+                element.set(
+                    name, re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{renamed.get(m[1], m[1])})", value)
+                )
+
+
 def _inline(document: str, chart: Chart, name: str) -> str:
     """Matplotlib's SVG document as an inline element: no prolog, no metadata, no style."""
     root = ET.fromstring(document.encode("utf-8"))
@@ -154,6 +175,7 @@ def _inline(document: str, chart: Chart, name: str) -> str:
     for size in ("width", "height"):
         root.attrib.pop(size, None)
     ident = f"chart-{chart.key}"
+    _prefix_ids(root, ident)
     root.set("id", ident)
     root.set("role", "img")
     root.set("aria-labelledby", f"{ident}-title")

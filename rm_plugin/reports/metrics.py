@@ -37,7 +37,7 @@ import calendar
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -550,6 +550,7 @@ def _cadence(session: Session, programme: Programme, data: _Rows, today: dt.date
         held[pair_id].append(day)
     rhythms, too_early = [], 0
     windows: list[tuple[dt.date, dt.date, int]] = []
+    counted: list[dt.date] = []
     for pair in approved:
         start = starts[pair.id]
         end = _pair_end(programme, pair, data.closed_at.get(pair.id), today)
@@ -559,25 +560,21 @@ def _cadence(session: Session, programme: Programme, data: _Rows, today: dt.date
             too_early += 1
             continue
         windows.append((start, end, cadence))
-        met = sum(1 for day in held[pair.id] if start <= day <= end)
-        rhythms.append(PairRhythm(pair.id, met, days, cadence))
-    counted = {r.pair_id for r in rhythms}
-    monthly = _monthly(
-        [day for pair_id, day in data.meetings if pair_id in counted],
-        windows,
-    )
-    return Cadence(tuple(rhythms), too_early, monthly)
+        met = [day for day in held[pair.id] if start <= day <= end]
+        counted += met
+        rhythms.append(PairRhythm(pair.id, len(met), days, cadence))
+    return Cadence(tuple(rhythms), too_early, _monthly(counted, windows))
 
 
 def _monthly(
-    meetings: Iterable[dt.date], windows: Sequence[tuple[dt.date, dt.date, int]]
+    meetings: Sequence[dt.date], windows: Sequence[tuple[dt.date, dt.date, int]]
 ) -> tuple[MonthFigures, ...]:
     """Meetings held per calendar month, and the meetings the pairs' cadences asked for in it."""
     if not windows:
         return ()
     first = min(start for start, _, _ in windows).replace(day=1)
     last = max(end for _, end, _ in windows)
-    held = Counter(f"{day:%Y-%m}" for day in meetings if first <= day <= last)
+    held = Counter(f"{day:%Y-%m}" for day in meetings)
     out = []
     month = first
     while month <= last:
