@@ -369,6 +369,7 @@ def build(session: Session, programme_slug: str, today: dt.date) -> ProgrammeRep
     """Every figure of the programme report as of ``today``."""
     programme = lookups.programme(session, programme_slug)
     data = _Rows.load(session, programme)
+    answers = tuple(_survey(session, programme.slug, kind) for kind in surveys.KINDS)
     return ProgrammeReport(
         programme=Heading(
             programme.slug,
@@ -386,8 +387,8 @@ def build(session: Session, programme_slug: str, today: dt.date) -> ProgrammeRep
         cadence=_cadence(session, programme, data, today),
         at_risk=_at_risk(session, programme, data, today),
         reversion=_reversion(session, programme),
-        surveys=tuple(_survey(session, programme.slug, kind) for kind in surveys.KINDS),
-        skills=_skills(session, programme.slug),
+        surveys=answers,
+        skills=_skills(answers),
         completion=_completion(programme, data),
         seniority=_seniority(session, programme, data),
         retention=retention(session, programme, data.participants(), today),
@@ -608,13 +609,14 @@ def _survey(session: Session, slug: str, kind: str) -> Survey:
         return Survey(kind, None, str(exc))
 
 
-def _skills(session: Session, slug: str) -> Skills:
+def _skills(answers: Sequence[Survey]) -> Skills:
+    by_kind = {survey.kind: survey for survey in answers}
     for kind in ("final", "midpoint"):
-        survey = _survey(session, slug, kind)
-        if survey.figures and survey.figures.get("skill_confidence"):
+        figures = by_kind[kind].figures
+        if figures and figures.get("skill_confidence"):
             rows = tuple(
                 SkillConfidence(skill, v["responses"], v["before_mean"], v["after_mean"])
-                for skill, v in survey.figures["skill_confidence"].items()
+                for skill, v in figures["skill_confidence"].items()
             )
             return Skills(kind, rows)
     return Skills(None, ())
