@@ -57,30 +57,29 @@ def pairs_table(session: Session, report: metrics.ProgrammeReport) -> Table:
     cadences = agreed_cadences(session, programme, metrics.PAIR_STATUSES)
     at_risk = {lapse.pair_id: lapse.days for lapse in report.at_risk.lapses}
     rows = []
-    for pair, senior, junior in session.execute(
-        select(Pair, mentee, mentor)
-        .join(mentee, mentee.id == Pair.mentee_id)
-        .join(mentor, mentor.id == Pair.mentor_id)
-        .where(Pair.programme_id == programme.id)
-        .order_by(Pair.id)
-    ):
-        count, last = held.get(pair.id, (0, None))
+    for pair_id, status, mentee_hr, mentee_given, mentee_family, mentor_hr, mentor_given, mentor_family in (
+        session.execute(
+            select(
+                Pair.id, Pair.status,
+                mentee.hr_id, mentee.given_name, mentee.family_name,
+                mentor.hr_id, mentor.given_name, mentor.family_name,
+            )
+            .join(mentee, mentee.id == Pair.mentee_id)
+            .join(mentor, mentor.id == Pair.mentor_id)
+            .where(Pair.programme_id == programme.id)
+            .order_by(Pair.id)
+        )
+    ):  # fmt: skip
+        count, last = held.get(pair_id, (0, None))
         rows.append(
             (
-                pair.id,
-                pair.status,
-                senior.hr_id,
-                senior.display_name,
-                junior.hr_id,
-                junior.display_name,
-                count,
-                last,
-                cadences.get(pair.id),
-                pair.id in at_risk,
-                at_risk.get(pair.id),
-                reached.get(pair.id, 0),
+                pair_id, status,
+                mentee_hr, f"{mentee_given} {mentee_family}".strip() or mentee_hr,
+                mentor_hr, f"{mentor_given} {mentor_family}".strip() or mentor_hr,
+                count, last, cadences.get(pair_id), pair_id in at_risk, at_risk.get(pair_id),
+                reached.get(pair_id, 0),
             )
-        )
+        )  # fmt: skip
     return Table(
         "pairs",
         "Pairs",

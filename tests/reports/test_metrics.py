@@ -230,3 +230,15 @@ def test_as_of_after_today_is_refused(org, work_on) -> None:  # type: ignore[no-
 
     with work_on(dt.date(2026, 5, 1)) as work, pytest.raises(ProgrammeError, match="after today"):
         metrics.programme_report(work, "rm-2026", dt.date(2026, 6, 1))
+
+
+def test_a_programme_with_nothing_yet_still_has_a_report(org, db) -> None:  # type: ignore[no-untyped-def]
+    from rm_plugin.exports.renderer import Renderer
+    from rm_plugin.reports import render
+
+    with db.transaction() as s:
+        report = metrics.build(s, "rm-2026", AS_OF)
+    assert report.recruitment.match_rate("mentee") is None and report.cadence.ratio is None
+    assert report.completion.rate is None and report.time_to_match.median is None
+    html = render.document(Renderer(), report)
+    assert "0 mentee application(s), 0 matched (n/a)" in html and "Nothing to show yet." in html
