@@ -1,7 +1,9 @@
 """The demo: the whole product on the embedded defaults (SQLite, the bundled sample organisation).
 
 Each step uses the same functions the CLI commands do, so the demo shows what an admin would
-get. It runs in a temporary site unless given a directory, where it creates (or reuses) a site.
+get. It runs in a temporary site unless given a directory, where it creates (or reuses) a site
+and keeps it. The programme started four months before today: reviewers approve its pairs on
+its first day, and the simulated months end today, so nothing is dated in the future.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +35,16 @@ from rm_plugin.sync.worker import run_sync
 from rm_plugin.unit_of_work import ProgrammeContext, unit_of_work
 
 PROGRAMME = "rm-2026"
-STARTS = dt.date(2026, 1, 5)
-ENDS = dt.date(2026, 7, 3)
+MONTHS = 4  # simulated, ending today
+LENGTH_DAYS = 182  # the programme runs six months
+OUTBOX = (
+    "The outbox is where every fact a host must hear (an enrolment, a completion, a badge, a "
+    "message) waits: it is written in the same transaction as the change, and `rm-plugin sync` delivers it."
+)
+FILES_HOST = (
+    "The files host stands in for Moodle or an HR system: it writes each delivery it receives as a "
+    "JSON line in {where}, so you can read what a real host would be sent."
+)
 
 Echo = Callable[[str], None]
 
@@ -43,11 +54,13 @@ class DemoResult:
     site_root: Path
     kept: bool
     figures: dict[str, int] = field(default_factory=dict)
+    files_host_dir: Path | None = None  # where the files host wrote what it received
 
 
 def run_demo(directory: Path | None = None, echo: Echo = print) -> DemoResult:
+    """Run every step in ``directory`` (kept, created if needed) or in a temporary site (removed)."""
     kept = directory is not None
-    root = directory if directory is not None else Path(tempfile.mkdtemp(prefix="rm-plugin-demo-"))
+    root = directory.resolve() if directory is not None else Path(tempfile.mkdtemp(prefix="rm-plugin-demo-"))
     if not (root / SITE_FILE).exists():
         root.mkdir(parents=True, exist_ok=True)
         create_site(root)
@@ -63,7 +76,11 @@ def run_demo(directory: Path | None = None, echo: Echo = print) -> DemoResult:
 
 
 def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
-    echo(f"site: {site.root} ({'kept' if result.kept else 'temporary'}), database {site.database.dialect}")
+    if result.kept:
+        echo(f"site: {site.root} (kept after the demo), database {site.database.dialect}")
+    else:
+        echo(f"site: {site.root}, a temporary site removed when the demo ends; run `rm-plugin demo DIR`")
+        echo("      to keep the site, its database and the files the hosts received in DIR")
 
     echo("\n1. Sync the sample roster from the csv HR source")
     report = sync_people(site)
@@ -75,13 +92,14 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
     with unit_of_work(site) as work:
         session = work.session
         if session.scalar(select(Programme.id).where(Programme.slug == PROGRAMME)) is None:
+            starts = work.today - dt.timedelta(days=30 * MONTHS)
             create_programme(
                 session,
                 slug=PROGRAMME,
                 name="Reverse mentoring 2026: digital skills for leaders",
                 defaults=site.programme_defaults,
-                starts_on=STARTS,
-                ends_on=ENDS,
+                starts_on=starts,
+                ends_on=starts + dt.timedelta(days=LENGTH_DAYS),
                 enrolment="open",
                 objectives=("digital-skills", "cross-generational-learning"),
                 rules={"not_same_department": True, "shared_language": True},
@@ -164,27 +182,48 @@ def _match_and_review(site: Site, result: DemoResult, echo: Echo) -> None:
     result.figures["proposed"] = len(proposal.proposed)
 
     reviewers = sample_reviewers(site)
-    echo(f"\n6. Two reviewers approve each proposal (panel: {', '.join(reviewers)})")
+    with site.database.transaction() as session:
+        first_day = session.scalar(select(Programme.starts_on).where(Programme.slug == PROGRAMME))
+    echo(f"\n6. Two reviewers approve each proposal on the programme's first day, {first_day}")
+    echo(f"   (panel: {', '.join(reviewers)})")
     progress = ProgrammeContext.from_site(site).progress
-    panel = approve_proposals(site.database, PROGRAMME, reviewers, pm=site.pm, progress_connections=progress)
+    before = _outbox_rows(site)
+    panel = approve_proposals(
+        site.database, PROGRAMME, reviewers, pm=site.pm, progress_connections=progress, today=first_day
+    )
     echo(f"   {len(panel.approved)} pair(s) active; {len(panel.skipped)} could not be reviewed")
     for pair_id, why in panel.skipped[:3]:
         echo(f"   pair {pair_id} skipped: {why}")
+    result.figures["enrolments_queued"] = _outbox_rows(site) - before
+    echo(f"   {result.figures['enrolments_queued']} enrolment(s) queued in the outbox, one per pair and host")
+    echo(_wrapped(OUTBOX))
     with site.database.transaction() as session:
         result.figures["active_pairs"] = len(
             list(session.scalars(select(Pair.id).where(Pair.status == "active")))
         )
 
 
+def _wrapped(text: str) -> str:
+    return textwrap.fill(text, width=100, initial_indent="   ", subsequent_indent="   ")
+
+
+def _outbox_rows(site: Site) -> int:
+    with site.database.transaction() as session:
+        return len(list(session.scalars(select(OutboxItem.id))))
+
+
 def _programme_life(site: Site, result: DemoResult, echo: Echo) -> None:
-    echo("\n7. Agreements signed, then six months of meetings and surveys (simulated)")
+    echo(f"\n7. Agreements signed, then {MONTHS} months of meetings and surveys, simulated up to today")
     with site.database.transaction() as session:
         if session.scalar(select(Meeting.id).limit(1)) is not None:
             echo("   already simulated by an earlier run on this site; nothing to replay")
             return
-        summary = simulate_programme(session, ProgrammeContext.from_site(site), PROGRAMME, seed=7, months=6)
+        summary = simulate_programme(
+            session, ProgrammeContext.from_site(site), PROGRAMME, seed=7, months=MONTHS
+        )
     for key, value in summary.as_dict().items():
         echo(f"   {key.replace('_', ' ')}: {value}")
+    result.figures["outbox_rows_added"] = summary.outbox_rows_added
     result.figures["meetings"] = summary.meetings_logged
     result.figures["milestones"] = summary.milestones_reached
     with site.database.transaction() as session:
@@ -201,17 +240,24 @@ def _programme_life(site: Site, result: DemoResult, echo: Echo) -> None:
 
 
 def _sync(site: Site, result: DemoResult, echo: Echo) -> None:
-    echo("\n8. Deliver progress to the hosts (the files host writes JSON lines)")
+    host_dir = site.output_dir / "files-host"
+    echo("\n8. Deliver progress to the hosts")
+    echo(_wrapped(FILES_HOST.format(where=host_dir)))
     with site.database.transaction() as session:
         pending = len(list(session.scalars(select(OutboxItem.id).where(OutboxItem.status == "pending"))))
-    echo(f"   {pending} outbox row(s) pending")
+    queued = [
+        f"{result.figures[key]} {what}"
+        for key, what in (("enrolments_queued", "from step 6"), ("outbox_rows_added", "from step 7"))
+        if key in result.figures
+    ]
+    echo(f"   {pending} outbox row(s) pending" + (f" ({' + '.join(queued)})" if queued else ""))
     first = run_sync(site)
     echo(f"   sync: {first}")
     again = run_sync(site)
     echo(f"   rerun: {again} (nothing new, so no host call)")
     result.figures["delivered"] = first.delivered
     result.figures["rerun_delivered"] = again.delivered
-    host_dir = site.output_dir / "files-host"
+    result.files_host_dir = host_dir
     for journal in sorted(host_dir.glob("*.jsonl")):
         lines = sum(1 for _ in journal.open(encoding="utf-8"))
         echo(f"   {journal.relative_to(site.root)}: {lines} line(s)")

@@ -7,7 +7,7 @@ lists, so a connector can name each milestone or award its config does not map.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,8 @@ class Finding:
 
     def line(self) -> str:
         where = f"{self.subject}: " if self.subject else ""
-        return f"problem: {where}{self.text}" if self.problem else f"{where}{self.text}"
+        text = self.text.removeprefix(where) if where else self.text  # a host's error names it already
+        return f"problem: {where}{text}" if self.problem else f"{where}{text}"
 
 
 @dataclass
@@ -56,8 +57,12 @@ def load(explicit: str | Path | None = None) -> LoadedSite:
         return LoadedSite(None, [Finding("", str(exc), problem=True)])
 
 
-def check(site: Site) -> Iterator[Finding]:
-    """Check a loaded site: its config files, the database, then every enabled connection."""
+def check(site: Site, progress: Callable[[str], None] = lambda _step: None) -> Iterator[Finding]:
+    """Check a loaded site: its config files, the database, then every enabled connection.
+
+    ``progress`` hears which host is being reached before each call, which can take as long as
+    the connection's timeout when the host does not answer.
+    """
     yield Finding("config", f"ok ({SITE_FILE} and {len(site.connections)} connector file(s))")
     programmes: list[ProgrammeInfo] = []
     try:
@@ -79,6 +84,7 @@ def check(site: Site) -> Iterator[Finding]:
         if not connection.enabled:
             yield Finding(connection.name, f"disabled ({connection.file})")
             continue
+        progress(f"reaching {connection.name} ({connection.type})")
         try:
             answers = site.hook.rm_check_health(connection=connection.name, programmes=programmes)
         except Exception as exc:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from rm_plugin.config import ConfigError, ConfigProblem, read_toml, resolve_references, validate
-from rm_plugin.config.site_schema import ConnectionBase, SiteConfigSchema
+from rm_plugin.config.site_schema import ConnectionBase, SiteConfigSchema, database_url_problem
 from rm_plugin.connections import ConnectionContext, ConnectorType
 from rm_plugin.errors import UserError
 from rm_plugin.logs import remember_secrets
@@ -221,6 +221,12 @@ def read_site_config(root: Path) -> dict[str, Any]:
 def database_url(root: Path, config: Mapping[str, Any]) -> str:
     """The database URL (``RM_PLUGIN_DATABASE_URL`` first); a relative SQLite file lives in the site."""
     url = os.environ.get(DATABASE_ENV) or config["database"]["url"]
+    problem = database_url_problem(url)
+    if problem:
+        where = ConfigProblem("environment", DATABASE_ENV, problem)
+        if not os.environ.get(DATABASE_ENV):
+            where = ConfigProblem(SITE_FILE, "database.url", problem)
+        raise ConfigError([where])
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
         db_path = Path(parsed.database).expanduser()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -28,6 +29,19 @@ def test_demo_runs_in_a_named_site_and_keeps_it(tmp_path: Path) -> None:
     newsletter = (target / "out" / "newsletter-rm-2026.md").read_text(encoding="utf-8")
     assert newsletter.count("### What we learned") == 3
     assert (target / "rm-plugin.sqlite3").exists()
+    # it says where its files are, what the outbox and the files host are, and its counts add up
+    assert f"the demo site is kept in {target.resolve()}" in result.output
+    assert f"what the files host received: {target.resolve() / 'out' / 'files-host'}" in result.output
+    assert "The outbox is where every fact a host must hear" in result.output
+    assert "The files host stands in for Moodle" in result.output
+    queued = int(re.search(r"(\d+) enrolment\(s\) queued in the outbox", result.output)[1])
+    added = int(re.search(r"outbox rows added: (\d+)", result.output)[1])
+    pending = re.search(
+        r"(\d+) outbox row\(s\) pending \((\d+) from step 6 \+ (\d+) from step 7\)", result.output
+    )
+    assert pending is not None and (int(pending[2]), int(pending[3])) == (queued, added)
+    assert int(pending[1]) == queued + added
+    assert f"sync: {queued + added} delivered" in result.output
     completions = (target / "out" / "files-host" / "completions.jsonl").read_text().splitlines()
     assert completions and len(completions) == len(set(completions))
     # a second run on the same site reuses it: nothing new is created
@@ -38,3 +52,11 @@ def test_demo_runs_in_a_named_site_and_keeps_it(tmp_path: Path) -> None:
     assert "already simulated by an earlier run" in again.output
     assert "sync: 0 delivered" in again.output
     assert "already told by an earlier run" in again.output
+
+
+def test_demo_without_a_directory_says_its_site_is_temporary_and_removes_it() -> None:
+    result = CliRunner().invoke(build_cli(), ["demo"])
+    assert result.exit_code == 0, result.output
+    site = re.search(r"site: (\S+), a temporary site removed when the demo ends", result.output)
+    assert site is not None and not Path(site[1]).exists()
+    assert "`rm-plugin demo DIR` keeps one in DIR" in result.output

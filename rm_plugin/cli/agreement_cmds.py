@@ -31,24 +31,30 @@ def draft(handle: SiteHandle, programme_slug: str) -> None:
 
 
 @agreement.command("show")
-@as_option()
+@as_option(required=False)
 @pair_options
 @click.option("--version", type=int, help="An earlier version (default: the current one).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
 @pass_site
 def show(
     handle: SiteHandle,
-    as_hr_id: str,
+    as_hr_id: str | None,
     pair_id: int | None,
     programme_slug: str | None,
     version: int | None,
     fmt: str,
 ) -> None:
-    """Show a pair's agreement (drafted on first look) to one of its members."""
+    """Show a pair's agreement to a member (--as; drafted on first look), or to an admin (--pair)."""
+    if as_hr_id is None and pair_id is None:
+        raise click.UsageError("give --as HR_ID (a member of the pair), or --pair ID to read it as an admin")
     with unit_of_work(handle.site) as work:
-        shown = agreements.show_to_member(
-            work, as_hr_id, pair_id=pair_id, programme_slug=programme_slug, version=version
-        )
+        if as_hr_id is None:
+            assert pair_id is not None
+            shown = agreements.show_to_admin(work, pair_id, version=version)
+        else:
+            shown = agreements.show_to_member(
+                work, as_hr_id, pair_id=pair_id, programme_slug=programme_slug, version=version
+            )
         if fmt == "json":
             text = json.dumps(shown.view, indent=2)
         else:

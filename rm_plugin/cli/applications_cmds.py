@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.enrolment.application_list import ROLES, list_applications
 from rm_plugin.enrolment.applications import import_file as applications_import_file
 from rm_plugin.sample import applications_csv
 from rm_plugin.unit_of_work import unit_of_work
@@ -34,6 +35,27 @@ def import_command(handle: SiteHandle, programme_slug: str, file: Path | None, s
         click.echo(line)
     if report.problems and report.imported == 0:
         raise SystemExit(1)
+
+
+@applications.command("list")
+@click.argument("programme_slug")
+@click.option("--role", type=click.Choice(ROLES), help="Only mentees or only mentors.")
+@pass_site
+def list_command(handle: SiteHandle, programme_slug: str, role: str | None) -> None:
+    """Who applied to PROGRAMME_SLUG, as what, with which skills (mentees: wanted, by priority)."""
+    with unit_of_work(handle.site) as work:
+        rows = list_applications(work, programme_slug, role)
+    if not rows:
+        click.echo(f"no applications to {programme_slug} yet; bring them in with `applications import`")
+        return
+    width = max(len(r.name) for r in rows)
+    for r in rows:
+        flags = "" if r.status == "submitted" else f" [{r.status}]"
+        flags += "" if r.person_status == "active" else f" [{r.person_status}]"
+        skills = ", ".join(r.skills) or "-"
+        click.echo(f"{r.hr_id:<8} {r.role:<6} {r.name:<{width}}  {r.submitted_on}  {skills}{flags}")
+    counts = {name: sum(r.role == name for r in rows) for name in ROLES}
+    click.echo(f"{len(rows)} application(s): {counts['mentee']} mentee(s), {counts['mentor']} mentor(s)")
 
 
 COMMANDS = [applications]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, NoReturn
@@ -42,13 +44,15 @@ class SiteHandle:
 def report(exc: UserError) -> NoReturn:
     """Show an error a person must fix and exit with its status, having changed nothing.
 
-    A refused action is one ``Error:`` line and status 1 (click's own form); a site that cannot
-    run (bad config, no database) is one ``error:`` line per problem and status 2.
+    A refused action is an ``Error:`` line per problem and status 1 (click's own form); a site
+    that cannot run (bad config, no database) is one ``error:`` line per problem and status 2.
     """
-    if exc.exit_code == 1:
-        raise click.ClickException(str(exc)) from exc
-    for line in exc.lines():
-        click.echo(f"error: {line}", err=True)
+    lines = exc.lines()
+    if exc.exit_code == 1 and len(lines) == 1:
+        raise click.ClickException(lines[0]) from exc
+    prefix = "Error" if exc.exit_code == 1 else "error"
+    for line in lines:
+        click.echo(f"{prefix}: {line}", err=True)
     raise SystemExit(exc.exit_code) from exc
 
 
@@ -63,3 +67,17 @@ class Commands(click.Group):
 
 
 pass_site = click.make_pass_decorator(SiteHandle)
+
+
+def progress_printer() -> Callable[[str], None]:
+    """Where a long command says what it is doing: a line on a terminal's stderr, else nothing.
+
+    Output that is piped or captured stays exactly the command's result.
+    """
+    if not sys.stderr.isatty():
+        return lambda _step: None
+
+    def show(step: str) -> None:
+        click.echo(f"... {step}", err=True)
+
+    return show

@@ -15,9 +15,12 @@ def demo(directory: Path | None) -> None:
     """Run the demo in a temporary site, or in DIRECTORY (created if needed, then kept)."""
     result = run_demo(directory, echo=click.echo)
     if result.kept:
-        click.echo(
-            f"the demo site is kept in {result.site_root}; try `rm-plugin --site {result.site_root} plugins`"
-        )
+        click.echo(f"\nthe demo site is kept in {result.site_root}:")
+        click.echo(f"  what the files host received: {result.files_host_dir}")
+        click.echo(f"  look around: rm-plugin --site {result.site_root} programme show rm-2026")
+        click.echo(f"               rm-plugin --site {result.site_root} sync status")
+    else:
+        click.echo("\nthe temporary site was removed; `rm-plugin demo DIR` keeps one in DIR")
 
 
 COMMANDS = [demo]

@@ -9,7 +9,15 @@ import click
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.matching.candidates import DEFAULT_TOP_K
 from rm_plugin.matching.fairness import audit as fairness_audit
-from rm_plugin.matching.review import PairReview, approve_pair, pair_review, reject_pair, review_queue
+from rm_plugin.matching.review import (
+    BatchApproval,
+    PairReview,
+    approve_pair,
+    approve_pairs,
+    pair_review,
+    reject_pair,
+    review_queue,
+)
 from rm_plugin.matching.service import pin as pin_pair
 from rm_plugin.matching.service import propose as propose_pairs
 from rm_plugin.unit_of_work import unit_of_work
@@ -60,7 +68,10 @@ def propose(handle: SiteHandle, programme: str, top_k: int, actor: str) -> None:
 @match.command()
 @click.argument("programme")
 @click.option(
-    "--status", default="proposed", show_default=True, help="proposed, active, rejected, withdrawn or all."
+    "--status",
+    type=click.Choice(["proposed", "active", "rejected", "withdrawn", "closed", "all"]),
+    default="proposed",
+    show_default=True,
 )
 @click.option("--pair", "pair_id", type=int, help="Show one pair: why it was made and who decided.")
 @pass_site
@@ -126,19 +137,42 @@ def pin(handle: SiteHandle, programme: str, mentee: str, mentor: str, actor: str
 
 @match.command()
 @click.argument("programme")
-@click.argument("pair_id", type=int)
+@click.argument("pair_ids", metavar="[PAIR_ID]...", nargs=-1, type=int)
 @click.option("--reviewer", required=True, help="The reviewer's HR id.")
+@click.option("--all", "every_proposed", is_flag=True, help="Every proposed pair the reviewer may review.")
 @pass_site
-def approve(handle: SiteHandle, programme: str, pair_id: int, reviewer: str) -> None:
-    """Approve PAIR_ID as REVIEWER; with enough approvals the pair becomes active."""
+def approve(
+    handle: SiteHandle, programme: str, pair_ids: tuple[int, ...], reviewer: str, every_proposed: bool
+) -> None:
+    """Approve PAIR_IDs (or --all proposed pairs) as REVIEWER; with enough approvals a pair becomes active.
+
+    Each pair is decided on its own: one the reviewer may not approve is listed with why and the
+    others still count. Exits non-zero when nothing was approved.
+    """
+    if bool(pair_ids) == every_proposed:
+        raise click.UsageError("give the pair ids to approve, or --all for every proposed pair")
     with unit_of_work(handle.site) as work:
-        outcome = approve_pair(work, pair_id, reviewer, programme_slug=programme)
-    if outcome.status == "active":
-        where = ", ".join(outcome.enrolled_on) or "no progress connection"
-        by = ", ".join(outcome.approved_by)
-        click.echo(f"pair {pair_id} is active (approved by {by}); enrolment queued for {where}")
-    else:
-        click.echo(f"pair {pair_id}: {outcome.approvals} of {outcome.required} approvals")
+        if len(pair_ids) == 1:  # one pair: its refusal is the command's error
+            batch = BatchApproval((approve_pair(work, pair_ids[0], reviewer, programme_slug=programme),), ())
+        else:
+            batch = approve_pairs(work, programme, reviewer, list(pair_ids) or None)
+    for outcome in batch.approved:
+        if outcome.status == "active":
+            where = ", ".join(outcome.enrolled_on) or "no progress connection"
+            by = ", ".join(outcome.approved_by)
+            click.echo(f"pair {outcome.pair_id} is active (approved by {by}); enrolment queued for {where}")
+        else:
+            click.echo(f"pair {outcome.pair_id}: {outcome.approvals} of {outcome.required} approvals")
+    for pair_id, why in batch.refused:
+        click.echo(f"pair {pair_id}: not approved: {why}", err=True)
+    if len(pair_ids) != 1:
+        active = sum(o.status == "active" for o in batch.approved)
+        click.echo(
+            f"{reviewer} approved {len(batch.approved)} pair(s), {active} now active; "
+            f"{len(batch.refused)} not approved"
+        )
+    if not batch.approved:
+        raise SystemExit(1)
 
 
 @match.command()

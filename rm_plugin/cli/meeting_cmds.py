@@ -78,16 +78,43 @@ def list_command(
             click.echo(f"\tnote: {row.private_note}")
 
 
-@meeting.command("nudge")
+@meeting.command("at-risk")
 @click.argument("programme_slug", metavar="PROGRAMME")
-@click.option("--today", help="The date to judge lapses on (default: today).")
+@click.option("--today", help="The date to judge on (default: today); a later one looks ahead.")
 @pass_site
-def nudge(handle: SiteHandle, programme_slug: str, today: str | None) -> None:
-    """Nudge pairs that have not met for 1.5× their cadence: mentee, then both, then the admin."""
+def at_risk(handle: SiteHandle, programme_slug: str, today: str | None) -> None:
+    """Pairs at risk and why, what they were sent, and what `meeting nudge` would send; changes nothing."""
     day = parse_date(today, "--today")
     with unit_of_work(handle.site) as work:
-        run = nudges.nudge_programme(work, programme_slug, day)
-    click.echo(f"{run.at_risk} pair(s) at risk; {len(run.sent)} nudge(s) queued")
+        risks = nudges.at_risk_pairs(work, programme_slug, day)
+    if not risks:
+        click.echo(f"no pair of {programme_slug} is at risk")
+        return
+    for risk in risks:
+        sent = ", ".join(f"{level} {day}" for level, day in risk.sent) or "nothing yet"
+        would = risk.sends or "nothing new"
+        click.echo(f"pair {risk.pair_id} ({risk.mentee} with {risk.mentor}): {risk.reason}")
+        click.echo(f"    sent: {sent}; next nudge run sends: {would}")
+        for note in risk.notes:
+            click.echo(f"    note: {note}")
+    click.echo(f"{len(risks)} pair(s) at risk")
+
+
+@meeting.command("nudge")
+@click.argument("programme_slug", metavar="PROGRAMME")
+@click.option("--today", help="The date to judge lapses on (default: today; not later).")
+@click.option("--dry-run", is_flag=True, help="Only say what would be sent; record and send nothing.")
+@pass_site
+def nudge(handle: SiteHandle, programme_slug: str, today: str | None, dry_run: bool) -> None:
+    """Nudge pairs that have not met for 1.5× their cadence: mentee, then both, then the admin.
+
+    Pairs whose agreement is not signed by both cannot meet yet: they are reminded to sign.
+    """
+    day = parse_date(today, "--today")
+    with unit_of_work(handle.site) as work:
+        run = nudges.nudge_programme(work, programme_slug, day, dry_run=dry_run)
+    verb = "would be queued (dry run: nothing sent or recorded)" if dry_run else "queued"
+    click.echo(f"{run.at_risk} pair(s) at risk; {len(run.sent)} nudge(s) {verb}")
     for pair_id, level in run.sent:
         click.echo(f"pair {pair_id}: {level}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.cli.context import SiteHandle, pass_site, progress_printer
 from rm_plugin.people import profiles
 from rm_plugin.people.roster_import import sync_people
 from rm_plugin.unit_of_work import unit_of_work
@@ -27,13 +27,16 @@ def people() -> None:
 def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: bool) -> None:
     """Pull people from every enabled HR source; bad records are reported and skipped.
 
-    Exits non-zero if a source could not be reached, or if records were offered and none could
-    be imported; the sources that worked are synced either way.
+    A source that cannot be read is reported on its own line and the others are synced all
+    the same. Exits non-zero only when nothing could be imported (every source failed, or
+    records were offered and none could be used).
     """
-    report = sync_people(handle.site, source, full=full, accept_leavers=accept_leavers)
+    report = sync_people(
+        handle.site, source, full=full, accept_leavers=accept_leavers, progress=progress_printer()
+    )
     for line in report.lines():
         click.echo(line)
-    if report.failed_sources or (report.problems and report.imported == 0):
+    if report.nothing_imported:
         raise SystemExit(1)
 
 

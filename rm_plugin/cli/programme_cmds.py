@@ -7,10 +7,9 @@ import datetime as dt
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.cli.programme_settings_cmds import backfill_command, set_command
+from rm_plugin.cli.programme_settings_cmds import backfill_command, key_values, set_command
 from rm_plugin.cli.recruitment_cmds import invitations_command, invite_command, remind_command
 from rm_plugin.enrolment import programmes
-from rm_plugin.enrolment.programmes import create_programme
 from rm_plugin.programme.closing import close_programme
 from rm_plugin.unit_of_work import unit_of_work
 
@@ -18,30 +17,6 @@ from rm_plugin.unit_of_work import unit_of_work
 @click.group()
 def programme() -> None:
     """Reverse-mentoring programmes."""
-
-
-def _key_values(values: tuple[str, ...], what: str) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for item in values:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{item!r} must look like name=value", param_hint=what)
-        out[key] = _scalar(raw)
-    return out
-
-
-def _scalar(raw: str) -> object:
-    lowered = raw.lower()
-    if lowered in ("true", "yes"):
-        return True
-    if lowered in ("false", "no"):
-        return False
-    for kind in (int, float):
-        try:
-            return kind(raw)
-        except ValueError:
-            continue
-    return raw
 
 
 @programme.command("create")
@@ -85,8 +60,8 @@ def create(
     """Create programme SLUG; unset rules come from the site's [programme_defaults]."""
     site = handle.site
     with unit_of_work(site) as work:
-        created = create_programme(
-            work.session,
+        created = programmes.new_programme(
+            work,
             slug=slug,
             name=name,
             defaults=site.programme_defaults,
@@ -95,11 +70,13 @@ def create(
             enrolment=enrolment,
             objectives=objectives,
             admin_hr_id=admin_hr_id,
-            rules=_key_values(rules, "--rule"),
-            weights=_key_values(weights, "--weight"),
+            rules=key_values(rules, "--rule"),
+            weights=key_values(weights, "--weight"),
             **overrides,
         )
     click.echo(f"created programme {created.slug} ({created.name})")
+    for warning in created.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @programme.command("list")

@@ -27,6 +27,34 @@ def _pairs(items: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def key_values(values: tuple[str, ...], what: str) -> dict[str, object]:
+    """``name=value`` options as a dict; values typed as an admin means them (``true``, ``2.5``)."""
+    out: dict[str, object] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} must look like name=value", param_hint=what)
+        out[key] = scalar(raw)
+    return out
+
+
+def scalar(raw: str) -> object:
+    """``true``/``yes``, ``false``/``no``, a number, nothing (``None``: remove the key), else the text."""
+    if not raw.strip():
+        return None
+    lowered = raw.lower()
+    if lowered in ("true", "yes"):
+        return True
+    if lowered in ("false", "no"):
+        return False
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            continue
+    return raw
+
+
 @click.command("set")
 @click.argument("slug")
 @click.option(
@@ -42,23 +70,44 @@ def _pairs(items: tuple[str, ...]) -> dict[str, str]:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A TOML or JSON file holding the programme's whole milestone list.",
 )
+@click.option(
+    "--rule", "rule_items", multiple=True, metavar="KEY=VALUE",
+    help="A matching rule, e.g. not_same_department=true; KEY= removes it (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--weight", "weight_items", multiple=True, metavar="TERM=VALUE",
+    help="A score weight, e.g. skills=3; TERM= goes back to the default (repeatable).",
+)  # fmt: skip
 @pass_site
 def set_command(
-    handle: SiteHandle, slug: str, setting_items: tuple[str, ...], milestone_file: Path | None
+    handle: SiteHandle,
+    slug: str,
+    setting_items: tuple[str, ...],
+    milestone_file: Path | None,
+    rule_items: tuple[str, ...],
+    weight_items: tuple[str, ...],
 ) -> None:
-    """Change programme SLUG's settings and/or replace its milestones; all checked first."""
+    """Change programme SLUG's settings, matching rules and weights, or milestones; all checked first."""
     values = _pairs(setting_items)
+    rules, weights = key_values(rule_items, "--rule"), key_values(weight_items, "--weight")
     milestone_list = None
     if milestone_file is not None:
         milestone_list = programme_settings.read_milestone_file(milestone_file)
-    if not values and milestone_list is None:
-        raise click.UsageError("nothing to change: give --setting KEY=VALUE or --milestones FILE")
+    if not values and not rules and not weights and milestone_list is None:
+        raise click.UsageError(
+            "nothing to change: give --setting KEY=VALUE, --rule, --weight or --milestones FILE"
+        )
     with unit_of_work(handle.site) as work:
         change = programme_settings.update_programme(
-            work.session, work.ctx, slug, settings=values, milestone_list=milestone_list, today=work.today
-        )
+            work.session, work.ctx, slug, settings=values, milestone_list=milestone_list,
+            rules=rules, weights=weights, today=work.today,
+        )  # fmt: skip
     click.echo(f"programme {slug}: settings {json.dumps(change.settings, sort_keys=True)}")
     click.echo(f"rules: {json.dumps(change.columns, sort_keys=True)}")
+    click.echo(
+        f"matching rules: {json.dumps(change.rules, sort_keys=True)}  "
+        f"weights: {json.dumps(change.weights, sort_keys=True)}"
+    )
     rebuilt = " (rebuilt from the settings)" if change.milestones_rebuilt else ""
     click.echo(f"milestones{rebuilt}: {', '.join(change.milestone_keys)}")
     if change.newly_reached:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from rm_plugin import health
-from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.cli.context import SiteHandle, pass_site, progress_printer
 from rm_plugin.plugins import hooks_of, origins
 from rm_plugin.site import SITE_FILE, create_site
 
@@ -35,7 +35,7 @@ def check(handle: SiteHandle) -> None:
         raise SystemExit(1)
     handle.keep(loaded.site)
     problems = 0
-    for finding in health.check(loaded.site):
+    for finding in health.check(loaded.site, progress_printer()):
         click.echo(finding.line())
         problems += finding.problem
     if problems:

@@ -114,12 +114,39 @@ def _parse_skills(items: tuple[str, ...]) -> dict[str, dict[str, int]]:
 @survey.command("summary")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option("--kind", type=click.Choice(surveys.KINDS), default="pulse", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_site
-def summary(handle: SiteHandle, programme_slug: str, kind: str) -> None:
+def summary(handle: SiteHandle, programme_slug: str, kind: str, fmt: str) -> None:
     """Figures over a programme's answers, only from at least 5 people in 2 pairs; never any text."""
     with unit_of_work(handle.site) as work:
         figures = surveys.aggregate(work.session, programme_slug, kind)
-    click.echo(json.dumps(figures, indent=2))
+    if fmt == "json":
+        click.echo(json.dumps(figures, indent=2))
+        return
+    click.echo(
+        f"{programme_slug}, {kind} survey: {figures['responses']} answer(s) from {figures['people']} "
+        f"people in {figures['pairs']} pairs"
+    )
+    if kind == "pulse":
+        click.echo(f"  rating (1-5), mean {figures['rating_mean']:.2f}")
+        most = max(figures["rating_distribution"].values()) or 1
+        for rating, count in figures["rating_distribution"].items():
+            click.echo(f"    {rating}  {count:>5}  {'#' * round(30 * count / most)}")
+        return
+    click.echo(f"  learning gained (1-5), mean       {figures['learning_gained_mean']:.2f}")
+    click.echo(f"  relationship quality (1-5), mean  {figures['relationship_quality_mean']:.2f}")
+    skills = figures["skill_confidence"]
+    if not skills:
+        click.echo("  confidence per skill: no skill was rated by enough people to show")
+        return
+    width = max(len("skill"), *(len(name) for name in skills))
+    click.echo(f"  {'skill':<{width}}  answers  before  after  change")
+    for name, row in skills.items():
+        change = row["after_mean"] - row["before_mean"]
+        click.echo(
+            f"  {name:<{width}}  {row['responses']:>7}  {row['before_mean']:>6.2f}  {row['after_mean']:>5.2f}"
+            f"  {change:>+6.2f}"
+        )
 
 
 @survey.command("reversion")

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from rm_plugin.config.web_schema import WebSection
 
 DEFAULT_DATABASE_URL = "sqlite:///rm-plugin.sqlite3"
+URL_EXAMPLES = "e.g. sqlite:///rm-plugin.sqlite3 or postgresql+psycopg://rm@db.internal/rm_plugin"
+
+
+def database_url_problem(url: str) -> str | None:
+    """Why ``url`` is not a database URL SQLAlchemy can read (never echoing it: it may hold a password)."""
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError):
+        return f"not a database URL SQLAlchemy can read; expected {URL_EXAMPLES}"
+    return None
+
+
+def _database_url(url: str) -> None:
+    problem = database_url_problem(url)
+    if problem:
+        raise ValidationError(problem)
 
 
 class SiteSection(Schema):
@@ -15,7 +33,7 @@ class SiteSection(Schema):
 
 
 class DatabaseSection(Schema):
-    url = fields.String(load_default=DEFAULT_DATABASE_URL, validate=validate.Length(min=1))
+    url = fields.String(load_default=DEFAULT_DATABASE_URL, validate=[validate.Length(min=1), _database_url])
 
 
 class OutputSection(Schema):

@@ -103,6 +103,10 @@ def _read_secret_file(
         content = file.read_text(encoding="utf-8").strip()
     except OSError as exc:
         return None, ConfigProblem(shown_as, path, f"cannot read secret file {expanded!r}: {exc.strerror}")
+    except UnicodeDecodeError as exc:
+        return None, ConfigProblem(
+            shown_as, path, f"secret file {expanded!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        )
     if not content:
         return None, ConfigProblem(shown_as, path, f"secret file {expanded!r} is empty")
     return Secret(content), None

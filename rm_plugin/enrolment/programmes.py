@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.domain import text_limits
 from rm_plugin.domain.milestones import check_milestones, defaults_for_settings, fill_default_milestones
+from rm_plugin.domain.programme_rules import DEFAULT_WEIGHTS, rule_problems, unknown_terms, weight_problems
 from rm_plugin.domain.records import ProgrammeInfo
 from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
 from rm_plugin.errors import ProgrammeError
@@ -46,7 +48,11 @@ def create_programme(
     actor: str = "admin",
     **overrides: Any,
 ) -> Programme:
-    """Create a programme; raises ProgrammeError with every reason it cannot be created."""
+    """Create a programme; raises ProgrammeError with every reason it cannot be created.
+
+    The matching ``rules`` and ``weights`` are checked here, every bad key named at once, so a
+    mistake is found when it is typed and not at the next ``match propose``.
+    """
     problems = []
     if not SLUG.match(slug):
         problems.append(f"slug {slug!r} must be 2-63 lowercase letters, digits or dashes")
@@ -54,6 +60,8 @@ def create_programme(
         problems.append(f"a programme {slug!r} already exists")
     if not name.strip():
         problems.append("name must not be empty")
+    elif long_name := text_limits.too_long("name", name.strip(), text_limits.NAME):
+        problems.append(long_name)
     if enrolment not in ("open", "invite"):
         problems.append(f"enrolment must be 'open' or 'invite', not {enrolment!r}")
     if starts_on and ends_on and ends_on <= starts_on:
@@ -61,11 +69,11 @@ def create_programme(
     unknown = set(overrides) - set(RULE_FIELDS) - {"rules", "weights", "milestones", "settings"}
     if unknown:
         problems.append(f"unknown programme setting(s): {', '.join(sorted(unknown))}")
+    problems += rule_problems(overrides.get("rules") or {})
+    problems += weight_problems(overrides.get("weights") or {})
+    problems += check_milestones(overrides.get("milestones") or [])
     if problems:
-        raise ProgrammeError("; ".join(problems))
-    milestone_problems = check_milestones(overrides.get("milestones") or [])
-    if milestone_problems:
-        raise ProgrammeError("; ".join(milestone_problems))
+        raise ProgrammeError("\n".join(problems))
     values = {key: defaults[key] for key in RULE_FIELDS if key in defaults}
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = dict(values.pop("settings", None) or {})
@@ -88,6 +96,38 @@ def create_programme(
     return programme
 
 
+def creation_warnings(programme: Programme, today: dt.date) -> list[str]:
+    """What is allowed but probably not meant: dates wholly in the past, weights no term uses."""
+    warnings = []
+    if programme.ends_on is not None and programme.ends_on < today:
+        warnings.append(
+            f"programme {programme.slug} ended on {programme.ends_on}, before today ({today}): no pair can "
+            f"be approved in it; change the end date with `rm-plugin programme set {programme.slug} "
+            "--setting ends_on=YYYY-MM-DD` if that was a typo"
+        )
+    for term in unknown_terms(programme.weights or {}):
+        warnings.append(
+            f"weights.{term}: not a built-in score term ({', '.join(DEFAULT_WEIGHTS)}); it counts only "
+            "if a site plugin scores a term of that name"
+        )
+    return warnings
+
+
+@dataclass(frozen=True)
+class NewProgramme:
+    """A programme just created, and what the admin should know about it."""
+
+    slug: str
+    name: str
+    warnings: list[str]
+
+
+def new_programme(work: UnitOfWork, *, slug: str, name: str, **options: Any) -> NewProgramme:
+    """Create a programme (see :func:`create_programme`) and say what looks unintended."""
+    programme = create_programme(work.session, slug=slug, name=name, **options)
+    return NewProgramme(programme.slug, programme.name, creation_warnings(programme, work.today))
+
+
 def get_programme(session: Session, slug: str) -> Programme:
     """The programme ``slug``; the error lists the programmes there are."""
     programme = session.scalar(select(Programme).where(Programme.slug == slug))
@@ -95,6 +135,35 @@ def get_programme(session: Session, slug: str) -> Programme:
         known = ", ".join(session.scalars(select(Programme.slug).order_by(Programme.slug))) or "none yet"
         raise ProgrammeError(f"no programme {slug!r} (known: {known})")
     return programme
+
+
+def has_ended(programme: Programme, on: dt.date) -> bool:
+    """True on every day after the programme's end date (a programme without one never ends)."""
+    return programme.ends_on is not None and on > programme.ends_on
+
+
+def shown_status(programme: Programme, today: dt.date) -> str:
+    """The status an admin reads: ``ended`` once the end date has passed and it was not closed."""
+    if programme.status != "closed" and has_ended(programme, today):
+        return "ended"
+    return programme.status
+
+
+def require_running(programme: Programme, on: dt.date, doing: str) -> None:
+    """Refuse ``doing`` on day ``on`` when the programme is closed or its end date has passed.
+
+    Nothing new starts in a programme that is over: no pair, agreement or meeting. An admin who
+    wants it to go on extends the end date first (``programme set SLUG --setting ends_on=…``).
+    """
+    if programme.status == "closed":
+        closed = f" on {programme.closed_at:%Y-%m-%d}" if programme.closed_at else ""
+        raise ProgrammeError(f"programme {programme.slug!r} was closed{closed}; it can no longer {doing}")
+    if has_ended(programme, on):
+        raise ProgrammeError(
+            f"programme {programme.slug!r} ended on {programme.ends_on}, so it can no longer {doing} "
+            f"(on {on}); to go on, extend it: rm-plugin programme set {programme.slug} "
+            "--setting ends_on=YYYY-MM-DD"
+        )
 
 
 def programme_info(programme: Programme) -> ProgrammeInfo:
@@ -113,15 +182,18 @@ def programme_info(programme: Programme) -> ProgrammeInfo:
     )
 
 
-def describe(p: Programme) -> list[str]:
-    """A programme's rules, as lines an admin reads (``programme show``, the demo)."""
+def describe(p: Programme, today: dt.date | None = None) -> list[str]:
+    """A programme's rules, as lines an admin reads (``programme show``, the demo).
+
+    With ``today``, a programme whose end date has passed shows as ``ended``.
+    """
     bounds = []
     if p.mentor_max_level is not None:
         bounds.append(f"mentors at most level {p.mentor_max_level}")
     if p.mentee_min_level is not None:
         bounds.append(f"mentees at least level {p.mentee_min_level}")
     return [
-        f"{p.name} ({p.slug}), {p.status}, {p.enrolment} enrolment, "
+        f"{p.name} ({p.slug}), {shown_status(p, today) if today else p.status}, {p.enrolment} enrolment, "
         f"{p.starts_on or '?'} to {p.ends_on or '?'}",
         f"  objectives: {', '.join(p.objectives) or '-'}",
         f"  seniority: mentee at least {p.min_level_gap} level(s) above the mentor"
@@ -146,9 +218,9 @@ class ProgrammeListing:
 
 
 def list_programmes(work: UnitOfWork) -> list[ProgrammeListing]:
-    """Every programme, oldest first."""
+    """Every programme, oldest first; one whose end date has passed shows as ``ended``."""
     return [
-        ProgrammeListing(p.slug, p.name, p.status, p.enrolment, p.starts_on, p.ends_on)
+        ProgrammeListing(p.slug, p.name, shown_status(p, work.today), p.enrolment, p.starts_on, p.ends_on)
         for p in work.session.scalars(select(Programme).order_by(Programme.created_at))
     ]
 
@@ -164,7 +236,7 @@ class ProgrammeOverview:
 def programme_overview(work: UnitOfWork, slug: str) -> ProgrammeOverview:
     """A programme's rules and who is eligible under its seniority rule (``programme show``)."""
     programme = get_programme(work.session, slug)
-    return ProgrammeOverview(describe(programme), summarise(work.session, programme))
+    return ProgrammeOverview(describe(programme, work.today), summarise(work.session, programme))
 
 
 #: Programmes whose pairs can still reach milestones.

@@ -2,10 +2,9 @@
 
 Templates are looked up first in the site's ``exports/`` folder, then among the defaults
 shipped in this package, so an admin overrides one by saving a file of the same name.
-Admin-edited templates run in Jinja2's sandbox; HTML templates are autoescaped.
-
-Markdown templates (``*.md.j2``) escape what people typed with the ``md`` filter
-(:func:`~rm_plugin.exports.markdown.escape_markdown`).
+Admin-edited templates run in Jinja2's sandbox; HTML templates are autoescaped, and every value
+a Markdown template prints is escaped for Markdown and HTML (:func:`markdown_escape`), so a
+name or a goal shows as typed and cannot add a link, markup or a script.
 
 Message templates (``*.txt.j2``) start with a ``Subject: ...`` line, then a blank line, then
 the body.
@@ -13,6 +12,7 @@ the body.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,6 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from rm_plugin.errors import UserError
-from rm_plugin.exports.markdown import escape_markdown
 
 DEFAULTS = Path(__file__).parent / "templates"
 
@@ -41,6 +40,26 @@ def _autoescape(name: str | None) -> bool:
     return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))
 
 
+def _is_markdown(name: str) -> bool:
+    return name.endswith((".md.j2", ".md"))
+
+
+# Characters with a meaning anywhere in a Markdown line, and those that mean something only
+# at the start of one (a heading, a list item, a numbered item, a setext underline).
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([#+=-]|\d+(?=[.)]))", re.MULTILINE)
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def markdown_escape(value: Any) -> str:
+    """``value`` as text that Markdown shows literally: HTML characters become entities and
+    Markdown's punctuation is backslash-escaped (CommonMark allows that before any of it)."""
+    text = "" if value is None else str(value)
+    text = "".join(_HTML.get(char, char) for char in text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(lambda m: m[1] + ("\\" + m[2] if not m[2].isdigit() else m[2] + "\\"), text)
+
+
 class Renderer:
     """Renders templates by name; ``site_exports`` (optional) overrides the package defaults."""
 
@@ -49,19 +68,21 @@ class Renderer:
         if site_exports is not None:
             loaders.append(jinja2.FileSystemLoader(site_exports))
         loaders.append(jinja2.FileSystemLoader(DEFAULTS))
-        self.env = SandboxedEnvironment(
-            loader=jinja2.ChoiceLoader(loaders),
-            autoescape=_autoescape,
-            undefined=jinja2.StrictUndefined,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.filters["md"] = escape_markdown
+        options: dict[str, Any] = {
+            "loader": jinja2.ChoiceLoader(loaders),
+            "undefined": jinja2.StrictUndefined,
+            "keep_trailing_newline": True,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+        }
+        self.env = SandboxedEnvironment(autoescape=_autoescape, **options)
+        # Markdown has no autoescape of its own: every printed value goes through the escape.
+        self.markdown_env = SandboxedEnvironment(finalize=markdown_escape, **options)
 
     def render(self, name: str, context: Mapping[str, Any]) -> str:
+        env = self.markdown_env if _is_markdown(name) else self.env
         try:
-            return self.env.get_template(name).render(**context)
+            return env.get_template(name).render(**context)
         except jinja2.TemplateNotFound as exc:
             raise TemplateProblem(f"export template {name!r} not found in exports/ or the defaults") from exc
         except jinja2.TemplateSyntaxError as exc:

@@ -1,14 +1,18 @@
 """Keep tokens, passwords and keys out of every log line, error message and ``repr``.
 
 A connection's secrets are known exactly (the configured token, API key, password), so they are
-replaced wherever they appear, raw or URL-encoded. Values of parameters and headers that carry
-secrets by convention (``wstoken=``, ``"client_secret": …``, ``Authorization: Bearer …``) are
-replaced too, which also covers secrets the connection never told us about, such as a refreshed
-access token.
+replaced wherever they appear, in every form a client sends them: raw, URL-encoded, JSON-escaped,
+and inside Basic credentials (base64 of ``user:password``, whatever the other half is). Values
+of parameters and headers that carry secrets by convention (``wstoken=``, ``"client_secret": …``,
+``Authorization: Bearer …``, ``Basic <base64 of user:password>``) are replaced too, which also
+covers secrets the connection never told us about, such as a refreshed access token.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -58,6 +62,11 @@ def _field_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:
 
 # A bearer token written out in free text.
 _BEARER = re.compile(r"\b(Bearer)\s+[\w.~+/=-]+", re.IGNORECASE)
+# Basic credentials written out in free text: the base64 of "user:password".
+_BASIC = re.compile(r"\b(Basic)\s+([A-Za-z0-9+/]{4,}={0,2})", re.IGNORECASE)
+# Text that may be base64 (standard or URL-safe), long enough to hide a secret.
+_BASE64_WORD = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
+_SHORTEST_SECRET = 4  # shorter known values are not looked for inside decoded base64
 # The password in https://user:password@host/
 _URL_PASSWORD = re.compile(r"(://[^/\s:]+:)[^/\s@]+@")
 
@@ -73,6 +82,7 @@ class Redactor:
         headers: Iterable[str] = SECRET_HEADERS,
     ) -> None:
         self._secrets: set[str] = set()
+        self._raw: set[str] = set()
         self._ordered: list[str] = []
         self._headers = frozenset(h.lower() for h in headers)
         header_names = "|".join(sorted((re.escape(h) for h in self._headers), key=len, reverse=True))
@@ -87,19 +97,43 @@ class Redactor:
         if value:
             # Every form it may take in a URL or a form body, longest first so that a secret
             # containing another is replaced whole.
-            self._secrets.update({value, quote(value), quote(value, safe=""), quote_plus(value)})
+            json_escaped = json.dumps(value)[1:-1]
+            self._secrets.update(
+                {value, quote(value), quote(value, safe=""), quote_plus(value), json_escaped}
+            )
+            # Basic credentials the way clients build them: the secret as user (an API key with
+            # any password, e.g. BambooHR's "key:x") or as password. The exact encodings are
+            # masked here; redact() also decodes base64 it meets and looks for the secret inside.
+            for pair in (f"{value}:x", f"{value}:", f":{value}"):
+                self._secrets.add(base64.b64encode(pair.encode()).decode())
+            self._raw.add(value)
             self._ordered = sorted(self._secrets, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         """``text`` with every known secret and every secret-bearing field value masked."""
         for secret in self._ordered:
             text = text.replace(secret, MASK)
+        text = _BASIC.sub(self._basic, text)
+        if self._raw:
+            text = _BASE64_WORD.sub(self._encoded_secret, text)
         for pattern in self._patterns:
             text = pattern.sub(rf"\g<1>{MASK}", text)
         # A raw header line such as "Authorization: Basic …" or "Cookie: …" in a dump.
         text = self._header_line.sub(rf"\g<1>\g<2>{MASK}", text)
         text = _BEARER.sub(rf"\g<1> {MASK}", text)
         return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
+
+    def _basic(self, match: re.Match[str]) -> str:
+        """``Basic <credentials>`` masked when the credentials decode to ``user:password``."""
+        decoded = _b64(match[2])
+        return f"{match[1]} {MASK}" if decoded is not None and ":" in decoded else match[0]
+
+    def _encoded_secret(self, match: re.Match[str]) -> str:
+        """A base64 word masked when it decodes to text holding a known secret."""
+        decoded = _b64(match[0])
+        if decoded and any(len(raw) >= _SHORTEST_SECRET and raw in decoded for raw in self._raw):
+            return MASK
+        return match[0]
 
     def redact_body(self, body: str | bytes | None) -> str:
         """A request or response body as text, masked; bytes are decoded leniently."""
@@ -118,6 +152,17 @@ class Redactor:
 
     def __repr__(self) -> str:
         return f"Redactor({len(self._secrets)} secret forms)"
+
+
+def _b64(word: str) -> str | None:
+    """``word`` decoded as standard or URL-safe base64 into text, or ``None`` if it is neither."""
+    padded = word + "=" * (-len(word) % 4)
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            return decode(padded.encode()).decode("utf-8", errors="replace")
+        except (binascii.Error, ValueError):
+            continue
+    return None
 
 
 class RedactingFilter(logging.Filter):

@@ -354,7 +354,8 @@ class HttpClient:
         """A generic message for a failed response: reason phrase and a short body excerpt."""
         reason = response.reason or "error"
         excerpt = self.excerpt(response)
-        return f"{reason}: {excerpt}" if excerpt else reason
+        # A body that only repeats the reason phrase ("Unauthorized") is said once.
+        return f"{reason}: {excerpt}" if excerpt and excerpt.lower() != reason.lower() else reason
 
     def excerpt(self, response: requests.Response, limit: int = 200) -> str:
         """The start of the body as one readable, redacted line (tags stripped from HTML/XML)."""

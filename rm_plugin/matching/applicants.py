@@ -11,29 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rm_plugin.domain.programme_rules import DEFAULT_WEIGHTS, RULE_KEYS, rule_problems, weight_problems
 from rm_plugin.domain.records import ApplicantView
 from rm_plugin.domain.seniority import SeniorityRule
 
-# Optional hard rules a programme switches on in ``Programme.rules`` (name -> expected type).
-RULE_KEYS: Mapping[str, type] = {
-    "not_same_department": bool,
-    "not_same_team": bool,
-    "not_previous_pair": bool,
-    "shared_language": bool,
-    "min_overlap_hours": float,
-}
-
-# Built-in score terms and their default weights (``Programme.weights`` overrides them).
-DEFAULT_WEIGHTS: Mapping[str, float] = {
-    "skills": 3.0,
-    "learning_style": 1.0,
-    "interests": 1.0,
-    "availability": 1.0,
-    "meeting_mode": 0.5,
-    "cross_department": 0.5,
-    "reciprocal": 1.0,  # only when the programme allows mutual learning
-    "diverse_pair": 0.5,  # only when an objective asks for it, from opt-in data
-}
 # Terms computed from opt-in demographic data: never shown to reviewers.
 DEMOGRAPHIC_TERMS: frozenset[str] = frozenset({"diverse_pair"})
 # Objectives that allow the demographic term.
@@ -115,23 +96,14 @@ class MatchSettings:
         objectives: tuple[str, ...] | list[str],
         week_of: dt.date | None,
     ) -> MatchSettings:
-        values: dict[str, Any] = {}
-        for key, value in (rules or {}).items():
-            if key not in RULE_KEYS:
-                raise SettingsError(f"rules.{key}: unknown matching rule; known: {', '.join(RULE_KEYS)}")
-            expected = RULE_KEYS[key]
-            if expected is bool and not isinstance(value, bool):
-                raise SettingsError(f"rules.{key}: expected true or false, got {value!r}")
-            if expected is float:
-                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                    raise SettingsError(f"rules.{key}: expected a number of hours >= 0, got {value!r}")
-                value = float(value)
-            values[key] = value
+        problems = rule_problems(rules) + weight_problems(weights)
+        if problems:
+            raise SettingsError("; ".join(problems))
+        values: dict[str, Any] = {
+            key: float(value) if RULE_KEYS[key] is float else value for key, value in (rules or {}).items()
+        }
         merged = dict(DEFAULT_WEIGHTS)
-        for term, weight in (weights or {}).items():
-            if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-                raise SettingsError(f"weights.{term}: expected a number >= 0, got {weight!r}")
-            merged[str(term)] = float(weight)
+        merged.update({str(term): float(weight) for term, weight in (weights or {}).items()})
         wanted = {o.strip().lower() for o in objectives or ()}
         return cls(
             seniority=seniority,

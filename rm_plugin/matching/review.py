@@ -22,6 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PairInfo
+from rm_plugin.enrolment.programmes import require_running
+from rm_plugin.errors import UserError
 from rm_plugin.matching.applicants import DEMOGRAPHIC_TERMS
 from rm_plugin.matching.state import ManagerLookup, MatchingError, active_hr_ids, load_programme
 from rm_plugin.outbox import enqueue
@@ -135,7 +137,11 @@ def _check_capacity(session: Session, pair: Pair, programme: Programme, mentee: 
 
 
 def enrol_row(programme: Programme, pair: Pair, mentee: str, mentor: str, connection: str) -> dict[str, Any]:
-    """The ``enrol`` delivery an active pair owes a host (also what a late-enabled host is backfilled)."""
+    """The ``enrol`` delivery an active pair owes a host (also what a late-enabled host is backfilled).
+
+    It starts when the pair does (the day it became active), not when the programme did.
+    """
+    start = pair.starts_on or programme.starts_on
     return {
         "key": f"enrol:{pair.id}:{connection}",
         "connection": connection,
@@ -145,7 +151,7 @@ def enrol_row(programme: Programme, pair: Pair, mentee: str, mentor: str, connec
             "programme": programme.slug,
             "mentee": mentee,
             "mentor": mentor,
-            "start": programme.starts_on.isoformat() if programme.starts_on else None,
+            "start": start.isoformat() if start else None,
             "end": programme.ends_on.isoformat() if programme.ends_on else None,
         },
     }
@@ -169,9 +175,12 @@ def approve_pair(
 
     Each of ``work.ctx.progress`` (the enabled connections with role ``progress``) gets one
     ``enrol`` delivery when the pair becomes active, and ``rm_pair_approved`` fires after commit.
+    The pair's clock starts the day it becomes active (``work.today``), or on the programme's
+    start if that is later; a programme that is closed or past its end date makes no new pair.
     """
     session, ctx = work.session, work.ctx
     pair, programme = _load(session, pair_id, programme_slug)
+    require_running(programme, work.today, "approve pairs")
     reviewer = _reviewer(session, pair, reviewer_hr_id)
     session.add(ReviewDecision(pair_id=pair.id, reviewer_id=reviewer.id, decision="approve"))
     session.flush()
@@ -192,12 +201,51 @@ def approve_pair(
         )
     )
     pair.status = "active"
+    pair.starts_on = max(programme.starts_on or work.today, work.today)
     for connection in ctx.progress:
         enqueue(session, **enrol_row(programme, pair, mentee, mentor, connection))
     record(session, reviewer_hr_id, "match.activate", "pair", pair.id, approved_by=approvers)
     info = pair_info(pair, programme, mentee, mentor)
     fire_after_commit(session, ctx.hook, "rm_pair_approved", pair=info, approved_by=list(approvers))
     return ReviewOutcome(info.id, "active", len(approvers), required, tuple(approvers), ctx.progress)
+
+
+@dataclass(frozen=True)
+class BatchApproval:
+    """One reviewer's approvals of many pairs: each decided on its own."""
+
+    approved: tuple[ReviewOutcome, ...]
+    refused: tuple[tuple[int, str], ...]  # pair id, why this reviewer's approval was refused
+
+
+def approve_pairs(
+    work: UnitOfWork, programme_slug: str, reviewer_hr_id: str, pair_ids: Sequence[int] | None = None
+) -> BatchApproval:
+    """``reviewer_hr_id`` approves each of ``pair_ids`` (default: every proposed pair of the programme).
+
+    Each approval is :func:`approve_pair` in a savepoint of its own, so one the reviewer may not
+    give (in a management chain, already decided, over a capacity) is listed with its reason and
+    the others still count; pairs that reach their approvals become active as one by one.
+    """
+    session = work.session
+    if pair_ids is None:
+        programme = load_programme(session, programme_slug)
+        pair_ids = list(
+            session.scalars(
+                select(Pair.id)
+                .where(Pair.programme_id == programme.id, Pair.status == "proposed")
+                .order_by(Pair.id)
+            )
+        )
+    approved: list[ReviewOutcome] = []
+    refused: list[tuple[int, str]] = []
+    for pair_id in pair_ids:
+        try:
+            with session.begin_nested():
+                approved.append(approve_pair(work, pair_id, reviewer_hr_id, programme_slug=programme_slug))
+        except UserError as exc:
+            refused.append((pair_id, str(exc)))
+    return BatchApproval(tuple(approved), tuple(refused))
 
 
 def approve(
@@ -208,15 +256,18 @@ def approve(
     pm: pluggy.PluginManager | None = None,
     progress_connections: Sequence[str] = (),
     programme_slug: str | None = None,
+    today: dt.date | None = None,
 ) -> ReviewOutcome:
     """:func:`approve_pair` in a transaction of its own.
 
     :param progress_connections: names of the enabled connections with role ``progress``;
         each gets one ``enrol`` delivery when the pair becomes active.
+    :param today: the day of the decision (default: today), which starts an activated pair's clock.
     """
     ctx = ProgrammeContext(progress=tuple(progress_connections), hook=pm.hook if pm is not None else None)
     with db.transaction() as session:
-        return approve_pair(UnitOfWork(session, ctx), pair_id, reviewer_hr_id, programme_slug=programme_slug)
+        work = UnitOfWork(session, ctx, today or dt.date.today())
+        return approve_pair(work, pair_id, reviewer_hr_id, programme_slug=programme_slug)
 
 
 def reject_pair(
@@ -315,6 +366,7 @@ def approve_proposals(
     *,
     pm: pluggy.PluginManager | None = None,
     progress_connections: Sequence[str] = (),
+    today: dt.date | None = None,
 ) -> PanelResult:
     """Have a pool of reviewers approve every proposed pair of a programme (the demo's panel).
 
@@ -344,7 +396,9 @@ def approve_proposals(
             continue
         try:
             for reviewer in allowed[:needed]:
-                outcome = approve(db, pair_id, reviewer, pm=pm, progress_connections=progress_connections)
+                outcome = approve(
+                    db, pair_id, reviewer, pm=pm, progress_connections=progress_connections, today=today
+                )
         except MatchingError as exc:
             skipped.append((pair_id, str(exc)))
             continue

@@ -94,9 +94,7 @@ def _add_pair(
         rules_passed=list(proposal.rules_passed),
         pinned=pinned,
         run_id=run_id,
-        starts_on=state.programme.starts_on,
-        ends_on=state.programme.ends_on,
-    )
+    )  # its clock starts when it becomes active (``review.approve_pair``), not at proposal
     session.add(pair)
     session.flush()
     reason = "pinned by an admin" if pinned else f"proposed by matching run {run_id}"

@@ -33,17 +33,29 @@ class RosterReport:
     problems: list[RowProblem] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     failed_sources: list[str] = field(default_factory=list)
+    #: source -> why it could not be read (nothing changed for it)
+    source_errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def imported(self) -> int:
         return self.created + self.updated + self.unchanged
+
+    @property
+    def nothing_imported(self) -> bool:
+        """Every source failed, or records were offered and none could be used."""
+        tried = bool(self.problems or self.failed_sources)
+        return tried and self.imported == 0 and self.left == 0
 
     def lines(self) -> list[str]:
         head = (
             f"people: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.left} marked as left; {len(self.problems)} record(s) skipped"
         )
-        return [head, *(f"  skipped: {p}" for p in self.problems)]
+        failed = [
+            f"  source failed, nothing changed for it: {name}: {self.source_errors.get(name) or 'no reason'}"
+            for name in self.failed_sources
+        ]
+        return [head, *failed, *(f"  skipped: {p}" for p in self.problems)]
 
 
 def merge_batches(batches: Sequence[PeopleBatch]) -> tuple[list[PersonRecord], list[RowProblem]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -33,10 +34,14 @@ def sync_people(
     full: bool = False,
     accept_leavers: bool = False,
     today: dt.date | None = None,
+    progress: Callable[[str], None] = lambda _step: None,
 ) -> RosterReport:
     """Pull people from the enabled HR sources (or one) and apply them; returns what happened.
 
-    Incremental sources get back the cursor they returned last time unless ``full``.
+    Incremental sources get back the cursor they returned last time unless ``full``. A source
+    that fails is a source problem (``failed_sources``, ``source_errors``), not a skipped
+    record; the others are synced all the same. ``progress`` hears each step as it starts, so a
+    long import on a terminal is not silent.
     """
     sources = [c.name for c in site.enabled_connections(role="people")]
     if source is not None:
@@ -52,15 +57,17 @@ def sync_people(
     batches: list[PeopleBatch] = []
     with db.transaction() as session:
         cursors = {name: session.get(SyncState, f"people:{name}") for name in sources}
-    failed: list[RowProblem] = []
+    failed: dict[str, str] = {}
     for name in sources:
         state = cursors[name]
         since = None if full or state is None else state.value.get("cursor")
+        progress(f"asking {name} for people" + (" changed since the last sync" if since else ""))
         try:
             answers = site.hook.rm_fetch_people(connection=name, since=since)
         except Exception as exc:  # one unreachable host must not stop the other sources
-            log.warning("source %s failed: %s", name, exc)
-            failed.append(RowProblem(name, "source", f"not synced, nothing changed for it: {exc}"))
+            log.info("source %s failed: %s", name, exc)  # the report says so, once
+            # The host's errors already start with its name; say it once.
+            failed[name] = str(exc).removeprefix(f"{name}: ")
             continue
         for batch in answers:
             if batch is not None and batch.source == name:
@@ -70,6 +77,7 @@ def sync_people(
     records, problems = merge_batches(batches)
     for batch in batches:
         problems = list(batch.problems) + problems
+    progress(f"checking and storing {len(records)} record(s)")
     with db.transaction() as session:
         stored = set(session.scalars(select(Person.hr_id)))
         located = [Located(record, f"HR id {record.hr_id}") for record in records]
@@ -83,8 +91,9 @@ def sync_people(
             still_present={p.hr_id for p in problems + found if p.hr_id},
             accept_leavers=accept_leavers,
         )
-        report.problems = _dedupe(failed + problems + found + report.problems)
-        report.failed_sources = [p.source for p in failed]
+        report.problems = _dedupe(problems + found + report.problems)
+        report.failed_sources = list(failed)
+        report.source_errors = dict(failed)
         report.sources = [b.source for b in batches]
         for batch in batches:
             state = session.get(SyncState, f"people:{batch.source}") or SyncState(

@@ -16,6 +16,7 @@ import zoneinfo
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from rm_plugin.domain import text_limits
 from rm_plugin.errors import ProgrammeError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -100,31 +101,56 @@ def changes_from_fields(fields: Iterable[tuple[str, str]]) -> dict[str, Any]:
 
 
 def merge_edit(body: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """``body`` with ``changes`` applied (``norms`` and ``schedule`` merge key by key), checked."""
+    """``body`` with ``changes`` applied (``norms`` and ``schedule`` merge key by key), checked.
+
+    Every problem is named at once: unknown fields and bad values of the known ones.
+    """
     unknown = sorted(set(changes) - set(TOP_KEYS))
-    if unknown:
-        raise ProgrammeError(f"unknown agreement field(s) {unknown}; fields are {list(TOP_KEYS)}")
+    problems = [f"{key} is not an agreement field (fields are {', '.join(TOP_KEYS)})" for key in unknown]
     merged = copy.deepcopy(dict(body))
     for key, value in changes.items():
+        if key in unknown:
+            continue
         if key in ("norms", "schedule") and isinstance(value, Mapping):
             merged[key] = {**merged.get(key, {}), **value}
         else:
             merged[key] = value
-    check_body(merged)
+    problems += body_problems(merged)
+    if problems:
+        raise ProgrammeError("agreement is not valid:\n" + "\n".join(problems))
     return merged
 
 
 def check_body(body: Mapping[str, Any]) -> None:
     """Raise a ProgrammeError listing every problem in ``body``."""
+    problems = body_problems(body)
+    if problems:
+        raise ProgrammeError("agreement is not valid:\n" + "\n".join(problems))
+
+
+def body_problems(body: Mapping[str, Any]) -> list[str]:
+    """Every problem in ``body``, one line each naming the field (empty when it is valid)."""
     problems: list[str] = []
     for key in ("purpose", "wrap_up"):
         if not isinstance(body.get(key), str) or not body[key].strip():
             problems.append(f"{key} must be non-empty text")
+        elif long := text_limits.too_long(key, body[key], text_limits.TEXT):
+            problems.append(long)
     goals = body.get("goals")
     if not isinstance(goals, list) or not all(
         isinstance(g, Mapping) and isinstance(g.get("skill"), str) and g["skill"].strip() for g in goals
     ):
         problems.append("goals must be a list of {skill, aim} with a skill name each")
+    else:
+        for i, goal in enumerate(goals):
+            problems += [
+                p
+                for p in (
+                    text_limits.too_long(f"goals[{i}].skill", goal["skill"], text_limits.NAME),
+                    text_limits.too_long(f"goals[{i}].aim", goal.get("aim"), text_limits.LINE),
+                )
+                if p
+            ]
     norms = body.get("norms")
     if not isinstance(norms, Mapping):
         problems.append(f"norms must hold {list(NORM_KEYS)}")
@@ -133,6 +159,9 @@ def check_body(body: Mapping[str, Any]) -> None:
             f"norms.{k} must be non-empty text" for k in NORM_KEYS if not str(norms.get(k, "")).strip()
         ]
         problems += [f"norms.{k} is not a known norm" for k in norms if k not in NORM_KEYS]
+        problems += [
+            p for k in NORM_KEYS if (p := text_limits.too_long(f"norms.{k}", norms.get(k), text_limits.LINE))
+        ]
     problems += _schedule_problems(body.get("schedule"))
     dates: dict[str, dt.date] = {}
     for key in ("starts_on", "ends_on"):
@@ -142,8 +171,7 @@ def check_body(body: Mapping[str, Any]) -> None:
             problems.append(f"{key} must be a date like 2026-03-01, not {body.get(key)!r}")
     if len(dates) == 2 and dates["ends_on"] <= dates["starts_on"]:
         problems.append("ends_on must be after starts_on")
-    if problems:
-        raise ProgrammeError("agreement is not valid: " + "; ".join(problems))
+    return problems
 
 
 def _schedule_problems(schedule: Any) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.enrolment.programmes import require_running
 from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.outbox import enqueue
 from rm_plugin.programme import lookups, milestones
@@ -111,8 +112,15 @@ def draft_agreement(session: Session, ctx: ProgrammeContext, pair_id: int, today
     programme = session.get(Programme, pair.programme_id)
     mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
     assert programme is not None and mentee is not None and mentor is not None
+    require_running(programme, today, "draft agreements")
     starts_on = work_start(session, pair)
     ends_on = pair.ends_on or programme.ends_on or starts_on + dt.timedelta(days=DEFAULT_LENGTH_DAYS)
+    if ends_on <= starts_on:
+        raise ProgrammeError(
+            f"pair {pair.id} started on {starts_on} and the programme ends on {ends_on}: no time is "
+            f"left for an agreement; extend it: rm-plugin programme set {programme.slug} "
+            "--setting ends_on=YYYY-MM-DD"
+        )
     weekday, time = _slot(session, pair)
     mentee_app = session.scalar(
         select(Application).where(
@@ -141,12 +149,22 @@ def draft_agreement(session: Session, ctx: ProgrammeContext, pair_id: int, today
 
 
 def edit_agreement(
-    session: Session, ctx: ProgrammeContext, pair_id: int, by_hr_id: str, changes: Mapping[str, Any]
+    session: Session,
+    ctx: ProgrammeContext,
+    pair_id: int,
+    by_hr_id: str,
+    changes: Mapping[str, Any],
+    today: dt.date | None = None,
 ) -> int:
-    """Save ``changes`` as a new version by a party; returns its number. Signatures start over."""
+    """Save ``changes`` as a new version by a party; returns its number. Signatures start over.
+
+    With ``today``, an edit after the programme's end date is refused.
+    """
     pair = lookups.active_pair(session, pair_id)
     author = lookups.member(session, pair, by_hr_id)
     agreement = get_agreement(session, pair.id)
+    if today is not None:
+        require_running(_programme_of(session, pair), today, "change agreements")
     if agreement.status == "closed":
         raise ProgrammeError(f"the agreement of pair {pair.id} is closed and can no longer be edited")
     body = merge_edit(version_body(session, agreement), changes)
@@ -186,6 +204,12 @@ def sign_agreement(
     pair = lookups.active_pair(session, pair_id)
     signer = lookups.member(session, pair, by_hr_id)
     agreement = get_agreement(session, pair.id)
+    require_running(_programme_of(session, pair), today, "sign agreements")
+    if version is not None and version > agreement.current_version:
+        raise ProgrammeError(
+            f"pair {pair.id}'s agreement has no version {version}; its current version is "
+            f"{agreement.current_version}: read it (agreement show) and sign that one"
+        )
     if version is not None and version != agreement.current_version:
         raise ProgrammeError(
             f"version {version} of pair {pair.id}'s agreement was replaced by version "
@@ -211,6 +235,12 @@ def sign_agreement(
     return True
 
 
+def _programme_of(session: Session, pair: Pair) -> Programme:
+    programme = session.get(Programme, pair.programme_id)
+    assert programme is not None
+    return programme
+
+
 def is_active(agreement: Agreement) -> bool:
     return agreement.signed_version is not None and agreement.signed_version == agreement.current_version
 
@@ -229,13 +259,14 @@ def calendar_for(session: Session, pair: Pair, agreement: Agreement) -> tuple[st
     assert mentee is not None and mentor is not None and programme is not None
     if programme.ends_on is not None and programme.ends_on < schedule.ends_on:
         schedule = dataclasses.replace(schedule, ends_on=programme.ends_on)
+    signed = signatures(session, agreement, version)
     ics = to_ics(
         schedule,
         uid=f"rm-pair-{pair.id}@{programme.slug}.rm-plugin",
         summary=f"Reverse mentoring: {mentee.display_name} and {mentor.display_name}",
         description=f"{programme.name}: our agreed meeting, every {schedule.cadence_days} days.",
-        organiser=Attendee(mentee.display_name, mentee.email),
-        other=Attendee(mentor.display_name, mentor.email),
+        organiser=Attendee(mentee.display_name, mentee.email, accepted=mentee.id in signed),
+        other=Attendee(mentor.display_name, mentor.email, accepted=mentor.id in signed),
         sequence=version,
     )
     return ics, schedule.occurrences(CALENDAR_OCCURRENCE_CAP)
@@ -371,6 +402,12 @@ def show_to_member(
     return MemberAgreement(pair_id, agreement_view(session, pair_id, version))
 
 
+def show_to_admin(work: UnitOfWork, pair_id: int, *, version: int | None = None) -> MemberAgreement:
+    """Any pair's agreement as an admin reads it; drafts nothing (an agreement holds no notes)."""
+    lookups.pair(work.session, pair_id)
+    return MemberAgreement(pair_id, agreement_view(work.session, pair_id, version))
+
+
 @dataclass(frozen=True)
 class Edited:
     pair_id: int
@@ -387,7 +424,7 @@ def edit_as_member(
 ) -> Edited:
     """Save a member's changes as a new version of their pair's agreement."""
     pair_id = lookups.acting_pair(work.session, hr_id, pair_id, programme_slug)
-    return Edited(pair_id, edit_agreement(work.session, work.ctx, pair_id, hr_id, changes))
+    return Edited(pair_id, edit_agreement(work.session, work.ctx, pair_id, hr_id, changes, work.today))
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import MeetingInfo
+from rm_plugin.enrolment.programmes import require_running
 from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.pair_dates import work_start
 from rm_plugin.store import audit
-from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Pair, Person
+from rm_plugin.store.models import Agreement, AgreementVersion, Meeting, Pair, Person, Programme
 from rm_plugin.store.types import utcnow
 from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork, fire_after_commit
 
@@ -67,6 +68,9 @@ def log_meeting(
         raise ProgrammeError(
             f"meeting date {held_on} is in the future (today is {today}); log it once it happened"
         )
+    programme = session.get(Programme, pair.programme_id)
+    assert programme is not None
+    require_running(programme, held_on, "log meetings")
     starts_on = pair_start(session, pair)
     if starts_on is not None and held_on < starts_on:
         raise ProgrammeError(

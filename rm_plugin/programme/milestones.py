@@ -26,6 +26,7 @@ from rm_plugin.domain.milestones import (
     defaults_for_settings,
     fill_default_milestones,
 )
+from rm_plugin.enrolment.programmes import require_running
 from rm_plugin.errors import ProgrammeError
 from rm_plugin.outbox import enqueue
 from rm_plugin.programme import lookups
@@ -266,7 +267,7 @@ def report_for_person(
     day = on or today
     if day > today:
         raise ProgrammeError(f"--on {day} is in the future (today is {today}); report it once it happened")
-    lookups.programme(session, programme_slug)
+    require_running(lookups.programme(session, programme_slug), day, "reach milestones")
     pair_id = lookups.acting_pair(session, hr_id, None, programme_slug)
     before = set(reached_by(session, pair_id))
     fresh = report_milestone(session, work.ctx, pair_id, key, hr_id, day)

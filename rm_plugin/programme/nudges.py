@@ -1,25 +1,38 @@
 """At-risk pairs and the nudges that escalate: the mentee first, then both, then the admin.
 
-An agreement left unsigned is chased the same way: its owner, the mentee, is reminded first
-(after ``settings.agreement_reminder_days``, default 7), then both after twice that; once
-per version.
+A pair can only meet once both members signed its agreement, so the two kinds of risk are
+told apart:
 
-A pair is at risk when no meeting was logged for 1.5 times its agreed cadence. A *lapse* is
-named by the date of the pair's last meeting (or its start: the later of the programme's start
-and the day the pair became active), so a nudge level is sent at most
-once per lapse; logging a meeting starts a new one.
+- **Not meeting**: a pair with a signed agreement that logged no meeting for 1.5 times its
+  agreed cadence. A *lapse* is named by the date of its last meeting (or its start: the later
+  of the programme's start and the day the pair became active); each level is sent at most
+  once per lapse, and logging a meeting starts a new one.
+- **Not signed**: a pair whose agreement is not signed by both (or was never drafted) is
+  reminded to sign, never nudged about meetings: its owner, the mentee, after
+  ``settings.agreement_reminder_days`` (default 7), then both after twice that; once per
+  version. Version 1 waits from the pair's start, a later version from the edit that made it.
+  A pair whose agreement was never drafted gets version 1 drafted with its reminder.
+
+:func:`plan` works out who is at risk and what a run would send without writing anything (the
+``meeting at-risk`` view, ``meeting nudge --dry-run``, the admin dashboard, the worker's
+schedule); :func:`run_nudges` sends and records that plan. After the programme's end date
+nobody is chased.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from rm_plugin.enrolment.programmes import has_ended
+from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups
+from rm_plugin.programme.cadence import cadence_in
 from rm_plugin.programme.messages import send_message
 from rm_plugin.programme.pair_dates import work_start, work_starts
 from rm_plugin.store import audit
@@ -30,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # (level, multiple of the cadence after which it is due), in escalation order.
 LEVELS: tuple[tuple[str, float], ...] = (("mentee", 1.5), ("both", 2.0), ("admin", 3.0))
+# (level, multiple of agreement_reminder_days after which it is due).
+AGREEMENT_LEVELS: tuple[tuple[str, int], ...] = (("mentee", 1), ("both", 2))
+WHO = {"mentee": "the mentee", "both": "both members", "admin": "the programme admin"}
 
 
 @dataclass(frozen=True)
@@ -47,18 +63,30 @@ class Lapse:
         return [level for level, factor in LEVELS if self.days >= factor * self.cadence_days]
 
 
-def _cadence(session: Session, pair: Pair, programme: Programme) -> int:
-    agreement = session.scalar(select(Agreement).where(Agreement.pair_id == pair.id))
-    if agreement is not None:
-        body = session.scalar(
-            select(AgreementVersion.body).where(
-                AgreementVersion.agreement_id == agreement.id,
-                AgreementVersion.version == (agreement.signed_version or agreement.current_version),
-            )
-        )
-        if body and isinstance(body.get("schedule", {}).get("cadence_days"), int):
-            return int(body["schedule"]["cadence_days"])
-    return programme.cadence_days
+@dataclass(frozen=True)
+class AtRisk:
+    """One pair at risk on the day judged: why, what was already sent, and what a run sends now.
+
+    ``kind`` is ``meetings`` (signed, but not meeting) or ``agreement`` (cannot meet yet: not
+    signed by both). ``sends`` is the level a nudge run would send now (``None``: nothing new
+    is due, or only the admin level and the programme has no admin); ``sent`` lists the levels
+    already sent for this lapse, with the day each went out.
+    """
+
+    pair_id: int
+    mentee: str  # HR id
+    mentor: str
+    kind: str
+    reason: str
+    days: int
+    lapse: str
+    due: tuple[str, ...]
+    sent: tuple[tuple[str, dt.date], ...] = ()
+    recorded: tuple[str, ...] = ()  # every level with a row for this lapse, sent or skipped over
+    sends: str | None = None
+    version: int | None = None  # the agreement version waiting (kind ``agreement``)
+    cadence_days: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def lapse_of(session: Session, pair: Pair, today: dt.date) -> Lapse:
@@ -67,98 +95,205 @@ def lapse_of(session: Session, pair: Pair, today: dt.date) -> Lapse:
     assert programme is not None
     last = session.scalar(select(func.max(Meeting.held_on)).where(Meeting.pair_id == pair.id))
     since = last or work_start(session, pair)
-    return Lapse(pair.id, since, max((today - since).days, 0), _cadence(session, pair, programme))
+    agreement = session.scalar(select(Agreement).where(Agreement.pair_id == pair.id))
+    body = None
+    if agreement is not None:
+        body = session.scalar(
+            select(AgreementVersion.body).where(
+                AgreementVersion.agreement_id == agreement.id,
+                AgreementVersion.version == (agreement.signed_version or agreement.current_version),
+            )
+        )
+    return Lapse(pair.id, since, max((today - since).days, 0), cadence_in(body, programme))
 
 
-def at_risk(session: Session, programme_slug: str, today: dt.date) -> list[Lapse]:
-    """Active pairs of a programme that have not met for 1.5 times their cadence.
+def plan(session: Session, programme_slug: str, today: dt.date) -> list[AtRisk]:
+    """Every active pair of the programme at risk on ``today``, with what a nudge run would send.
 
-    Four queries for the whole programme, whatever its size: pairs, last meetings, and
-    the agreed cadences.
+    Reads only; a handful of queries for the whole programme, whatever its size.
     """
     programme = lookups.programme(session, programme_slug)
+    if has_ended(programme, today) or programme.status == "closed":
+        return []
     pairs = list(
         session.scalars(
             select(Pair).where(Pair.programme_id == programme.id, Pair.status == "active").order_by(Pair.id)
         )
     )
-    in_programme = select(Pair.id).where(Pair.programme_id == programme.id, Pair.status == "active")
-    last_met = dict(
+    if not pairs:
+        return []
+    ids = [p.id for p in pairs]
+    hr_ids = dict(
         session.execute(
-            select(Meeting.pair_id, func.max(Meeting.held_on))
-            .where(Meeting.pair_id.in_(in_programme))
-            .group_by(Meeting.pair_id)
-        ).all()
-    )
-    bodies = dict(
-        session.execute(
-            select(Agreement.pair_id, AgreementVersion.body)
-            .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
-            .where(
-                Agreement.pair_id.in_(in_programme),
-                AgreementVersion.version
-                == func.coalesce(Agreement.signed_version, Agreement.current_version),
+            select(Person.id, Person.hr_id).where(
+                Person.id.in_({p.mentee_id for p in pairs} | {p.mentor_id for p in pairs})
             )
         ).all()
     )
+    last_met = dict(
+        session.execute(
+            select(Meeting.pair_id, func.max(Meeting.held_on))
+            .where(Meeting.pair_id.in_(ids))
+            .group_by(Meeting.pair_id)
+        ).all()
+    )
+    agreements = {
+        a.pair_id: (a, created_at)
+        for a, created_at in session.execute(
+            select(Agreement, AgreementVersion.created_at)
+            .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
+            .where(Agreement.pair_id.in_(ids), AgreementVersion.version == Agreement.current_version)
+        ).all()
+    }
+    signed_bodies = dict(
+        session.execute(
+            select(Agreement.pair_id, AgreementVersion.body)
+            .join(AgreementVersion, AgreementVersion.agreement_id == Agreement.id)
+            .where(Agreement.pair_id.in_(ids), AgreementVersion.version == Agreement.signed_version)
+        ).all()
+    )
+    sent: dict[tuple[int, str], dict[str, tuple[str, dt.date]]] = {}
+    for pair_id, lapse_key, level, detail, sent_at in session.execute(
+        select(Nudge.pair_id, Nudge.lapse, Nudge.level, Nudge.detail, Nudge.sent_at).where(
+            Nudge.pair_id.in_(ids)
+        )
+    ):
+        sent.setdefault((pair_id, lapse_key), {})[level] = (detail, sent_at.date())
     starts = work_starts(session, programme, pairs)
-    lapses = []
+    after = int((programme.settings or {}).get("agreement_reminder_days", 7))
+    found = []
     for pair in pairs:
-        since = last_met.get(pair.id) or starts[pair.id]
-        cadence = (bodies.get(pair.id) or {}).get("schedule", {}).get("cadence_days")
-        cadence = cadence if isinstance(cadence, int) else programme.cadence_days
-        lapse = Lapse(pair.id, since, max((today - since).days, 0), cadence)
-        if lapse.due():
-            lapses.append(lapse)
-    return lapses
+        mentee, mentor = hr_ids[pair.mentee_id], hr_ids[pair.mentor_id]
+        agreement, created_at = agreements.get(pair.id, (None, None))
+        if agreement is not None and agreement.signed_version is not None:
+            met = last_met.get(pair.id)
+            since = met or starts[pair.id]
+            cadence = cadence_in(signed_bodies.get(pair.id), programme)
+            lapse = Lapse(pair.id, since, max((today - since).days, 0), cadence)
+            done = sent.get((pair.id, lapse.key), {})
+            risk = _meeting_risk(programme, lapse, mentee, mentor, done, met=met is not None)
+        else:
+            # The first version waits from the pair's start (it could be read from then on); a
+            # later one from the edit that made it.
+            version = agreement.current_version if agreement is not None else 1
+            waiting_since = created_at.date() if version > 1 and created_at is not None else starts[pair.id]
+            risk = _agreement_risk(
+                pair.id, mentee, mentor, version, max((today - waiting_since).days, 0), after,
+                drafted=agreement is not None, done=sent.get((pair.id, f"agreement:v{version}"), {}),
+            )  # fmt: skip
+        if risk is not None:
+            found.append(risk)
+    return found
+
+
+def _meeting_risk(
+    programme: Programme,
+    lapse: Lapse,
+    mentee: str,
+    mentor: str,
+    done: Mapping[str, tuple[str, dt.date]],
+    *,
+    met: bool,
+) -> AtRisk | None:
+    due = lapse.due()
+    if not due:
+        return None
+    notes = []
+    waiting = [level for level in due if level not in done]
+    if "admin" in waiting and not programme.admin_hr_id:
+        waiting.remove("admin")
+        notes.append(f"needs an admin nudge but programme {programme.slug} has no admin_hr_id; set one")
+    last = f"last meeting on {lapse.since}" if met else f"no meeting since the pair started on {lapse.since}"
+    return AtRisk(
+        pair_id=lapse.pair_id,
+        mentee=mentee,
+        mentor=mentor,
+        kind="meetings",
+        reason=f"{last}, {lapse.days} days ago; agreed every {lapse.cadence_days} days",
+        days=lapse.days,
+        lapse=lapse.key,
+        due=tuple(due),
+        sent=tuple((level, day) for level, (detail, day) in done.items() if detail == "sent"),
+        recorded=tuple(done),
+        sends=waiting[-1] if waiting else None,
+        cadence_days=lapse.cadence_days,
+        notes=tuple(notes),
+    )
+
+
+def _agreement_risk(
+    pair_id: int,
+    mentee: str,
+    mentor: str,
+    version: int,
+    waited: int,
+    after: int,
+    *,
+    drafted: bool,
+    done: Mapping[str, tuple[str, dt.date]],
+) -> AtRisk | None:
+    due = [level for level, factor in AGREEMENT_LEVELS if waited >= factor * after]
+    if not due:
+        return None
+    what = f"agreement version {version} not signed by both" if drafted else "agreement not read yet"
+    return AtRisk(
+        pair_id=pair_id,
+        mentee=mentee,
+        mentor=mentor,
+        kind="agreement",
+        reason=f"{what} for {waited} days; no meeting can be logged until it is",
+        days=waited,
+        lapse=f"agreement:v{version}",
+        due=tuple(due),
+        sent=tuple((level, day) for level, (_detail, day) in done.items()),
+        recorded=tuple(done),
+        sends=None if due[-1] in done else due[-1],
+        version=version,
+    )
+
+
+def at_risk(session: Session, programme_slug: str, today: dt.date) -> list[Lapse]:
+    """Pairs with a signed agreement that have not met for 1.5 times their cadence."""
+    return [
+        Lapse(r.pair_id, dt.date.fromisoformat(r.lapse.removeprefix("since:")), r.days, r.cadence_days)
+        for r in plan(session, programme_slug, today)
+        if r.kind == "meetings"
+    ]
 
 
 def run_nudges(
     session: Session, ctx: ProgrammeContext, programme_slug: str, today: dt.date
 ) -> list[tuple[int, str]]:
-    """Send the highest due nudge level of each at-risk pair not yet sent for its lapse.
+    """Send what :func:`plan` says is due, and record it so that no level is sent twice.
 
-    Lower levels skipped over (a long gap between runs) are recorded too, so they never
-    follow the higher one. Without an ``admin_hr_id`` the admin level is not sent and not
-    recorded (a warning is logged): it goes out on the first run after one is set.
-    Unsigned agreements are chased first. Returns (pair id, level) for every nudge sent;
-    agreement reminders have levels ``agreement:mentee|both``.
+    Of a meeting lapse only the highest due level is sent; lower levels skipped over (a long
+    gap between runs) are recorded as skipped, so they never follow the higher one, and the
+    admin is told that the pair itself was not reminded. Without an ``admin_hr_id`` the admin
+    level is not sent and not recorded (a warning is logged): it goes out on the first run
+    after one is set. Returns (pair id, level) for every message queued; agreement reminders
+    have levels ``agreement:mentee|both``.
     """
     programme = lookups.programme(session, programme_slug)
-    sent = remind_unsigned_agreements(session, ctx, programme, today)
-    for lapse in at_risk(session, programme_slug, today):
-        done = set(
-            session.scalars(
-                select(Nudge.level).where(Nudge.pair_id == lapse.pair_id, Nudge.lapse == lapse.key)
-            )
-        )
-        due = [level for level in lapse.due() if level not in done]
-        if "admin" in due and not programme.admin_hr_id:
-            # Not recorded, so it goes out once an admin is configured; the pair still
-            # gets the highest level that can be sent.
-            log.warning(
-                "pair %s needs an admin nudge but programme %s has no admin_hr_id; set one",
-                lapse.pair_id,
-                programme.slug,
-            )
-            due.remove("admin")
-        if not due:
+    sent: list[tuple[int, str]] = []
+    for risk in plan(session, programme_slug, today):
+        for note in risk.notes:
+            log.warning("pair %s: %s", risk.pair_id, note)
+        if risk.sends is None:
             continue
-        top = due[-1]
-        pair = lookups.pair(session, lapse.pair_id)
-        _send(session, ctx, programme, pair, lapse, top)
-        sent.append((pair.id, top))
-        for level in due:
-            detail = "sent" if level == top else f"skipped: {top} was due by then"
-            session.add(Nudge(pair_id=pair.id, lapse=lapse.key, level=level, detail=detail))
-        audit.record(session, "system", "pair.nudged", "pair", pair.id, level=top, days=lapse.days)
+        pair = lookups.pair(session, risk.pair_id)
+        if risk.kind == "agreement":
+            _remind_to_sign(session, ctx, programme, pair, risk, today)
+            sent.append((pair.id, f"agreement:{risk.sends}"))
+        else:
+            _nudge(session, ctx, programme, pair, risk)
+            sent.append((pair.id, risk.sends))
     session.flush()
     return sent
 
 
-def _send(
-    session: Session, ctx: ProgrammeContext, programme: Programme, pair: Pair, lapse: Lapse, level: str
-) -> None:
+def _nudge(session: Session, ctx: ProgrammeContext, programme: Programme, pair: Pair, risk: AtRisk) -> None:
+    level = risk.sends
+    assert level is not None
     mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
     assert mentee is not None and mentor is not None
     if level == "mentee":
@@ -166,75 +301,59 @@ def _send(
     elif level == "both":
         audience = [mentee.hr_id, mentor.hr_id]
     else:
-        assert programme.admin_hr_id, "run_nudges drops the admin level without an admin"
+        assert programme.admin_hr_id, "plan drops the admin level without an admin"
         audience = [programme.admin_hr_id]
     context = {
         "programme": {"slug": programme.slug, "name": programme.name},
         "pair_id": pair.id,
         "mentee": {"hr_id": mentee.hr_id, "name": mentee.display_name},
         "mentor": {"hr_id": mentor.hr_id, "name": mentor.display_name},
-        "days": lapse.days,
-        "cadence_days": lapse.cadence_days,
+        "days": risk.days,
+        "cadence_days": risk.cadence_days,
+        # what the pair was really sent for this lapse, so the admin is told no more than happened
+        "reminded": [f"{WHO[sent_level]} on {day}" for sent_level, day in risk.sent if sent_level != "admin"],
     }
     send_message(
-        session,
-        ctx,
-        key=f"nudge:{programme.slug}:{pair.id}:{lapse.key}:{level}",
-        audience=audience,
-        template=f"nudge_{level}.txt.j2",
-        context=context,
-        kind="nudge",
-    )
+        session, ctx, key=f"nudge:{programme.slug}:{pair.id}:{risk.lapse}:{level}",
+        audience=audience, template=f"nudge_{level}.txt.j2", context=context, kind="nudge",
+    )  # fmt: skip
+    # Lower levels this run jumped over are recorded as skipped, so they never follow this one;
+    # an admin level that could not be sent (no admin) is not recorded, so it goes out later.
+    for due in risk.due[: risk.due.index(level) + 1]:
+        if due not in risk.recorded:
+            detail = "sent" if due == level else f"skipped: {level} was due by then"
+            session.add(Nudge(pair_id=pair.id, lapse=risk.lapse, level=due, detail=detail))
+    audit.record(session, "system", "pair.nudged", "pair", pair.id, level=level, days=risk.days)
 
 
-def remind_unsigned_agreements(
-    session: Session, ctx: ProgrammeContext, programme: Programme, today: dt.date
-) -> list[tuple[int, str]]:
-    """Remind the mentee, then both, of an agreement version not yet signed by both."""
-    after = int((programme.settings or {}).get("agreement_reminder_days", 7))
-    rows = session.execute(
-        select(Pair, Agreement, AgreementVersion.created_at)
-        .join(Agreement, Agreement.pair_id == Pair.id)
-        .join(
-            AgreementVersion,
-            (AgreementVersion.agreement_id == Agreement.id)
-            & (AgreementVersion.version == Agreement.current_version),
+def _remind_to_sign(
+    session: Session, ctx: ProgrammeContext, programme: Programme, pair: Pair, risk: AtRisk, today: dt.date
+) -> None:
+    """Remind the mentee (then both) to read and sign; a never-drafted agreement is drafted first."""
+    from rm_plugin.programme.agreements import draft_agreement
+
+    level = risk.sends
+    assert level is not None
+    draft_agreement(session, ctx, pair.id, today)
+    mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
+    assert mentee is not None and mentor is not None
+    for person in (mentee,) if level == "mentee" else (mentee, mentor):
+        send_message(
+            session,
+            ctx,
+            key=f"agreement-reminder:{programme.slug}:{pair.id}:{risk.lapse}:{level}:{person.hr_id}",
+            audience=[person.hr_id],
+            template="agreement_reminder.txt.j2",
+            context={
+                "programme": {"slug": programme.slug, "name": programme.name},
+                "person": {"name": person.display_name},
+                "version": risk.version,
+            },
+            kind="reminder",
         )
-        .where(Pair.programme_id == programme.id, Pair.status == "active", Agreement.status == "draft")
-        .order_by(Pair.id)
-    ).all()
-    sent: list[tuple[int, str]] = []
-    for pair, agreement, created_at in rows:
-        waited = (today - created_at.date()).days
-        due = [level for level, factor in (("mentee", 1), ("both", 2)) if waited >= factor * after]
-        lapse = f"agreement:v{agreement.current_version}"
-        done = set(session.scalars(select(Nudge.level).where(Nudge.pair_id == pair.id, Nudge.lapse == lapse)))
-        if not due or due[-1] in done:
-            continue
-        level = due[-1]
-        mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
-        assert mentee is not None and mentor is not None
-        audience = [mentee.hr_id] if level == "mentee" else [mentee.hr_id, mentor.hr_id]
-        for hr_id in audience:
-            name = (mentee if hr_id == mentee.hr_id else mentor).display_name
-            send_message(
-                session,
-                ctx,
-                key=f"agreement-reminder:{programme.slug}:{pair.id}:{lapse}:{level}:{hr_id}",
-                audience=[hr_id],
-                template="agreement_reminder.txt.j2",
-                context={
-                    "programme": {"slug": programme.slug, "name": programme.name},
-                    "person": {"name": name},
-                    "version": agreement.current_version,
-                },
-                kind="reminder",
-            )
-        for skipped in due:
-            if skipped not in done:
-                session.add(Nudge(pair_id=pair.id, lapse=lapse, level=skipped, detail=f"agreement {level}"))
-        sent.append((pair.id, f"agreement:{level}"))
-    return sent
+    for due in risk.due:
+        if due not in risk.recorded:
+            session.add(Nudge(pair_id=pair.id, lapse=risk.lapse, level=due, detail=f"agreement {level}"))
 
 
 @dataclass(frozen=True)
@@ -245,8 +364,33 @@ class NudgeRun:
     sent: list[tuple[int, str]]
 
 
-def nudge_programme(work: UnitOfWork, programme_slug: str, today: dt.date | None = None) -> NudgeRun:
-    """Nudge the programme's pairs at risk on ``today`` (default: the site's today)."""
-    day = today or work.today
-    lapsed = at_risk(work.session, programme_slug, day)
-    return NudgeRun(len(lapsed), run_nudges(work.session, work.ctx, programme_slug, day))
+def _judged_day(work: UnitOfWork, today: dt.date | None) -> dt.date:
+    return today or work.today
+
+
+def at_risk_pairs(work: UnitOfWork, programme_slug: str, today: dt.date | None = None) -> list[AtRisk]:
+    """The programme's pairs at risk on ``today`` (default: the site's today), with reasons. Reads only."""
+    return plan(work.session, programme_slug, _judged_day(work, today))
+
+
+def nudge_programme(
+    work: UnitOfWork, programme_slug: str, today: dt.date | None = None, *, dry_run: bool = False
+) -> NudgeRun:
+    """Nudge the programme's pairs at risk on ``today`` (default: the site's today).
+
+    Nudges are recorded as sent, so a day after the site's today is refused unless
+    ``dry_run``, which only says what would be sent.
+    """
+    day = _judged_day(work, today)
+    if day > work.today and not dry_run:
+        raise ProgrammeError(
+            f"--today {day} is after today ({work.today}): nudges are recorded as sent, so they cannot be "
+            "sent for a day that has not come; look ahead with `meeting at-risk --today` or `--dry-run`"
+        )
+    risks = plan(work.session, programme_slug, day)
+    if dry_run:
+        would = [
+            (r.pair_id, r.sends if r.kind == "meetings" else f"agreement:{r.sends}") for r in risks if r.sends
+        ]
+        return NudgeRun(len(risks), would)
+    return NudgeRun(len(risks), run_nudges(work.session, work.ctx, programme_slug, day))

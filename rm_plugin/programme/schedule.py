@@ -25,6 +25,7 @@ PRODID = "-//rm-plugin//reverse mentoring//EN"
 class Attendee:
     name: str
     email: str
+    accepted: bool = False  # signed the agreement this schedule comes from (PARTSTAT=ACCEPTED)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def to_ics(
         attendee = icalendar.vCalAddress(f"mailto:{person.email}")
         attendee.params["cn"] = icalendar.vText(person.name)
         attendee.params["role"] = icalendar.vText(role)
-        attendee.params["partstat"] = icalendar.vText("ACCEPTED")
+        # Until a person signs, the meetings are proposed to them, not agreed (RFC 5545 3.2.12).
+        attendee.params["partstat"] = icalendar.vText("ACCEPTED" if person.accepted else "NEEDS-ACTION")
         event.add("attendee", attendee, encode=0)
     cal.add_component(event)
     cal.add_missing_timezones(

@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.milestones import check_milestones, defaults_for_settings
+from rm_plugin.domain.programme_rules import rule_problems, unknown_terms, weight_problems
 from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.meetings import MAX_MINUTES
 from rm_plugin.store import audit
-from rm_plugin.store.models import Pair, Person
+from rm_plugin.store.models import Pair, Person, Programme
 from rm_plugin.unit_of_work import ProgrammeContext
 
 
@@ -84,6 +85,13 @@ def _hr_id(value: Any) -> str:
     return _name(value)
 
 
+def _date(value: Any) -> dt.date:
+    """a date like 2026-12-31"""
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip())
+
+
 # Programme columns an admin may change the same way (the same ranges as ``programme create``).
 COLUMNS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "admin_hr_id": (_hr_id, "who gets the escalated nudges (an active person)"),
@@ -94,6 +102,7 @@ COLUMNS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "min_level_gap": (_whole(0, 20), "job levels the mentee must be above the mentor"),
     "mentor_max_level": (_optional_level, "the highest job level a mentor may have (empty: none)"),
     "mentee_min_level": (_optional_level, "the lowest job level a mentee may have (empty: none)"),
+    "ends_on": (_date, "the programme's last day; a later one extends it"),
 }
 KNOWN = {**COLUMNS, **SETTINGS}
 
@@ -103,7 +112,15 @@ SHAPES_MILESTONES = ("milestone_meetings", "orientation_course", "award")
 
 def parse_settings(values: Mapping[str, Any]) -> dict[str, Any]:
     """Typed settings and columns from ``values``; every unknown key and bad value named in one error."""
-    problems, out = [], {}
+    out, problems = _parse(values)
+    if problems:
+        raise ProgrammeError("\n".join(problems))
+    return out
+
+
+def _parse(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    problems: list[str] = []
+    out: dict[str, Any] = {}
     for key, raw in values.items():
         if key not in KNOWN:
             problems.append(f"unknown setting {key!r}; known: {', '.join(sorted(KNOWN))}")
@@ -113,9 +130,7 @@ def parse_settings(values: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = parse(raw)
         except (TypeError, ValueError):
             problems.append(f"setting {key} must be {parse.__doc__}, not {raw!r}")
-    if problems:
-        raise ProgrammeError("; ".join(problems))
-    return out
+    return out, problems
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,8 @@ class SettingsChange:
     notes: list[str] = field(default_factory=list)
     #: Connections the new milestone list records to that are not enabled progress connections.
     unknown_connections: list[str] = field(default_factory=list)
+    rules: dict[str, Any] = field(default_factory=dict)
+    weights: dict[str, Any] = field(default_factory=dict)
 
 
 def update_programme(
@@ -139,30 +156,44 @@ def update_programme(
     *,
     settings: Mapping[str, Any] | None = None,
     milestone_list: Sequence[Mapping[str, Any]] | None = None,
+    rules: Mapping[str, Any] | None = None,
+    weights: Mapping[str, Any] | None = None,
     today: dt.date | None = None,
     actor: str = "admin",
 ) -> SettingsChange:
     """Change a programme's settings and, optionally, replace its milestone list.
 
-    When the programme still has the default milestones and a setting they are built from
-    changes (``milestone_meetings``, ``orientation_course``, ``award``), they are rebuilt;
-    customised milestones are kept, with a note. With ``today`` every active pair's
-    milestones are re-checked against the new list, so a lowered bar is reached at once.
+    Every value is checked before anything is written, and every problem is named in one
+    error: settings, columns, matching ``rules`` and ``weights`` (``None`` removes a key), and
+    the milestone list. When the programme still has the default milestones and a setting
+    they are built from changes (``milestone_meetings``, ``orientation_course``, ``award``),
+    they are rebuilt; customised milestones are kept, with a note. With ``today`` every
+    active pair's milestones are re-checked against the new list, so a lowered bar is reached
+    at once.
     """
     programme = lookups.programme(session, programme_slug)
-    parsed = parse_settings(settings or {})
+    parsed, problems = _parse(settings or {})
     columns = {k: v for k, v in parsed.items() if k in COLUMNS}
     typed = {k: v for k, v in parsed.items() if k in SETTINGS}
-    problems = _column_problems(session, columns)
-    if problems:
-        raise ProgrammeError("; ".join(problems))
+    problems += _column_problems(session, programme, columns)
+    set_rules = {k: v for k, v in (rules or {}).items() if v is not None}
+    set_weights = {k: v for k, v in (weights or {}).items() if v is not None}
+    problems += rule_problems(set_rules) + weight_problems(set_weights)
     notes: list[str] = []
     if milestone_list is not None:
-        problems = check_milestones(milestone_list)
+        problems += check_milestones(milestone_list)
         if not milestone_list:
             problems.append("the milestone list is empty; a programme needs at least one milestone")
-        if problems:
-            raise ProgrammeError("; ".join(problems))
+    if problems:
+        raise ProgrammeError("\n".join(problems))
+    if rules:
+        programme.rules = {k: v for k, v in {**(programme.rules or {}), **rules}.items() if v is not None}
+    if weights:
+        programme.weights = {
+            k: v for k, v in {**(programme.weights or {}), **weights}.items() if v is not None
+        }
+        notes += [f"weights.{term}: not a built-in score term; it counts only if a site plugin scores "
+                  "it" for term in unknown_terms(set_weights)]  # fmt: skip
     old_settings = dict(programme.settings or {})
     new_settings = {**old_settings, **typed}
     for key, value in typed.items():
@@ -181,7 +212,11 @@ def update_programme(
                 f"{', '.join(k for k in SHAPES_MILESTONES if k in typed)} shape only the default list "
                 "(give --milestones FILE to change them)"
             )
-    changed = {k: [getattr(programme, k), v] for k, v in columns.items() if getattr(programme, k) != v}
+    changed = {
+        key: [_plain(getattr(programme, key)), _plain(value)]
+        for key, value in columns.items()
+        if getattr(programme, key) != value
+    }
     for key, value in columns.items():
         setattr(programme, key, value)
     programme.settings = new_settings
@@ -189,6 +224,7 @@ def update_programme(
     audit.record(
         session, actor, "programme.settings_changed", "programme", programme.id,
         settings=sorted(typed), columns=changed, milestones=milestone_list is not None or rebuilt,
+        rules=sorted(rules or {}), weights=sorted(weights or {}),
     )  # fmt: skip
     newly = 0
     if today is not None and (milestone_list is not None or rebuilt):
@@ -202,13 +238,20 @@ def update_programme(
     }
     return SettingsChange(
         settings=new_settings,
-        columns={k: getattr(programme, k) for k in COLUMNS},
+        columns={k: _plain(getattr(programme, k)) for k in COLUMNS},
+        rules=dict(programme.rules or {}),
+        weights=dict(programme.weights or {}),
         milestone_keys=[m["key"] for m in programme.milestones or []],
         milestones_rebuilt=rebuilt,
         newly_reached=newly,
         notes=notes,
         unknown_connections=sorted(named - {"*", *ctx.progress}),
     )
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it (dates as ISO text), for the audit log and the admin's summary."""
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def read_milestone_file(path: Path) -> Any:
@@ -239,9 +282,14 @@ def read_milestone_file(path: Path) -> Any:
     raise ProgrammeError(f"{path}: the milestone file must end in .toml or .json")
 
 
-def _column_problems(session: Session, columns: Mapping[str, Any]) -> list[str]:
-    """What only the database can confirm: the new admin is an active person."""
+def _column_problems(session: Session, programme: Programme, columns: Mapping[str, Any]) -> list[str]:
+    """What only the stored rows can confirm: the admin is an active person, the end follows the start."""
     problems = []
+    ends_on = columns.get("ends_on")
+    if ends_on is not None and programme.starts_on is not None and ends_on <= programme.starts_on:
+        problems.append(
+            f"setting ends_on: {ends_on} must be after the programme's start, {programme.starts_on}"
+        )
     if "admin_hr_id" in columns:
         hr_id = columns["admin_hr_id"]
         status = session.scalar(select(Person.status).where(Person.hr_id == hr_id))

@@ -55,7 +55,7 @@ def pairs_table(session: Session, report: metrics.ProgrammeReport) -> Table:
         ).all()
     )
     cadences = agreed_cadences(session, programme, metrics.PAIR_STATUSES)
-    at_risk = {lapse.pair_id: lapse.days for lapse in report.at_risk.lapses}
+    at_risk = {risk.pair_id: risk.kind for risk in report.at_risk.risks}
     rows = []
     for pair_id, status, mentee_hr, mentee_given, mentee_family, mentor_hr, mentor_given, mentor_family in (
         session.execute(
@@ -76,7 +76,7 @@ def pairs_table(session: Session, report: metrics.ProgrammeReport) -> Table:
                 pair_id, status,
                 mentee_hr, f"{mentee_given} {mentee_family}".strip() or mentee_hr,
                 mentor_hr, f"{mentor_given} {mentor_family}".strip() or mentor_hr,
-                count, last, cadences.get(pair_id), pair_id in at_risk, at_risk.get(pair_id),
+                count, last, cadences.get(pair_id), at_risk.get(pair_id, ""),
                 reached.get(pair_id, 0),
             )
         )  # fmt: skip
@@ -94,7 +94,6 @@ def pairs_table(session: Session, report: metrics.ProgrammeReport) -> Table:
             Column("last_meeting", "date"),
             Column("cadence_days"),
             Column("at_risk", "text"),
-            Column("days_since_meeting"),
             Column("milestones_reached"),
         ),
         tuple(rows),

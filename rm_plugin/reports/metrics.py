@@ -18,8 +18,9 @@ Definitions (the README repeats them for readers of the report):
   programme's start and the pair's activation) to today, the pair's end or the programme's
   end, whichever comes first, over the meetings its agreed cadence asks for in that time. A
   month is 365.25 / 12 days. Pairs younger than one cadence are not counted yet.
-- *at risk*: the nudges' rule (:func:`rm_plugin.programme.nudges.at_risk`), banded by the
-  nudge level it has reached.
+- *at risk*: the nudges' rule (:func:`rm_plugin.programme.nudges.plan`): a signed pair that
+  has not met for 1.5 times its cadence (banded by the nudge level its gap has reached), or a
+  pair whose agreement is still not signed by both after the reminder delay.
 - *completion*: approved pairs whose two members both reached the programme's milestone with
   the ``completed`` rule.
 - *executive participation*: mentees of approved pairs by job level, against the whole
@@ -210,14 +211,24 @@ class Cadence:
 @dataclass(frozen=True)
 class AtRisk:
     """Active pairs at risk on ``judged_on`` (the report's day, or the programme's end if that
-    came first), by how long they had not met (the nudge level reached)."""
+    came first), by the nudges' own rule (:func:`rm_plugin.programme.nudges.plan`): pairs not
+    meeting, banded by the nudge level their gap has reached, and pairs whose agreement is not
+    signed by both."""
 
     judged_on: dt.date
     active_pairs: int
-    lapses: tuple[nudges.Lapse, ...]
+    risks: tuple[nudges.AtRisk, ...]
+
+    @property
+    def not_meeting(self) -> tuple[nudges.AtRisk, ...]:
+        return tuple(r for r in self.risks if r.kind == "meetings")
+
+    @property
+    def not_signed(self) -> tuple[nudges.AtRisk, ...]:
+        return tuple(r for r in self.risks if r.kind == "agreement")
 
     def bands(self) -> dict[str, int]:
-        counts = Counter(lapse.due()[-1] for lapse in self.lapses)
+        counts = Counter(risk.due[-1] for risk in self.not_meeting)
         return {label: counts.get(level, 0) for level, label in AT_RISK_BANDS.items()}
 
 
@@ -594,7 +605,7 @@ def _monthly(
 def _at_risk(session: Session, programme: Programme, data: _Rows, today: dt.date) -> AtRisk:
     day = min(today, programme.ends_on) if programme.ends_on else today
     active = sum(1 for p in data.pairs if p.status == "active")
-    return AtRisk(day, active, tuple(nudges.at_risk(session, programme.slug, day)))
+    return AtRisk(day, active, tuple(nudges.plan(session, programme.slug, day)))
 
 
 def _reversion(session: Session, programme: Programme) -> Reversion:

@@ -295,8 +295,9 @@ def _at_risk(report: ProgrammeReport) -> Section:
         "at_risk",
         "Pairs at risk",
         (
-            f"{len(a.lapses)} of {a.active_pairs} active pair(s) had not met for 1.5 times their cadence "
-            f"or longer on {a.judged_on}.",
+            f"{len(a.not_meeting)} of {a.active_pairs} active pair(s) had not met for 1.5 times their "
+            f"cadence or longer on {a.judged_on}; {len(a.not_signed)} had still not both signed their "
+            "agreement.",
             f"Role reversion: {rv.flagged} of {rv.pairs_answering} pair(s) answering the teaching question "
             "had the senior mentee doing most of the teaching in most of their recent meetings.",
         ),
@@ -306,7 +307,7 @@ def _at_risk(report: ProgrammeReport) -> Section:
                 "bars",
                 tuple(bands),
                 (("pairs", tuple(float(v) for v in bands.values())),),
-                alt="At-risk pairs by time since they last met: "
+                alt="Pairs not meeting, by time since they last met: "
                 + ", ".join(f"{label} {count}" for label, count in bands.items())
                 + ".",
                 value_label="pairs",
@@ -315,9 +316,15 @@ def _at_risk(report: ProgrammeReport) -> Section:
         (
             Table(
                 "at_risk",
-                f"At-risk pairs by time since they last met, on {a.judged_on}",
-                (Column("since_last_meeting", "text"), Column("nudge_level", "text"), Column("pairs")),
-                tuple((label, level, bands[label]) for level, label in AT_RISK_BANDS.items()),
+                f"Pairs at risk on {a.judged_on}",
+                (Column("why", "text"), Column("nudge_level", "text"), Column("pairs")),
+                (
+                    *(
+                        (f"not met for {label}", level, bands[label])
+                        for level, label in AT_RISK_BANDS.items()
+                    ),
+                    ("agreement not signed by both", "reminder", len(a.not_signed)),
+                ),
             ),
             Table(
                 "role_reversion",

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from rm_plugin.domain import text_limits
 from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.programme import lookups
 from rm_plugin.store import audit
@@ -37,8 +38,6 @@ from rm_plugin.unit_of_work import ProgrammeContext, UnitOfWork
 
 APPROVED = ("active", "closed")
 SHOWN_AS = ("name", "anonymous")
-TITLE_LIMIT = 200
-TEXT_LIMIT = 4000
 FORMATS = (("newsletter", "html"), ("newsletter", "md"), ("intranet", "html"), ("intranet", "md"))
 
 
@@ -77,11 +76,14 @@ def _check_text(title: str | None, learned: str | None, changed: str | None, *, 
     problems = []
     if title is not None and not title.strip():
         problems.append("the title must not be empty")
-    if title is not None and len(title) > TITLE_LIMIT:
-        problems.append(f"the title is longer than {TITLE_LIMIT} characters")
-    for name, value in (("what you learned", learned), ("what changed", changed)):
-        if value is not None and len(value) > TEXT_LIMIT:
-            problems.append(f"{name} is longer than {TEXT_LIMIT} characters")
+    for what, value, limit in (
+        ("the title", title, text_limits.NAME),
+        ("what you learned", learned, text_limits.TEXT),
+        ("what changed", changed, text_limits.TEXT),
+    ):
+        problem = text_limits.too_long(what, value, limit)
+        if problem:
+            problems.append(problem)
     if new and title is None:
         problems.append("a story needs a title")
     if new and not (learned or "").strip() and not (changed or "").strip():

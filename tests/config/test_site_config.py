@@ -130,3 +130,37 @@ def test_empty_secret_file_is_a_problem(tmp_path: Path) -> None:
     (tmp_path / "empty").write_text("\n")
     _, problems = resolve_references({"token_file": "empty"}, "m.toml", tmp_path, environ={})
     assert [str(p) for p in problems] == ["m.toml: token_file: secret file 'empty' is empty"]
+
+
+def test_a_secret_file_that_is_not_utf8_is_one_problem_naming_file_and_key(root: Path) -> None:
+    (root / "secrets").mkdir()
+    (root / "secrets" / "token").write_bytes(b"\xff\xfetok\x00en")
+    (root / "connectors" / "moodle.toml").write_text(
+        'type = "moodle"\nurl = "https://m.example"\ntoken_file = "secrets/token"\ncourse = "c"\n'
+    )
+    found = problems_of(root)
+    assert "connectors/moodle.toml: token_file: secret file 'secrets/token' is not UTF-8 text" in found[0]
+
+
+def test_a_database_url_that_cannot_be_parsed_is_one_line_without_a_traceback(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from rm_plugin.cli import build_cli
+
+    monkeypatch.delenv("RM_PLUGIN_DATABASE_URL", raising=False)
+    config = root / "rm-plugin.toml"
+    config.write_text(config.read_text().replace('url = "sqlite:///rm-plugin.sqlite3"', 'url = "not a url"'))
+    found = problems_of(root)
+    assert found == [
+        "rm-plugin.toml: database.url: not a database URL SQLAlchemy can read; expected e.g. "
+        "sqlite:///rm-plugin.sqlite3 or postgresql+psycopg://rm@db.internal/rm_plugin"
+    ]
+    config.write_text(config.read_text().replace('url = "not a url"', 'url = "sqlite:///rm-plugin.sqlite3"'))
+    monkeypatch.setenv("RM_PLUGIN_DATABASE_URL", "::no-scheme::secretpw")
+    for args in (["check"], ["programme", "list"], ["db", "upgrade"]):
+        result = CliRunner().invoke(build_cli(), ["--site", str(root), *args])
+        assert result.exit_code == 2, result.output
+        assert "error: environment: RM_PLUGIN_DATABASE_URL: not a database URL" in result.output
+        assert "Traceback" not in result.output and "secretpw" not in result.output

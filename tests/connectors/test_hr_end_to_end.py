@@ -192,7 +192,7 @@ def test_bamboohr_check_names_bad_credentials_in_one_line(
     code, out = run(bamboo_site, "check")
     assert code == 1
     assert problems(out) == [
-        "problem: bamboohr: bamboohr: GET /api/v1/employees failed: Invalid API key (HTTP 401); "
+        "problem: bamboohr: GET /api/v1/employees failed: Invalid API key (HTTP 401); "
         "check access_token in connectors/bamboohr.toml"
     ]
     assert API_KEY not in out
@@ -208,7 +208,7 @@ def test_bamboohr_check_names_a_missing_job_level_field(
     assert code == 1
     (line,) = problems(out)
     assert line.startswith(
-        "problem: bamboohr: bamboohr: GET /api/v1/meta/fields failed: the custom field 'Job Level' "
+        "problem: bamboohr: GET /api/v1/meta/fields failed: the custom field 'Job Level' "
         "(job_level_field in connectors/bamboohr.toml) does not exist"
     )
 
@@ -294,7 +294,7 @@ def test_workday_site_checks_then_syncs(workday_site: Path, hosts: responses.Req
     [
         (
             {"status": 401, "body": "Unauthorized"},
-            "problem: workday: workday: RaaS ISU_RM/RM_Workers failed: Unauthorized: Unauthorized "
+            "problem: workday: RaaS ISU_RM/RM_Workers failed: Unauthorized "
             "(HTTP 401); check raas_user and raas_password in connectors/workday.toml",
         ),
         (

@@ -45,3 +45,53 @@ def test_admin_templates_run_in_a_sandbox(tmp_path: Path) -> None:
     (tmp_path / "evil.md.j2").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
     with pytest.raises(TemplateProblem, match=re.escape("evil.md.j2 does something the sandbox forbids")):
         Renderer(tmp_path).render("evil.md.j2", {})
+
+
+def test_markdown_templates_escape_every_value_for_markdown_and_html(tmp_path: Path) -> None:
+    (tmp_path / "x.md.j2").write_text("# {{ name }}\n\n- {{ goal }}\n\n{{ text }}\n")
+    shown = Renderer(tmp_path).render(
+        "x.md.j2",
+        {
+            "name": "<script>alert(1)</script>",
+            "goal": "**all** of [this](https://evil.example) & `that`",
+            "text": "# not a heading\n- not a list\n12. not numbered\nplain 2026-03-01.",
+        },
+    )
+    assert shown == (
+        "# &lt;script&gt;alert(1)&lt;/script&gt;\n\n"
+        "- \\*\\*all\\*\\* of \\[this\\](https://evil.example) &amp; \\`that\\`\n\n"
+        "\\# not a heading\n\\- not a list\n12\\. not numbered\nplain 2026-03-01.\n"
+    )
+
+
+def test_the_agreement_markdown_export_shows_names_as_typed() -> None:
+    view = {
+        "programme": {"slug": "p", "name": "P_1"},
+        "pair_id": 1,
+        "mentee": {"hr_id": "E1", "name": "<script>alert(1)</script>", "email": "a@x"},
+        "mentor": {"hr_id": "E2", "name": "Bo *the* Builder", "email": "b@x"},
+        "owner": "<script>alert(1)</script>",
+        "version": 1,
+        "current_version": 1,
+        "status": "draft",
+        "signed_by": ["Bo *the* Builder"],
+        "body": {
+            "purpose": "[click](javascript:alert(1))",
+            "goals": [{"skill": "AI_ML", "aim": ""}],
+            "norms": dict.fromkeys(("communication", "where", "language", "confidentiality"), "ok"),
+            "schedule": {
+                "cadence_days": 14,
+                "weekday": "tue",
+                "time": "10:00",
+                "minutes": 45,
+                "time_zone": "UTC",
+            },
+            "starts_on": "2026-03-02",
+            "ends_on": "2026-08-29",
+            "wrap_up": "done",
+        },
+    }
+    shown = Renderer().render("agreement.md.j2", view)
+    assert "<script>" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown
+    assert "Bo \\*the\\* Builder" in shown and "\\[click\\](javascript:alert(1))" in shown
+    assert "**AI\\_ML**" in shown and "P\\_1" in shown

@@ -249,6 +249,19 @@ def test_basic_auth_secrets_are_sent_to_the_host_and_hidden_from_errors(mocked, 
     assert TOKEN not in str(caught.value) + repr(caught.value) + repr(client)
 
 
+@pytest.mark.parametrize(
+    "echo", ["auth=Basic {basic}", "you sent {basic}", '{{"authorization": "{header}"}}']
+)
+def test_a_host_echoing_the_basic_credentials_in_an_error_never_shows_them(mocked, policy, echo) -> None:
+    basic = base64.b64encode(f"{TOKEN}:x".encode()).decode()
+    mocked.get(URL, status=401, body=echo.format(basic=basic, header=f"Basic {basic}"))
+    client = HttpClient("bamboohr", BASE, retry=policy, auth=(Secret(TOKEN), "x"))
+    with pytest.raises(AuthenticationError) as caught:
+        client.request("GET", "/api/v1/employees")
+    assert basic not in str(caught.value) and TOKEN not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
 def test_credentials_are_never_sent_to_another_host(mocked, client) -> None:
     mocked.get(f"{BASE}/next?page=2", json={})
     client.request("GET", f"{BASE}/next?page=2")

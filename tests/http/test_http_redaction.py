@@ -70,6 +70,40 @@ def test_headers_and_credentials_in_urls_and_dumps_are_masked() -> None:
     assert redactor.redact("https://isu@acme:pw9@wd5.example/ccx") == "https://isu@acme:***@wd5.example/ccx"
 
 
+def test_encoded_forms_a_client_sends_are_masked() -> None:
+    import base64
+    import json
+
+    redactor = Redactor([Secret("SEKRET-123"), Secret('p"w/1')])
+    as_user = base64.b64encode(b"SEKRET-123:x").decode()
+    as_password = base64.b64encode(b"isu@acme:SEKRET-123").decode()
+    in_json = json.dumps({"pw": 'p"w/1'})
+    text = f"auth=Basic {as_user}; echoed {as_password}; json {in_json}"
+    shown = redactor.redact(text)
+    assert as_user not in shown and as_password not in shown and "SEKRET" not in shown
+    assert 'p\\"w/1' not in shown and shown.count("***") == 3
+    # Basic credentials of a secret nobody told us about are masked by their shape
+    assert Redactor().redact("Authorization was Basic dXNlcjpwYXNz") == "Authorization was Basic ***"
+    # ordinary words are not
+    assert Redactor(["SEKRET-123"]).redact("Basic information, Reticulating splines") == (
+        "Basic information, Reticulating splines"
+    )
+
+
+@given(
+    secret=st.text(alphabet=string.ascii_letters + string.digits + "-_.~", min_size=4, max_size=40),
+    user=st.text(alphabet=string.ascii_letters + "@.", max_size=12),
+    before=st.text(max_size=30),
+)
+def test_a_known_secret_never_survives_base64(secret: str, user: str, before: str) -> None:
+    import base64
+
+    redactor = Redactor([secret])
+    for credentials in (f"{secret}:x", f"{user}:{secret}"):
+        encoded = base64.b64encode(credentials.encode()).decode()
+        assert encoded not in redactor.redact(before + " " + encoded + " end")
+
+
 @given(
     secret=st.text(alphabet=string.ascii_letters + string.digits + "!$%&/+=?@-_.~ ", min_size=4, max_size=40),
     before=st.text(max_size=30),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from matching_factory import small_org
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from rm_plugin.matching.review import approve, eligible_reviewers, reject, revie
 from rm_plugin.matching.service import MatchingError, propose
 from rm_plugin.plugins import make_plugin_manager, register
 from rm_plugin.store import Database
-from rm_plugin.store.models import AuditEntry, OutboxItem, Pair, PairStatusChange, ReviewDecision
+from rm_plugin.store.models import AuditEntry, OutboxItem, Pair, PairStatusChange, Programme, ReviewDecision
 
 
 @pytest.fixture
@@ -76,7 +78,8 @@ def test_two_distinct_approvals_activate_the_pair_enqueue_enrolments_and_fire_th
     with pytest.raises(MatchingError, match="REV-1 already decided on pair"):
         approve(db, pair_id, "REV-1", pm=pm, progress_connections=["moodle", "files"])
     assert seen == []
-    second = approve(db, pair_id, "REV-2", pm=pm, progress_connections=["moodle", "files"])
+    approved_on = dt.date(2026, 4, 15)  # six weeks into the programme: the pair starts then
+    second = approve(db, pair_id, "REV-2", pm=pm, progress_connections=["moodle", "files"], today=approved_on)
     assert second.status == "active" and second.approved_by == ("REV-1", "REV-2")
     assert seen == [("SEN-A", "JUN-B1", "active", ("REV-1", "REV-2"))]
     with db.transaction() as s:
@@ -87,9 +90,10 @@ def test_two_distinct_approvals_activate_the_pair_enqueue_enrolments_and_fire_th
             "programme": "rm-2026",
             "mentee": "SEN-A",
             "mentor": "JUN-B1",
-            "start": "2026-03-02",
-            "end": "2026-09-30",
+            "start": "2026-04-15",
+            "end": s.scalar(select(Programme.ends_on)).isoformat(),
         }
+        assert s.get(Pair, pair_id).starts_on == approved_on
         changes = s.scalars(select(PairStatusChange).where(PairStatusChange.pair_id == pair_id)).all()
         assert [c.to_status for c in changes] == ["proposed", "active"]
         actions = [a.action for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]

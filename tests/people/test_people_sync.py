@@ -196,7 +196,7 @@ def test_an_unusable_file_or_header_is_not_a_roster_in_which_everyone_left(site_
     report = sync_people(site)
     assert report.left == 0
     assert [p.reason for p in report.problems] == [
-        "the header has no column 'hr_id' (hr_id); map it under [columns]"
+        "the header has no column 'hr_id' (hr_id); the header read was 'id,mail'; map it under [columns]"
     ]
     (site_root / "people.csv").write_bytes(
         (HEADER + "E1,ceo@example.com,J\xf6rg,Boss,10,,Exec,2010-01-04,,\n").encode("latin-1")
@@ -267,9 +267,33 @@ def test_a_source_that_fails_stops_nothing_else_and_marks_nobody(site_root: Path
         site.close()
     assert report.created == 3  # the csv source went through
     assert report.failed_sources == ["bamboohr"]
-    (problem,) = [p for p in report.problems if p.source == "bamboohr"]
-    assert problem.reason.startswith("not synced, nothing changed for it: ")
-    assert "k-test" not in problem.reason
+    assert report.problems == []  # a failed source is not a skipped record
+    reason = report.source_errors["bamboohr"]
+    assert reason == "GET /api/v1/meta/fields failed: Unauthorized (HTTP 401)"  # said once, not doubled
+    assert "k-test" not in reason
+    assert report.lines()[:2] == [
+        "people: 3 created, 0 updated, 0 unchanged, 0 marked as left; 0 record(s) skipped",
+        f"  source failed, nothing changed for it: bamboohr: {reason}",
+    ]
+
+
+def test_the_cli_exits_zero_when_one_source_failed_and_another_imported(site_root: Path, monkeypatch) -> None:
+    import responses
+
+    write_roster(site_root, GOOD)
+    monkeypatch.setenv("BAMBOOHR_API_KEY", "k-test")
+    bamboo = site_root / "connectors" / "bamboohr.toml"
+    bamboo.write_text(bamboo.read_text().replace("enabled = false", "enabled = true"))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(
+            responses.GET, "https://acme.bamboohr.com/api/v1/meta/fields", status=401, body="Unauthorized"
+        )
+        result = CliRunner().invoke(build_cli(), ["--site", str(site_root), "people", "sync"])
+        assert result.exit_code == 0, result.output
+        assert "0 record(s) skipped" in result.output and "source failed" in result.output
+        (site_root / "connectors" / "csv.toml").unlink()  # now the only source fails: nothing imported
+        result = CliRunner().invoke(build_cli(), ["--site", str(site_root), "people", "sync"])
+        assert result.exit_code == 1, result.output
 
 
 def test_a_stray_quote_hides_no_one_and_makes_no_leaver(site_root: Path) -> None:
@@ -280,3 +304,29 @@ def test_a_stray_quote_hides_no_one_and_makes_no_leaver(site_root: Path) -> None
     assert problem.where.startswith("lines 3-") and "an unterminated quote?" in problem.reason
     assert report.left == 0
     assert {p.status for p in stored.values()} == {"active"}
+
+
+def test_a_semicolon_file_an_empty_file_and_a_bad_byte_each_say_what_is_wrong(site_root: Path) -> None:
+    site_file = site_root / "people.csv"
+    write_roster(site_root, GOOD)
+    site_file.write_text(HEADER.replace(",", ";") + GOOD[0].replace(",", ";") + "\n")
+    site = Site.load(site_root, load_entrypoints=False)
+    try:
+        (problem,) = sync_people(site).problems
+        assert "the header read was 'hr_id;email;given_name;" in problem.reason
+        assert "is the file separated by ';'? set `delimiter` accordingly" in problem.reason
+        site_file.write_text("")
+        (problem,) = sync_people(site).problems
+        assert problem.reason.startswith("the file is empty")
+        rows = [f"E{i},p{i}@example.com,P,{i},3,,Sales,2020-01-01,," for i in range(10, 400)]
+        rows[300] = rows[300].replace(",P,", ",J\xf6rg,")  # line 302: the header is line 1
+        site_file.write_bytes((HEADER + "\n".join(rows) + "\n").encode("latin-1"))
+        (problem,) = sync_people(site).problems
+        assert problem.where == "line 302" and "byte 0xf6" in problem.reason
+    finally:
+        site.close()
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    template = (
+        Path(__file__).parents[2] / "rm_plugin" / "site_template" / "connectors" / "csv.toml"
+    ).read_text()
+    assert "`encoding`" in readme and "encoding = " in template

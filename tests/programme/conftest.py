@@ -170,7 +170,13 @@ def rm(site: Path) -> Callable[..., str]:
 
 @pytest.fixture
 def site(world: World, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh site (``rm-plugin init``) on the test database, found through the environment."""
+    """A fresh site (``rm-plugin init``) on the test database, found through the environment.
+
+    Commands act on the real today, so the programme is made to run until half a year after it.
+    """
+    with world.db.transaction() as s:
+        programme = s.scalar(select(Programme).where(Programme.slug == world.programme_slug))
+        programme.ends_on = max(programme.ends_on, dt.date.today() + dt.timedelta(days=180))
     root = tmp_path / "site"
     result = CliRunner().invoke(build_cli(), ["init", str(root)])
     assert result.exit_code == 0, result.output

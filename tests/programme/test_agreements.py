@@ -141,7 +141,8 @@ def test_an_edit_after_signing_needs_both_signatures_again_and_every_version_is_
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"colour": "blue"}, "unknown agreement field"),
+        ({"colour": "blue"}, "colour is not an agreement field"),
+        ({"purpose": "x" * 5001}, "purpose is 5001 characters long; at most 5000 are allowed"),
         ({"schedule": {"weekday": "funday"}}, "schedule.weekday"),
         ({"schedule": {"time": "25:00"}}, "schedule.time"),
         ({"schedule": {"cadence_days": 0}}, "schedule.cadence_days"),
@@ -160,6 +161,19 @@ def test_bad_edits_are_refused_and_change_nothing(world, ctx, changes, message) 
         agreements.edit_agreement(s, ctx, pair_id, "SENIOR", changes)
     with world.db.transaction() as s:
         assert agreements.get_agreement(s, pair_id).current_version == 1
+
+
+def test_a_bad_edit_names_every_problem_at_once(world, ctx, site, rm) -> None:
+    world.pair("SENIOR", "JUNIOR")
+    rm("agreement", "show", "--as", "SENIOR")
+    out = rm("agreement", "edit", "--as", "SENIOR", "--set", "colour=blue",
+             "--set", "schedule.weekday=funday", "--set", "schedule.time=25:00", "--set", "purpose=",
+             "--set", f"norms.where={'x' * 1001}", code=1)  # fmt: skip
+    for problem in ("colour is not an agreement field", "schedule.weekday must be one of",
+                    "schedule.time must be HH:MM", "purpose must be non-empty text",
+                    "norms.where is 1001 characters long"):  # fmt: skip
+        assert problem in out
+    assert out.count("Error:") == 6  # the heading and one line per problem
 
 
 def test_editing_by_a_non_party_is_refused(world, ctx) -> None:

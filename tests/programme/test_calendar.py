@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import icalendar
 from dateutil import rrule
 from sqlalchemy import select
 
 from rm_plugin.programme import agreements
-from rm_plugin.store.models import Programme
+from rm_plugin.store.models import Pair, Programme
 
 DAY = dt.date(2026, 3, 1)
 START = dt.date(2026, 3, 2)  # the test programme's start (conftest); it runs 180 days
@@ -82,3 +83,23 @@ def test_a_revised_schedule_keeps_the_uid_and_raises_the_sequence(world, ctx) ->
     assert first["UID"] == second["UID"]
     assert (first["SEQUENCE"], second["SEQUENCE"]) == (1, 2)
     assert second["DTSTART"].dt.weekday() == 3
+
+
+def test_attendees_need_to_act_until_they_have_signed(world, ctx) -> None:
+    from rm_plugin.programme import agreements
+
+    pair_id = world.pair("SENIOR", "JUNIOR")
+    with world.db.transaction() as s:
+        agreements.draft_agreement(s, ctx, pair_id, START)
+        agreements.sign_agreement(s, ctx, pair_id, "SENIOR", START)
+        agreement = agreements.get_agreement(s, pair_id)
+        draft_ics, _ = agreements.calendar_for(s, s.get(Pair, pair_id), agreement)
+        agreements.sign_agreement(s, ctx, pair_id, "JUNIOR", START)
+        signed_ics, _ = agreements.calendar_for(s, s.get(Pair, pair_id), agreement)
+
+    def partstats(ics: str) -> dict[str, str]:
+        unfolded = ics.replace("\r\n ", "")
+        return dict(re.findall(r"ATTENDEE;CN=\"?(\w+) Test\"?;PARTSTAT=([A-Z-]+)", unfolded))
+
+    assert partstats(draft_ics) == {"SENIOR": "ACCEPTED", "JUNIOR": "NEEDS-ACTION"}
+    assert partstats(signed_ics) == {"SENIOR": "ACCEPTED", "JUNIOR": "ACCEPTED"}

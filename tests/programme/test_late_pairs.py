@@ -31,6 +31,7 @@ def approve_late(world, pair_id: int, *, starts_on: dt.date | None = None) -> No
 def test_a_late_pair_is_not_nudged_for_weeks_before_it_existed(world, ctx) -> None:
     pair_id = world.pair("SENIOR", "JUNIOR")
     approve_late(world, pair_id)
+    world.sign(ctx, pair_id, on=APPROVED)
     with world.db.transaction() as s:
         assert nudges.run_nudges(s, ctx, "rm-2026", APPROVED + dt.timedelta(days=5)) == []
     with world.db.transaction() as s:

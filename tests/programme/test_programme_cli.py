@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -92,3 +93,18 @@ def test_agreement_meeting_and_survey_through_the_cli(world, site) -> None:
     }
     for text in [payloads, *(Path(f).read_text() for f in files)]:
         assert "NOTE-CLI-93b1" not in text
+
+
+def test_an_admin_reads_any_pairs_agreement_and_the_applications(world, site) -> None:
+    pair_id = world.pair("SENIOR", "JUNIOR", wanted={"generative AI": 3, "TikTok": 1})
+    assert "has no agreement yet" in run("agreement", "show", "--pair", str(pair_id), code=1)
+    run("agreement", "show", "--as", "SENIOR")  # a member's first look drafts it
+    shown = run("agreement", "show", "--pair", str(pair_id))
+    assert "# Reverse mentoring agreement" in shown and "**generative AI**" in shown
+    assert "give --as HR_ID" in run("agreement", "show", code=2)
+    listed = run("applications", "list", "rm-2026")
+    mentee = r"^SENIOR\s+mentee\s+SENIOR Test\s+\S+\s+generative AI \(3\), TikTok \(1\)$"
+    assert re.search(mentee, listed, re.M)
+    assert re.search(r"^JUNIOR\s+mentor\s+JUNIOR Test\s+\S+\s+generative AI, TikTok, Figma$", listed, re.M)
+    assert "2 application(s): 1 mentee(s), 1 mentor(s)" in listed
+    assert "SENIOR" not in run("applications", "list", "rm-2026", "--role", "mentor")

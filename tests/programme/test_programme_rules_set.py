@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -33,6 +35,7 @@ def test_every_rule_the_readme_names_can_be_changed_and_is_audited(world, rm_set
         "--setting", "admin_hr_id=OTHER", "--setting", "cadence_days=21", "--setting", "enrolment=open",
         "--setting", "reviewers_required=3", "--setting", "mentor_capacity=2", "--setting", "min_level_gap=3",
         "--setting", "mentor_max_level=4", "--setting", "mentee_min_level=7",
+        "--setting", "ends_on=2027-06-30",
     )  # fmt: skip
     assert rules(world) == {
         "admin_hr_id": "OTHER",
@@ -43,6 +46,7 @@ def test_every_rule_the_readme_names_can_be_changed_and_is_audited(world, rm_set
         "min_level_gap": 3,
         "mentor_max_level": 4,
         "mentee_min_level": 7,
+        "ends_on": dt.date(2027, 6, 30),
     }
     with world.db.transaction() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "programme.settings_changed")).one()

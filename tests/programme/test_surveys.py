@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -145,7 +147,7 @@ def test_retrospectives_reach_their_milestones_and_completion_awards_both(world,
     }
 
 
-def test_admin_aggregates_need_five_people_in_two_pairs_and_show_no_text(world, ctx) -> None:
+def test_admin_aggregates_need_five_people_in_two_pairs_and_show_no_text(world, ctx, rm) -> None:
     world.person("S3", 9)
     world.person("J3", 2)
     pair_id = active_pair(world, ctx)
@@ -182,6 +184,11 @@ def test_admin_aggregates_need_five_people_in_two_pairs_and_show_no_text(world, 
         "teaching_distribution": {"mentor": 0, "mentee": 0, "even": 0},  # nobody answered it here
     }
     assert "SECRET" not in repr(figures)
+    # the command prints it as a table a person reads; JSON on request
+    table = rm("survey", "summary", "rm-2026")
+    assert "rm-2026, pulse survey: 7 answer(s) from 5 people in 3 pairs" in table
+    assert "rating (1-5), mean 3.14" in table and re.search(r"^\s+3\s+2\s+#+$", table, re.M)
+    assert json.loads(rm("survey", "summary", "rm-2026", "--format", "json")) == figures
 
 
 def test_one_pair_answering_many_pulses_shows_no_figure(world, ctx) -> None:

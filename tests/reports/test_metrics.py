@@ -160,7 +160,8 @@ def test_completion_executives_and_at_risk(org, programme, db) -> None:  # type:
     assert (levels[9].organisation, levels[9].applied, levels[9].matched) == (2, 2, 1)
     assert seniority.executives == 5 and seniority.executive_mentees == 3  # M1 (9), M2 (8), M3 (8)
     # P2 last met on 1 June: 30 days is over 2 of its 14-day cadences; P1 met on 30 June
-    assert [lapse.pair_id for lapse in report.at_risk.lapses] == [ids["P2"]]
+    assert [risk.pair_id for risk in report.at_risk.not_meeting] == [ids["P2"]]
+    assert report.at_risk.not_signed == ()  # P4's agreement has waited six days of the seven allowed
     assert report.at_risk.bands()["2 to 3 cadences"] == 1
 
 

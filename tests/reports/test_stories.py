@@ -8,7 +8,6 @@ import pytest
 from report_factory import SLUG
 
 from rm_plugin.errors import NotFound
-from rm_plugin.exports.markdown import escape_markdown
 from rm_plugin.reports import stories
 from rm_plugin.reports.stories import StoryError
 
@@ -42,7 +41,7 @@ def test_a_story_goes_from_draft_through_both_consents_to_published_and_back(pai
         published = stories.publish(work, "ADMIN", SLUG, story.id)
         assert published.status == "published"
         text = newsletter(work)
-        assert "Boards, not decks" in text and "Isla Bauer, Vice President \\(mentee\\)" in text
+        assert "Boards, not decks" in text and "Isla Bauer, Vice President (mentee)" in text
         assert "Grace" not in text and "a mentor who chose not to be named" in text
         stories.withdraw(work, "JUN", SLUG)
         assert "Boards, not decks" not in newsletter(work)
@@ -52,7 +51,7 @@ def test_a_story_goes_from_draft_through_both_consents_to_published_and_back(pai
         stories.consent(work, "JUN", SLUG, "name")  # consenting again does not republish by itself
         assert "Boards, not decks" not in newsletter(work)
         stories.publish(work, "ADMIN", SLUG, story.id)
-        assert "Grace Wang, Associate \\(mentor\\)" in newsletter(work)
+        assert "Grace Wang, Associate (mentor)" in newsletter(work)
 
 
 def test_an_edit_needs_both_consents_again_and_unpublishes(pair, work_on) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +76,7 @@ def test_who_may_draft_edit_and_see(pair, work_on) -> None:  # type: ignore[no-u
             stories.draft(work, "OUT", SLUG, title="Mine", learned="x")
         with pytest.raises(StoryError, match=r"a story needs a title.*what you learned or what changed"):
             stories.draft(work, "SEN", SLUG, title=None, learned="", changed="")  # type: ignore[arg-type]
-        with pytest.raises(StoryError, match="longer than 200"):
+        with pytest.raises(StoryError, match="the title is 201 characters long; at most 200"):
             stories.draft(work, "SEN", SLUG, title="x" * 201, learned="y")
         story = stories.draft(work, "SEN", SLUG, title="Ours", learned="y")
         with pytest.raises(StoryError, match="already has story"):
@@ -117,28 +116,7 @@ def test_markdown_shows_what_people_typed_and_runs_nothing(pair, work_on) -> Non
         text = stories.render_stories(work.session, work.ctx, SLUG, "intranet", "md", work.today)
         html = stories.render_stories(work.session, work.ctx, SLUG, "intranet", "html", work.today)
     assert (
-        "## \\# Big \\[link\\]\\(javascript:alert\\(1\\)\\) &lt;script&gt;x&lt;/script&gt; &amp; \\*bold\\*"
-        in text
+        "## \\# Big \\[link\\](javascript:alert(1)) &lt;script&gt;x&lt;/script&gt; &amp; \\*bold\\*" in text
     )
-    assert "1\\. not a list\n\\- nor this\nnor code" in text
+    assert "1\\. not a list\n\\- nor this\n" in text  # neither a numbered nor a bulleted list
     assert "<script>" not in html and "&lt;script&gt;" in html
-
-
-@pytest.mark.parametrize(
-    ("typed", "shown"),
-    [
-        ("plain words, and more.", "plain words, and more."),
-        ("a_b*c`d", "a\\_b\\*c\\`d"),
-        ("![x](y)", "\\!\\[x\\]\\(y\\)"),
-        ("## heading", "\\## heading"),
-        ("+ item", "\\+ item"),
-        ("2) item", "2\\) item"),
-        ("3. item", "3\\. item"),
-        ("> quote", "&gt; quote"),
-        ('"quoted" & <b>', "&quot;quoted&quot; &amp; &lt;b&gt;"),
-        ("line one\n    indented", "line one\nindented"),
-        ("| a | b |", "\\| a \\| b \\|"),
-    ],
-)
-def test_escape_markdown(typed: str, shown: str) -> None:
-    assert escape_markdown(typed) == shown

@@ -48,11 +48,15 @@ def read_roster(
     try:
         with path.open(newline="", encoding=encoding) as fh:
             reader = csv.DictReader(fh, delimiter=delimiter)
-            header = set(reader.fieldnames or [])
+            fieldnames = reader.fieldnames or []
+            header = set(fieldnames)
+            if not fieldnames:
+                reason = "the file is empty: a roster starts with a header line, e.g. hr_id,email,…"
+                return RosterRead([], [RowProblem(source, "line 1", reason)], usable=False)
             for required in ("hr_id", "email"):
                 name = columns.get(required, required)
                 if name not in header:
-                    reason = f"the header has no column {name!r} ({required}); map it under [columns]"
+                    reason = _header_problem(fieldnames, name, required, delimiter)
                     return RosterRead([], [RowProblem(source, "line 1", reason)], usable=False)
             usable = True
             for found in records(reader):
@@ -76,15 +80,42 @@ def read_roster(
             [], [RowProblem(source, str(path), f"cannot read the roster: {exc.strerror}")], False
         )
     except UnicodeDecodeError as exc:
+        # The text layer decodes ahead in blocks, so the line read last is not where the bad
+        # byte is: find it in the bytes.
+        bad_line, byte = _undecodable_line(path, encoding, fallback=line + 1)
         reason = (
-            f"not readable as {encoding} after line {line} ({exc.reason}); "
-            "set `encoding` in the connector file (e.g. cp1252 or latin-1)"
+            f"not readable as {encoding} ({exc.reason}: byte {byte}); set `encoding` in the connector "
+            "file to the one the file was saved in (e.g. cp1252 or latin-1), or save it as UTF-8"
         )
-        return RosterRead([], [RowProblem(source, f"line {line + 1}", reason)], usable=False)
+        return RosterRead([], [RowProblem(source, f"line {bad_line}", reason)], usable=False)
     except csv.Error as exc:
         return RosterRead([], [RowProblem(source, f"line {line + 1}", f"not valid CSV: {exc}")], usable=False)
     # A record that swallowed lines may hide people: such a roster cannot say who left.
     return RosterRead(rows, problems, usable=usable)
+
+
+def _header_problem(fieldnames: Sequence[str], name: str, required: str, delimiter: str) -> str:
+    """Why the header lacks a required column, with what it was and what to change."""
+    shown = delimiter.join(fieldnames)
+    if len(shown) > 120:
+        shown = shown[:117] + "..."
+    reason = f"the header has no column {name!r} ({required}); the header read was {shown!r}"
+    others = [d for d in (";", ",", "\t", "|") if d != delimiter and d in shown]
+    if len(fieldnames) == 1 and others:
+        return f"{reason}, one column: is the file separated by {others[0]!r}? set `delimiter` accordingly"
+    return f"{reason}; map it under [columns]"
+
+
+def _undecodable_line(path: Path, encoding: str, fallback: int) -> tuple[int, str]:
+    """The line and the hex of the first byte ``encoding`` cannot decode."""
+    try:
+        data = path.read_bytes()
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return data.count(b"\n", 0, exc.start) + 1, f"0x{data[exc.start]:02x}"
+    except (OSError, LookupError):
+        pass
+    return fallback, "?"
 
 
 def _record(
