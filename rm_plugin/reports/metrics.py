@@ -401,7 +401,7 @@ def build(session: Session, programme_slug: str, today: dt.date) -> ProgrammeRep
         surveys=answers,
         skills=_skills(answers),
         completion=_completion(programme, data),
-        seniority=_seniority(session, programme, data),
+        seniority=_seniority(session, programme),
         retention=retention(session, programme, data.participants(), today),
         fairness=_fairness(session, programme.slug),
     )
@@ -665,7 +665,7 @@ def _completion(programme: Programme, data: _Rows) -> Completion:
     )
 
 
-def _seniority(session: Session, programme: Programme, data: _Rows) -> Seniority:
+def _seniority(session: Session, programme: Programme) -> Seniority:
     organisation = dict(
         session.execute(
             select(Person.job_level, func.count(Person.id))
@@ -673,18 +673,26 @@ def _seniority(session: Session, programme: Programme, data: _Rows) -> Seniority
             .group_by(Person.job_level)
         ).all()
     )
-    mentee_ids = {p.mentee_id for p in data.approved()}
-    applicant_ids = {
-        person for person, role, status, _ in data.applications if role == "mentee" and status == "submitted"
-    }
-    wanted = mentee_ids | applicant_ids
-    levels = (
-        dict(session.execute(select(Person.id, Person.job_level).where(Person.id.in_(wanted))).all())
-        if wanted
-        else {}
+    applied = Counter(
+        session.scalars(
+            select(Person.job_level)
+            .join(Application, Application.person_id == Person.id)
+            .where(
+                Application.programme_id == programme.id,
+                Application.role == "mentee",
+                Application.status == "submitted",
+            )
+        )
     )
-    applied = Counter(levels.get(person) for person in applicant_ids)
-    matched = Counter(levels.get(person) for person in mentee_ids)
+    matched = Counter(
+        level
+        for _, level in session.execute(
+            select(Pair.mentee_id, Person.job_level)
+            .join(Person, Person.id == Pair.mentee_id)
+            .where(Pair.programme_id == programme.id, Pair.status.in_(APPROVED))
+            .distinct()
+        )
+    )
     known = sorted(
         {*organisation, *(k for k in applied if k is not None), *(k for k in matched if k is not None)}
     )

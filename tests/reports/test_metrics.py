@@ -243,3 +243,19 @@ def test_a_programme_with_nothing_yet_still_has_a_report(org, db) -> None:  # ty
     assert report.completion.rate is None and report.time_to_match.median is None
     html = render.document(Renderer(), report)
     assert "0 mentee application(s), 0 matched (n/a)" in html and "Nothing to show yet." in html
+
+
+def test_the_programme_says_which_levels_are_executive(org, programme, db) -> None:  # type: ignore[no-untyped-def]
+    from rm_plugin.errors import ProgrammeError
+    from rm_plugin.programme.settings import parse_settings
+    from rm_plugin.store.models import Programme
+
+    assert parse_settings({"executive_level": "9"}) == {"executive_level": 9}
+    with pytest.raises(ProgrammeError, match="executive_level"):
+        parse_settings({"executive_level": "high"})
+    with db.transaction() as s:
+        s.query(Programme).one().settings = {"executive_level": 9}
+    with db.transaction() as s:
+        seniority = metrics.build(s, "rm-2026", AS_OF).seniority
+    assert seniority.executive_level == 9
+    assert (seniority.executives, seniority.executive_mentees) == (3, 1)  # M1, M5 (9), M6 (10); M1 matched
