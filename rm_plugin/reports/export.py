@@ -34,7 +34,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def pairs_table(session: Session, report: metrics.ProgrammeReport) -> Table:
-    """One row per pair of the programme: who, status, meetings held and whether it is at risk."""
+    """One row per pair of the programme, by HR id (no names or other personal details): status,
+    meetings held, the last one, the agreed cadence, why it is at risk (``meetings``: not meeting;
+    ``agreement``: not signed by both) and how many milestones it reached."""
     programme = lookups.programme(session, report.programme.slug)
     mentee, mentor = aliased(Person), aliased(Person)
     held = dict(
@@ -57,28 +59,17 @@ def pairs_table(session: Session, report: metrics.ProgrammeReport) -> Table:
     cadences = agreed_cadences(session, programme, metrics.PAIR_STATUSES)
     at_risk = {risk.pair_id: risk.kind for risk in report.at_risk.risks}
     rows = []
-    for pair_id, status, mentee_hr, mentee_given, mentee_family, mentor_hr, mentor_given, mentor_family in (
-        session.execute(
-            select(
-                Pair.id, Pair.status,
-                mentee.hr_id, mentee.given_name, mentee.family_name,
-                mentor.hr_id, mentor.given_name, mentor.family_name,
-            )
-            .join(mentee, mentee.id == Pair.mentee_id)
-            .join(mentor, mentor.id == Pair.mentor_id)
-            .where(Pair.programme_id == programme.id)
-            .order_by(Pair.id)
-        )
-    ):  # fmt: skip
+    for pair_id, status, mentee_hr, mentor_hr in session.execute(
+        select(Pair.id, Pair.status, mentee.hr_id, mentor.hr_id)
+        .join(mentee, mentee.id == Pair.mentee_id)
+        .join(mentor, mentor.id == Pair.mentor_id)
+        .where(Pair.programme_id == programme.id)
+        .order_by(Pair.id)
+    ):
         count, last = held.get(pair_id, (0, None))
         rows.append(
-            (
-                pair_id, status,
-                mentee_hr, f"{mentee_given} {mentee_family}".strip() or mentee_hr,
-                mentor_hr, f"{mentor_given} {mentor_family}".strip() or mentor_hr,
-                count, last, cadences.get(pair_id), at_risk.get(pair_id, ""),
-                reached.get(pair_id, 0),
-            )
+            (pair_id, status, mentee_hr, mentor_hr, count, last, cadences.get(pair_id),
+             at_risk.get(pair_id, ""), reached.get(pair_id, 0))
         )  # fmt: skip
     return Table(
         "pairs",
@@ -87,9 +78,7 @@ def pairs_table(session: Session, report: metrics.ProgrammeReport) -> Table:
             Column("pair_id"),
             Column("status", "text"),
             Column("mentee_hr_id", "text"),
-            Column("mentee", "text"),
             Column("mentor_hr_id", "text"),
-            Column("mentor", "text"),
             Column("meetings_held"),
             Column("last_meeting", "date"),
             Column("cadence_days"),

@@ -121,6 +121,8 @@ def test_no_export_carries_notes_comments_or_demographic_data(
         assert PLANTED not in text, f"{path.name} carries planted private text"
         if path.name.startswith(("newsletter", "intranet")):
             assert "J0 Test" not in text, f"{path.name} names the mentor who chose to stay anonymous"
+        else:
+            assert "S1 Test" not in text, f"{path.name}: the report's exports name nobody"
     document = json.loads((out / "report-rm-2026.json").read_text(encoding="utf-8"))
     assert document["tables"]["fairness_opt_in"]["rows"] == [{"attribute": "gender", "groups_flagged": 0}]
     assert len(document["tables"]["pairs"]["rows"]) == len(pairs)
