@@ -180,7 +180,9 @@ def list_stories(handle: SiteHandle, programme_slug: str, as_hr_id: str) -> None
     for listing in listings:
         click.echo(_show(listing))
     if not listings:
-        click.echo(f"no stories in {programme_slug} yet")
+        click.echo(
+            f"no stories in {programme_slug} that {as_hr_id} may see (its admin sees all, a member their own)"
+        )
 
 
 @stories.command("export")
