@@ -1,8 +1,10 @@
 """A local stand-in for Moodle's REST web services, for the benchmark only (127.0.0.1).
 
 It speaks the same form-encoded requests and JSON shapes as Moodle 4.4 for the functions the
-connector uses, keeps enrolments, completions, cohort and group members in memory, and waits
-``latency`` seconds per call to stand for a real site's response time.
+connector uses, keeps enrolments, completions, cohort and group members, group events and the
+course badge in memory, and waits ``latency`` seconds per call to stand for a real site's response
+time. It keeps the quirks a real Moodle 4.4 showed: group events are returned only with
+``options[userevents]=1``, and a delete naming an unknown event fails as a whole (``invalidrecord``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 COURSE_ID = 12
 ACTIVITIES = {"agreement_signed": 310, "first_meeting": 311, "final_retrospective": 312}
+BADGE = {"id": 7, "name": "Reverse mentor", "uniquehash": "0" * 40, "dateissued": 1767800000}
 
 
 class _Quiet(WSGIRequestHandler):
@@ -32,10 +35,15 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class MoodleStandIn:
-    def __init__(self, people: Iterable[str], *, token: str, latency: float = 0.005) -> None:
+    def __init__(
+        self, people: Iterable[str], *, token: str, latency: float = 0.005, without: Iterable[str] = ()
+    ) -> None:
         self.token = token
         self.latency = latency
-        self.users = {hr_id: 1000 + i for i, hr_id in enumerate(people)}
+        absent = set(without)
+        self.users = {hr_id: 1000 + i for i, hr_id in enumerate(people) if hr_id not in absent}
+        self.events: dict[int, dict[str, Any]] = {}
+        self._next_event = 9000
         self.enrolled: set[int] = set()
         self.completions: set[tuple[int, int]] = set()
         self.cohort_members: set[tuple[str, int]] = set()
@@ -157,3 +165,57 @@ class MoodleStandIn:
         users = [int(v) for k, v in form.items() if k.endswith("[userid]")]
         self.group_members.update(zip(groups, users, strict=True))
         return None
+
+    def core_badges_get_user_badges(self, form: dict[str, str]) -> dict[str, Any]:
+        user = int(form["userid"])
+        complete = all((user, cmid) in self.completions for cmid in ACTIVITIES.values())
+        return {"badges": [dict(BADGE)] if complete else [], "warnings": []}
+
+    def core_calendar_get_calendar_events(self, form: dict[str, str]) -> dict[str, Any]:
+        courses = {int(v) for v in self._list(form, "events[courseids][")}
+        groups = {int(v) for v in self._list(form, "events[groupids][")}
+        ids = {int(v) for v in self._list(form, "events[eventids][")}
+        with_groups = form.get("options[userevents]") == "1"  # what Moodle 4.4 does
+        found = [
+            e
+            for e in self.events.values()
+            if e["id"] in ids
+            or (e["groupid"] == 0 and e["courseid"] in courses)
+            or (with_groups and e["groupid"] in groups)
+        ]
+        return {"events": found, "warnings": []}
+
+    def core_calendar_create_calendar_events(self, form: dict[str, str]) -> dict[str, Any]:
+        made = []
+        i = 0
+        while f"events[{i}][name]" in form:
+            self._next_event += 1
+            event = {
+                "id": self._next_event,
+                "name": form[f"events[{i}][name]"],
+                "description": form.get(f"events[{i}][description]", ""),
+                "courseid": int(form.get(f"events[{i}][courseid]", 0)),
+                "groupid": int(form.get(f"events[{i}][groupid]", 0)),
+                "eventtype": form.get(f"events[{i}][eventtype]", "user"),
+                "timestart": int(form[f"events[{i}][timestart]"]),
+                "timeduration": int(form.get(f"events[{i}][timeduration]", 0)),
+            }
+            self.events[event["id"]] = event
+            made.append(event)
+            i += 1
+        return {"events": made, "warnings": []}
+
+    def core_calendar_delete_calendar_events(self, form: dict[str, str]) -> Any:
+        ids = [int(v) for k, v in form.items() if k.endswith("[eventid]")]
+        if any(i not in self.events for i in ids):  # one unknown id fails the whole call
+            return {
+                "exception": "dml_missing_record_exception",
+                "errorcode": "invalidrecord",
+                "message": "Can't find data record in database table event.",
+            }
+        for i in ids:
+            del self.events[i]
+        return None
+
+    def events_of_group(self, group_id: int) -> list[int]:
+        return sorted(e["timestart"] for e in self.events.values() if e["groupid"] == group_id)

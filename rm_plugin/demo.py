@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.credentials import demo as badges
 from rm_plugin.enrolment.applications import import_file
 from rm_plugin.enrolment.programmes import create_programme, programme_overview
 from rm_plugin.matching.review import approve_proposals
@@ -45,6 +46,7 @@ FILES_HOST = (
     "The files host stands in for Moodle or an HR system: it writes each delivery it receives as a "
     "JSON line in {where}, so you can read what a real host would be sent."
 )
+DEMO_PORTAL = "http://localhost:8000"  # what `rm-plugin serve` answers on by default
 
 Echo = Callable[[str], None]
 
@@ -64,6 +66,7 @@ def run_demo(directory: Path | None = None, echo: Echo = print) -> DemoResult:
     if not (root / SITE_FILE).exists():
         root.mkdir(parents=True, exist_ok=True)
         create_site(root)
+    badges.prepare_demo_issuer(root, DEMO_PORTAL)
     result = DemoResult(root, kept)
     site = Site.load(root)
     try:
@@ -125,7 +128,9 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
 
     _match_and_review(site, result, echo)
     _programme_life(site, result, echo)
+    badges.ensure_key(site)
     _sync(site, result, echo)
+    _credentials(site, result, echo)
     _report_and_stories(site, result, echo)
     echo("\ndemo finished: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.figures.items()))
 
@@ -263,6 +268,14 @@ def _sync(site: Site, result: DemoResult, echo: Echo) -> None:
         echo(f"   {journal.relative_to(site.root)}: {lines} line(s)")
 
 
+def _credentials(site: Site, result: DemoResult, echo: Echo) -> None:
+    echo("\n9. Open Badges 3.0 credentials for the completed pairs (the badges connection)")
+    issued = badges.issued(site)
+    result.figures["credentials"] = len(issued)
+    for line in badges.describe(site, issued):
+        echo(f"   {line}")
+
+
 SAMPLE_STORIES = (
     (
         "From slide decks to a shared board",
@@ -283,7 +296,7 @@ SAMPLE_STORIES = (
 
 
 def _report_and_stories(site: Site, result: DemoResult, echo: Echo) -> None:
-    echo("\n9. Success stories: a member drafts, both consent, the admin publishes")
+    echo("\n10. Success stories: a member drafts, both consent, the admin publishes")
     with unit_of_work(site) as work:
         programme = work.session.scalar(select(Programme).where(Programme.slug == PROGRAMME))
         assert programme is not None and programme.admin_hr_id
@@ -313,7 +326,7 @@ def _report_and_stories(site: Site, result: DemoResult, echo: Echo) -> None:
         newsletter = stories.export(work, PROGRAMME, site.output_dir)
     result.figures["stories"] = len(SAMPLE_STORIES)
 
-    echo("\n10. The programme report (open it in a browser; it prints to PDF) and the newsletter")
+    echo("\n11. The programme report (open it in a browser; it prints to PDF) and the newsletter")
     with unit_of_work(site) as work:
         written = write_report(work, PROGRAMME, site.output_dir)
     report = written.report

@@ -28,11 +28,13 @@ class Finding:
     subject: str  # "config", "database" or a connection name; "" when the text names its own file
     text: str
     problem: bool = False
+    warning: bool = False  # works, but some deliveries will not go through (not a failed check)
 
     def line(self) -> str:
         where = f"{self.subject}: " if self.subject else ""
         text = self.text.removeprefix(where) if where else self.text  # a host's error names it already
-        return f"problem: {where}{text}" if self.problem else f"{where}{text}"
+        label = "problem: " if self.problem else "warning: " if self.warning else ""
+        return f"{label}{where}{text}"
 
 
 @dataclass
@@ -98,3 +100,5 @@ def check(site: Site, progress: Callable[[str], None] = lambda _step: None) -> I
                 yield Finding(report.connection, f"ok {report.summary}".rstrip())
             for line in report.problems:
                 yield Finding(report.connection, line, problem=True)
+            for line in report.warnings:
+                yield Finding(report.connection, line, warning=True)

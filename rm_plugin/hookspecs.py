@@ -126,7 +126,9 @@ def rm_check_health(connection: str | None, programmes: Sequence[ProgrammeInfo])
 
     :return: a :class:`~rm_plugin.domain.records.HealthReport` naming every problem in a
         sentence an admin can act on (for Moodle: which web-service functions the token's
-        service lacks), or ``None`` for a plugin that is not a connection asked for.
+        service lacks, which capability the integration role lacks), and warnings for what
+        works but will leave some deliveries undone (people without an account), or ``None``
+        for a plugin that is not a connection asked for.
     """
 
 

@@ -41,6 +41,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "rm_plugin.connectors.bamboohr",
     "rm_plugin.connectors.workday",
     "rm_plugin.lti.gradebook",
+    "rm_plugin.credentials.connection",
 )
 
 

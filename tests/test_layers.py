@@ -21,6 +21,8 @@ Layers, lowest first (a module may import its own layer and any lower one):
 ``reports``     what a programme achieved, read from every stage before it (metrics, charts,
                 exports, the role-reversion watch) and the success stories its pairs tell
 ``lti``         the LTI 1.3 tool's protocol and records (launch, keys, platforms, grades), no web framework
+``credentials`` Open Badges 3.0 issuing, status and verification; above lti, whose key store and
+                JOSE adapter it reuses, and below sync, whose worker delivers awards to it
 ``sync``        outbox -> hosts (the worker), and the health check that reaches every host
 ``demo``        the sample organisation and the demo run, over the services
 ``doors``       the command line and the web pages; neither imports the other, except that the
@@ -50,6 +52,7 @@ LAYERS: tuple[str, ...] = (
     "programme",
     "reports",
     "lti",
+    "credentials",
     "sync",
     "demo",
     "doors",
@@ -80,6 +83,7 @@ PLACES: dict[str, str] = {
     "rm_plugin.programme": "programme",
     "rm_plugin.reports": "reports",
     "rm_plugin.lti": "lti",
+    "rm_plugin.credentials": "credentials",
     "rm_plugin.sync": "sync",
     "rm_plugin.health": "sync",
     "rm_plugin.cli": "doors",

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rm_plugin.cli.site_cmds",
     "rm_plugin.cli.db_cmds",
     "rm_plugin.cli.people_cmds",
+    "rm_plugin.cli.data_rights_cmds",
     "rm_plugin.cli.programme_cmds",
     "rm_plugin.cli.applications_cmds",
     "rm_plugin.cli.match_cmds",
@@ -30,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rm_plugin.cli.report_cmds",
     "rm_plugin.cli.sync_cmds",
     "rm_plugin.cli.web_cmds",
+    "rm_plugin.cli.badges_cmds",
     "rm_plugin.cli.demo_cmds",
 )
 

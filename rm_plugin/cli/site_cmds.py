@@ -34,14 +34,15 @@ def check(handle: SiteHandle) -> None:
     if loaded.site is None:
         raise SystemExit(1)
     handle.keep(loaded.site)
-    problems = 0
+    problems = warnings = 0
     for finding in health.check(loaded.site, progress_printer()):
         click.echo(finding.line())
         problems += finding.problem
+        warnings += finding.warning
     if problems:
         click.echo(f"{problems} problem(s) found")
         raise SystemExit(1)
-    click.echo("all checks passed")
+    click.echo("all checks passed" + (f" ({warnings} warning(s))" if warnings else ""))
 
 
 @click.command()

@@ -91,11 +91,14 @@ class PeopleBatch:
 
 @dataclass(frozen=True)
 class HealthReport:
-    """A connection's answer to `rm_check_health`: what it reached, and every problem found."""
+    """A connection's answer to `rm_check_health`: what it reached, every problem found, and
+    warnings (things that work but will leave some deliveries undone, e.g. people without an
+    account on the host)."""
 
     connection: str
     summary: str = ""
     problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

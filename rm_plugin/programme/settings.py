@@ -63,6 +63,10 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "reminder_days": (_whole(0, 365), "days after an invitation before the one reminder (default 7)"),
     "agreement_reminder_days": (_whole(1, 365), "days an agreement waits before reminders (default 7)"),
     "meeting_minutes": (_whole(1, MAX_MINUTES), "the agreed meeting length in new agreements (default 45)"),
+    "retention_days": (
+        _whole(1, 3650),
+        "days after a pair ends before its private notes and survey free text are deleted (default 90)",
+    ),
     "executive_level": (
         _whole(0),
         "the lowest job level the programme report counts as executive (default: the top level minus two)",

@@ -83,11 +83,13 @@ def create_app(
     csrf.init_app(app)
     headers.init_app(app, portal.origins)
 
-    from rm_plugin.web.views import admin, lti, participant
+    from rm_plugin.web.views import admin, badges, lti, mine, participant
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(participant.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(badges.bp)
+    app.register_blueprint(mine.bp)
     app.add_url_rule("/.well-known/jwks.json", "jwks_well_known", lti.jwks)
 
     @app.get("/")

@@ -24,7 +24,7 @@ def problems_of(root: Path) -> list[str]:
 
 def test_the_template_site_loads(root: Path) -> None:
     site = Site.load(root, load_entrypoints=False)
-    assert set(site.connections) == {"csv", "files", "moodle", "bamboohr", "workday", "lti_grades"}
+    assert set(site.connections) == {"csv", "files", "moodle", "bamboohr", "workday", "lti_grades", "badges"}
     assert {c.name for c in site.enabled_connections()} == {"csv", "files"}  # host examples ship disabled
     assert site.programme_defaults["min_level_gap"] == 2
 
@@ -69,7 +69,7 @@ def test_unknown_connector_type_is_named(root: Path) -> None:
     (root / "connectors" / "hris.toml").write_text('type = "peoplesoft"\n')
     assert problems_of(root) == [
         "connectors/hris.toml: type: unknown connector type 'peoplesoft'; "
-        "known: bamboohr, csv, files, lti_grades, moodle, workday"
+        "known: badges, bamboohr, csv, files, lti_grades, moodle, workday"
     ]
 
 

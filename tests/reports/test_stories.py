@@ -120,3 +120,28 @@ def test_markdown_shows_what_people_typed_and_runs_nothing(pair, work_on) -> Non
     )
     assert "1\\. not a list\n\\- nor this\n" in text  # neither a numbered nor a bulleted list
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_erasing_a_member_unpublishes_their_pairs_story_and_empties_what_they_wrote(
+    pair, work_on, org
+) -> None:  # type: ignore[no-untyped-def]
+    from rm_plugin.people.data_rights import erase_person
+    from rm_plugin.store.models import Story
+
+    with work_on(TODAY) as work:
+        story = stories.draft(
+            work, "SEN", SLUG, title="Boards, not decks", learned="Isla Bauer learned fast."
+        )
+        stories.consent(work, "SEN", SLUG, "name")
+        stories.consent(work, "JUN", SLUG, "name")
+        stories.publish(work, "ADMIN", SLUG, story.id)
+    org.close(pair, dt.date(2026, 6, 2))
+    with work_on(TODAY) as work:
+        erase_person(work.session, "SEN", by="ADMIN")
+    with work_on(TODAY) as work:
+        row = work.session.get(Story, story.id)
+        assert (row.status, row.title, row.learned, row.author_id) == ("draft", "", "", None)
+        assert stories.published(work.session, SLUG) == []
+        (listed,) = stories.list_stories(work, "ADMIN", SLUG)
+        assert [c.state for c in listed.consents] == ["withdrawn", "given"]
+        assert "Isla" not in newsletter(work) and "Boards" not in newsletter(work)

@@ -15,7 +15,7 @@ from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.config import MoodleConfig
 from rm_plugin.connectors.moodle.connection import MoodleConnection
 from rm_plugin.connectors.moodle.errors import MoodleError
-from rm_plugin.connectors.moodle.functions import CAPABILITIES, required_functions
+from rm_plugin.connectors.moodle.functions import CAPABILITIES, required_capabilities, required_functions
 
 if TYPE_CHECKING:
     import click
@@ -27,6 +27,7 @@ __all__ = [
     "MoodleConnection",
     "MoodleError",
     "make_connection",
+    "required_capabilities",
     "required_functions",
 ]
 

@@ -3,19 +3,22 @@
 People are matched on the account's ``idnumber`` (set to the HR id) or on its email, compared
 without regard to case (both the HR spelling and the lowercased one are asked for). A resolved
 id is recorded once (:class:`~rm_plugin.connections.AccountDirectory`) and reused, so a rerun
-makes no lookup calls for people already matched.
+makes no lookup calls for people already matched; a person Moodle has no account for is not
+asked about again in the same sync run (:data:`~rm_plugin.connectors.moodle.memo.RUN_SECONDS`).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rm_plugin.connections import AccountDirectory
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.errors import MoodleSetupError
+from rm_plugin.connectors.moodle.memo import RUN_SECONDS
 from rm_plugin.domain.records import PersonRecord
 
 LOOKUP = "core_user_get_users_by_field"
@@ -43,39 +46,80 @@ class AccountBook:
         match_by: str,
         batch_size: int,
         directory: AccountDirectory | None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.connection = connection
         self.match_by = match_by
         self.batch_size = batch_size
         self.directory = directory
+        self.clock = clock
         self._known: dict[str, int] = {}
+        self._absent: dict[str, tuple[float, str]] = {}  # HR id -> (when looked up, why not found)
+        self._pending: dict[str, threading.Event] = {}  # HR ids a thread is looking up now
         self._lock = threading.Lock()
 
     # -- public ------------------------------------------------------------------------------
 
     def resolve(self, people: Sequence[PersonRecord]) -> Resolution:
-        """Find every person's account: memory, then stored links, then Moodle in batches."""
+        """Find every person's account: memory, then stored links, then Moodle in batches.
+
+        A person another thread is looking up right now is waited for, not asked about twice.
+        """
         result = Resolution()
-        todo: dict[str, PersonRecord] = {}
-        with self._lock:
-            for person in people:
-                if person.hr_id in self._known:
-                    result.found[person.hr_id] = self._known[person.hr_id]
-                else:
-                    todo[person.hr_id] = person
-        if todo:
-            stored = self._stored(todo)
-            result.found.update(stored)
-            for hr_id in stored:
-                del todo[hr_id]
-        if todo:
-            fetched = self._lookup(list(todo.values()), result)
-            result.found.update(fetched)
-            self._store(fetched)
-        with self._lock:
-            self._known.update(result.found)
+        todo = {person.hr_id: person for person in people}
+        while todo:
+            mine, others = self._claim(todo, result)
+            if mine:
+                try:
+                    self._look_up({h: todo[h] for h in mine}, result)
+                finally:
+                    with self._lock:
+                        for hr_id in mine:
+                            self._pending.pop(hr_id).set()
+            for event in {id(e): e for e in others.values()}.values():
+                event.wait()
+            todo = {h: todo[h] for h in others}  # known (or absent) now, unless that look-up failed
         return result
+
+    def _claim(
+        self, todo: Mapping[str, PersonRecord], result: Resolution
+    ) -> tuple[list[str], dict[str, threading.Event]]:
+        """Answer from memory what it holds; claim the rest, except those others are looking up."""
+        mine: list[str] = []
+        others: dict[str, threading.Event] = {}
+        now = self.clock()
+        with self._lock:
+            for hr_id in todo:
+                absent = self._absent.get(hr_id)
+                if hr_id in self._known:
+                    result.found[hr_id] = self._known[hr_id]
+                elif absent is not None and now - absent[0] <= RUN_SECONDS:
+                    result.missing[hr_id] = absent[1]
+                elif hr_id in self._pending:
+                    others[hr_id] = self._pending[hr_id]
+                else:
+                    self._pending[hr_id] = threading.Event()
+                    mine.append(hr_id)
+        return mine, others
+
+    def _look_up(self, todo: dict[str, PersonRecord], result: Resolution) -> None:
+        """Stored links first, then Moodle; remember what was found and who has no account."""
+        found = self._stored(todo)
+        rest = [person for hr_id, person in todo.items() if hr_id not in found]
+        if rest:
+            fetched = self._lookup(rest, result)
+            self._store(fetched)
+            found.update(fetched)
+        result.found.update(found)
+        now = self.clock()
+        with self._lock:
+            self._known.update(found)
+            for hr_id in todo:
+                if hr_id in found:
+                    self._absent.pop(hr_id, None)
+                elif hr_id in result.missing:
+                    self._absent[hr_id] = (now, result.missing[hr_id])
 
     def resolve_hr_ids(self, hr_ids: Iterable[str]) -> Resolution:
         """Like :meth:`resolve` for HR ids, reading each person's email from the directory if needed."""
@@ -96,9 +140,18 @@ class AccountBook:
         if result.missing:
             who = "; ".join(f"{h}: {why}" for h, why in result.missing.items())
             raise MoodleSetupError(
-                f"no Moodle account for {who}", host=self.client.name, call=LOOKUP, code="noaccount"
+                f"no Moodle account for {who}; give each an account whose {self.field_label} is "
+                f"{'their HR id' if self.match_by == 'idnumber' else 'their work email'} "
+                "(`rm-plugin moodle accounts` lists everyone without one), then `rm-plugin sync retry <id>`",
+                host=self.client.name,
+                call=LOOKUP,
+                code="noaccount",
             )
         return {h: result.found[h] for h in hr_ids}
+
+    @property
+    def field_label(self) -> str:
+        return "ID number" if self.match_by == "idnumber" else "email"
 
     # -- Moodle --------------------------------------------------------------------------------
 
@@ -146,7 +199,9 @@ class AccountBook:
                     if len(ids) == 1:
                         found[person.hr_id] = ids[0]
                     elif not ids:
-                        result.missing[person.hr_id] = f"no Moodle account has {self.match_by} {value!r}"
+                        result.missing[person.hr_id] = (
+                            f"no account with {self.field_label} {value!r} is visible to the integration user"
+                        )
                     else:
                         listed = ", ".join(str(i) for i in ids)
                         result.missing[person.hr_id] = (

@@ -5,16 +5,23 @@ A delivery reads the pair's tagged events, creates the occurrences Moodle lacks 
 ones the schedule no longer has. So a re-signed agreement (a new outbox key per version) moves the
 meetings instead of adding a second set next to the first, and a repeat after a crash finds what
 an earlier try made and writes nothing.
+
+Moodle 4.4 returns a group's events only when asked with ``options[userevents]=1``, and only to a
+user with ``moodle/site:accessallgroups`` (in the site course, so from a system role) or in the
+group; with 0, or without the capability, it returns none and says no error. A
+delete naming one id Moodle no longer has fails as a whole (``invalidrecord``) and deletes none,
+so such a delete is sent again with only the ids a fresh read still shows.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rm_plugin.connectors.moodle.client import MoodleClient
+from rm_plugin.connectors.moodle.errors import MoodleError
 
 GET_EVENTS = "core_calendar_get_calendar_events"
 CREATE_EVENTS = "core_calendar_create_calendar_events"
@@ -74,9 +81,14 @@ def plan_events(existing: Iterable[Mapping[str, Any]], starts: Sequence[int], du
     return EventPlan(keep, [s for s in starts if s not in keep], delete)
 
 
-def read_events(client: MoodleClient, course_id: int, group_id: int) -> list[Mapping[str, Any]]:
-    """All events of the course (and of the pair's group) at any time: old occurrences included."""
-    where: dict[str, list[int]] = {"courseids": [course_id]}
+def read_events(
+    client: MoodleClient, course_id: int, group_id: int, *, event_ids: Sequence[int] = ()
+) -> list[Mapping[str, Any]]:
+    """All events of the course (and of the pair's group) at any time: old occurrences included.
+
+    With ``event_ids`` only those events (any that still exist), whatever the course and group.
+    """
+    where: dict[str, list[int]] = {"eventids": list(event_ids)} if event_ids else {"courseids": [course_id]}
     if group_id:
         where["groupids"] = [group_id]
     answer = (
@@ -84,8 +96,9 @@ def read_events(client: MoodleClient, course_id: int, group_id: int) -> list[Map
             GET_EVENTS,
             {
                 "events": where,
+                # userevents 1: the events the integration user made (0 returns no group event at all);
                 # timeend 0 is "no end" to Moodle; from 0 so dropped past occurrences are found too
-                "options": {"userevents": False, "siteevents": False, "timestart": 0, "timeend": 0},
+                "options": {"userevents": True, "siteevents": False, "timestart": 0, "timeend": 0},
             },
         )
         or {}
@@ -93,7 +106,25 @@ def read_events(client: MoodleClient, course_id: int, group_id: int) -> list[Map
     return list(answer.get("events") or [])
 
 
-def delete_events(client: MoodleClient, event_ids: Sequence[int]) -> None:
-    """Delete single events (not series: the connector never creates repeating events)."""
-    if event_ids:
-        client.call(DELETE_EVENTS, {"events": [{"eventid": i, "repeat": False} for i in event_ids]})
+def delete_events(
+    client: MoodleClient, event_ids: Sequence[int], still_there: Callable[[], Iterable[int]]
+) -> list[int]:
+    """Delete single events (not series: the connector never creates repeating events).
+
+    If Moodle lacks one of them (another worker deleted it since the read), the whole call failed
+    and deleted nothing: ``still_there()`` reads the pair's event ids again and only those are
+    sent. Returns the ids deleted.
+    """
+    wanted = list(event_ids)
+    for attempt in (1, 2):
+        if not wanted:
+            return []
+        try:
+            client.call(DELETE_EVENTS, {"events": [{"eventid": i, "repeat": False} for i in wanted]})
+            return wanted
+        except MoodleError as exc:
+            if exc.code != "invalidrecord" or attempt == 2:
+                raise
+            present = set(still_there())
+            wanted = [i for i in wanted if i in present]
+    return wanted

@@ -15,12 +15,13 @@ def moodle() -> None:
 
 @moodle.command("functions")
 @click.option("--capabilities", is_flag=True, help="List the integration role's capabilities instead.")
-@click.option("--explain", is_flag=True, help="Say what each one is for.")
+@click.option("--explain", is_flag=True, help="Say what each one is for (and, for capabilities, when).")
 def functions(capabilities: bool, explain: bool) -> None:
     """Print the web-service functions to add to the external service, one per line."""
     if capabilities:
-        for name, why in CAPABILITIES:
-            click.echo(f"{name}  # {why}" if explain else name)
+        for capability in CAPABILITIES:
+            why = f"{capability.why} ({capability.when})"
+            click.echo(f"{capability.name}  # {why}" if explain else capability.name)
         return
     for name in required_functions():
         click.echo(f"{name}  # {BY_NAME[name].purpose}" if explain else name)

@@ -6,6 +6,9 @@ a pair's group is looked up by its ID number before it is created, a pair's cale
 are read and brought to the schedule delivered (the sync engine never delivers a schedule a
 later signature replaced), a retried message is looked for among the messages already sent,
 and an award reads the participant's badges first.
+
+What a sync run reads once (the course and its activities, who has no account, the course's
+groups) is shared by the worker threads and kept for the run (:mod:`.memo`).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from rm_plugin.connectors.moodle.calendar import (
     plan_events,
     read_events,
 )
+from rm_plugin.connectors.moodle.checks import check_setup
 from rm_plugin.connectors.moodle.client import MoodleClient
 from rm_plugin.connectors.moodle.course import CourseSetup, read_course_setup
 from rm_plugin.connectors.moodle.coverage import award_hint, gap_lines, milestone_hint
@@ -36,12 +40,15 @@ from rm_plugin.connectors.moodle.errors import (
     MoodleConfigGap,
     MoodleError,
     MoodleInvalidRequest,
+    MoodlePermissionDenied,
     MoodleSetupError,
     for_connection_line,
+    grant,
 )
-from rm_plugin.connectors.moodle.functions import required_functions
 from rm_plugin.connectors.moodle.groups import PairGroups
 from rm_plugin.connectors.moodle.meetings import event_duration, occurrence_times
+from rm_plugin.connectors.moodle.memo import RunMemo
+from rm_plugin.connectors.moodle.notes import Notes, Refusals
 from rm_plugin.domain.records import Delivery, HealthReport, PersonRecord, ProgrammeInfo, Receipt
 from rm_plugin.http import HostError, RetryPolicy
 
@@ -55,8 +62,6 @@ GET_MESSAGES = "core_message_get_messages"
 #: Messages read back per recipient when a retried delivery checks what an earlier try sent.
 RECENT_MESSAGES = 20
 
-#: Moodle 4.4.0's version number: the oldest release the connector is built and checked against.
-OLDEST_VERSION = 2024042200
 FORMAT_PLAIN = 2
 COHORT_ALREADY_MEMBER = "3"
 
@@ -104,10 +109,12 @@ class MoodleConnection(Connection):
             batch_size=config["batch_size"],
             directory=context.accounts,
         )
-        self.groups = PairGroups(self.client)
-        self._courses: dict[str, CourseSetup] = {}
+        self.groups = PairGroups(self.client, context.state)
+        self.event_notes = Notes(context.state, "pair_group_events")  # group id -> an event in it
+        self.refusals = Refusals(context.state)
+        self._courses: RunMemo[str, CourseSetup] = RunMemo()
         self._token_user: int | None = None
-        self._pair_locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, threading.Lock] = {}  # per pair and per person
         self._lock = threading.Lock()
 
     # -- shared steps ------------------------------------------------------------------------
@@ -115,31 +122,27 @@ class MoodleConnection(Connection):
     def course_ref(self, programme: str) -> str:
         return str(self.config["courses"].get(programme, self.config["course"]))
 
-    def course_setup(self, programme: str, milestones: Sequence[str] | None = None) -> CourseSetup:
-        """The programme course and its activities, read from Moodle once per course and then kept.
+    def course_setup(
+        self, programme: str, milestones: Sequence[str] = (), awards: Sequence[str] = ()
+    ) -> CourseSetup:
+        """The programme course and its activities, read from Moodle once per sync run.
 
-        A read maps every configured milestone, not only the ones asked for, so deliveries of
-        different milestones share one read; ``milestones`` (all configured ones when None) are
-        those that must be fine, and only their problems fail the call.
+        A read maps every configured milestone and award activity, and every worker thread
+        waits for that one read; only the problems of the course itself and of ``milestones``
+        and ``awards`` fail the call, so one misconfigured milestone fails only its own rows.
         """
         ref = self.course_ref(programme)
-        wanted = list(self.config["milestones"]) if milestones is None else list(milestones)
-        with self._lock:
-            cached = self._courses.get(ref)
-        if cached is not None and set(wanted) <= set(cached.activities):
-            return cached
-        setup = read_course_setup(
-            self.client,
-            field_name=self.config["course_field"],
-            course_ref=ref,
-            milestones=wanted,
-            milestone_map=self.config["milestones"],
-            awards=self.config["awards"],
-            optional=list(self.config["milestones"]),
+        setup = self._courses.get(
+            ref,
+            lambda: read_course_setup(
+                self.client,
+                field_name=self.config["course_field"],
+                course_ref=ref,
+                milestone_map=self.config["milestones"],
+                awards=self.config["awards"],
+            ),
         )
-        with self._lock:
-            self._courses[ref] = setup
-        return setup
+        return setup.require(milestones, awards)
 
     def _skip(self, delivery: Delivery) -> Receipt | None:
         previous = delivery.previous_receipt
@@ -193,48 +196,13 @@ class MoodleConnection(Connection):
     ) -> HealthReport | None:
         if not self.owns(connection):
             return None
-        problems: list[str] = self.programme_gaps(programmes)
-        try:
-            info = self.client.call(SITE_INFO) or {}
-        except HostError as exc:
-            return HealthReport(self.name, problems=(*problems, self.explain(exc)))
-        granted = {f.get("name") for f in info.get("functions") or []}
-        missing = [name for name in required_functions(self.config) if name not in granted]
-        if missing:
-            problems.append(
-                f"the token's external service lacks {len(missing)} function(s): {', '.join(missing)} "
-                "(Site administration › Server › Web services › External services › Functions; "
-                "`rm-plugin moodle functions` lists them all)"
-            )
-        release = str(info.get("release") or "?")
-        try:
-            version = int(str(info.get("version") or "0").split(".")[0])
-        except ValueError:
-            version = 0
-        if version < OLDEST_VERSION:
-            problems.append(f"Moodle {release} is older than 4.4, which this connector needs")
-        if not missing:
-            try:
-                read_course_setup(
-                    self.client,
-                    field_name=self.config["course_field"],
-                    course_ref=self.config["course"],
-                    milestones=list(self.config["milestones"]),
-                    milestone_map=self.config["milestones"],
-                    awards=self.config["awards"],
-                )
-            except HostError as exc:
-                problems.append(self.explain(exc))
-        who = info.get("username") or "?"
-        summary = f"({info.get('sitename') or '?'}, Moodle {release}, as {who})"
-        return HealthReport(self.name, summary=summary, problems=tuple(problems))
+        return check_setup(self, programmes)
 
     @hookimpl
     def rm_prepare_programme(self, connection: str, programme: ProgrammeInfo) -> Receipt | None:
         if connection != self.name:
             return None
-        with self._lock:
-            self._courses.pop(self.course_ref(programme.slug), None)
+        self._courses.forget(self.course_ref(programme.slug))  # an admin may just have fixed the course
         setup = self.course_setup(programme.slug, programme.milestones)
         return Receipt(
             host_ref=f"course {setup.course_id}",
@@ -267,7 +235,7 @@ class MoodleConnection(Connection):
         if payload.get("start"):
             start = dt.date.fromisoformat(str(payload["start"])[:10])
             extra["timestart"] = int(dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC).timestamp())
-        self.client.call(ENROL, {"enrolments": self._enrolments(setup, users, **extra)})
+        self._write(ENROL, {"enrolments": self._enrolments(setup, users, **extra)})
         if self.config["cohorts"]:
             self._add_to_cohorts(self.config["cohorts"], users.values())
         data: dict[str, Any] = {
@@ -282,6 +250,16 @@ class MoodleConnection(Connection):
             )
         return Receipt(host_ref=f"course {setup.course_id}", data=data)
 
+    def _write(self, function: str, arguments: Mapping[str, Any]) -> Any:
+        """Call a write that has no read-only probe, noting a refusal for ``check`` (and clearing it)."""
+        try:
+            answer = self.client.call(function, arguments)
+        except MoodlePermissionDenied as exc:
+            self.refusals.record(function, self.explain(exc))
+            raise
+        self.refusals.clear(function)
+        return answer
+
     def _pair_groups(self, payload: Mapping[str, Any]) -> bool:
         return bool(self.config["groups"]) and payload.get("pair_id") not in (None, "")
 
@@ -291,7 +269,7 @@ class MoodleConnection(Connection):
             for cohort in cohorts
             for uid in user_ids
         ]
-        answer = self.client.call(COHORT_ADD, {"members": members}) or {}
+        answer = self._write(COHORT_ADD, {"members": members}) or {}
         failed = [
             w for w in answer.get("warnings") or [] if str(w.get("warningcode")) != COHORT_ALREADY_MEMBER
         ]
@@ -345,7 +323,10 @@ class MoodleConnection(Connection):
         )
 
     def _complete(self, cmid: int, uid: int) -> Mapping[str, Any]:
-        answer = self.client.call(OVERRIDE, {"userid": uid, "cmid": cmid, "newstate": 1}) or {}
+        # One person's completions one at a time: Moodle aggregates the course completion inside
+        # each call, and two at once for one person (seen on 4.4) both miss it until cron runs.
+        with self._keyed_lock(f"user:{uid}"):
+            answer = self.client.call(OVERRIDE, {"userid": uid, "cmid": cmid, "newstate": 1}) or {}
         if int(answer.get("state", -1)) != 1:
             raise MoodleInvalidRequest(
                 f"activity {cmid} for user {uid} is in completion state "
@@ -372,16 +353,17 @@ class MoodleConnection(Connection):
                 call=USER_BADGES,
                 code="noaward",
             )
-        setup = self.course_setup(payload["programme"])
+        setup = self.course_setup(payload["programme"], awards=[name])
         uid = self.accounts.require([payload["person"]])[payload["person"]]
         badge = self._find_badge(uid, award["badge"])
         if badge is not None:
             return self._badge_receipt(badge, uid, skipped=True)
-        if award["route"] == "cohort":
-            self._add_to_cohorts([award["cohort"]], [uid])
-        elif award["route"] == "activity":
-            self._complete(setup.award_activities[name], uid)
-        badge = self._find_badge(uid, award["badge"])
+        if award["route"] != "course_completion":  # the milestones complete the course themselves
+            if award["route"] == "cohort":
+                self._add_to_cohorts([award["cohort"]], [uid])
+            else:
+                self._complete(setup.award_activities[name], uid)
+            badge = self._find_badge(uid, award["badge"])
         if badge is None:
             why = {
                 "course_completion": f"the course (id {setup.course_id}) is not complete for user {uid} yet",
@@ -442,17 +424,28 @@ class MoodleConnection(Connection):
             raise MoodleInvalidRequest(
                 "the delivery has no occurrences to put in the calendar", host=self.name, call=CREATE_EVENTS
             )
+        members = [str(payload[role]) for role in ("mentee", "mentor") if payload.get(role)]
+        if members:
+            # a member without an account is never enrolled, so the pair never gets its group:
+            # say so once (parked) instead of waiting for the group again and again
+            self.accounts.require(members)
         group_id = self.groups.require(setup.course_id, pair_id) if self._pair_groups(payload) else 0
         duration = event_duration(str(payload.get("ics") or ""))
-        with self._pair_lock(pair_id):  # two versions of one pair's schedule never interleave here
+
+        def pair_event_ids() -> list[int]:
+            read = read_events(self.client, setup.course_id, group_id)
+            return [int(e["id"]) for e in pair_events(read, pair_id, group_id)]
+
+        with self._keyed_lock(f"pair:{pair_id}"):  # two versions of one pair's schedule never interleave
             existing = pair_events(read_events(self.client, setup.course_id, group_id), pair_id, group_id)
             plan = plan_events(existing, times, duration)
             ids = dict(plan.keep)
-            ids.update(
-                self._create_events(setup.course_id, group_id, pair_id, payload, plan.create, duration)
-            )
+            created = self._create_events(setup.course_id, group_id, pair_id, payload, plan.create, duration)
+            ids.update(created)
+            if group_id and created:
+                self.event_notes.add(setup.course_id, group_id, next(iter(created.values())))
             # created before deleting: a failure in between leaves the pair a meeting too many, never none
-            delete_events(self.client, plan.delete)
+            deleted = delete_events(self.client, plan.delete, pair_event_ids)
         event_ids = [ids[t] for t in times if t in ids]
         return Receipt(
             host_ref="events " + ",".join(str(i) for i in event_ids),
@@ -461,7 +454,7 @@ class MoodleConnection(Connection):
                 "group_id": group_id or None,
                 "event_ids": event_ids,
                 "created": len(plan.create),
-                "deleted": list(plan.delete),
+                "deleted": deleted,
                 "reference": pair_tag(pair_id),
             },
             skipped=not plan.writes,
@@ -497,23 +490,18 @@ class MoodleConnection(Connection):
         refused = list(answer.get("warnings") or [])
         if refused and not answer.get("events"):
             reasons = "; ".join(str(w.get("message") or w.get("warningcode")) for w in refused)
-            needs = (
-                "moodle/calendar:managegroupentries and moodle/site:accessallgroups"
-                if group_id
-                else "moodle/calendar:manageentries"
-            )
             raise MoodleSetupError(
                 f"Moodle refused the {audience['eventtype']} events: {reasons} "
-                f"(the integration role needs {needs})",
+                f"({grant('moodle/calendar:manageentries')}; managegroupentries is not enough)",
                 host=self.name,
                 call=CREATE_EVENTS,
                 code="nopermissions",
             )
         return {int(e["timestart"]): int(e["id"]) for e in answer.get("events") or []}
 
-    def _pair_lock(self, pair_id: Any) -> threading.Lock:
+    def _keyed_lock(self, key: str) -> threading.Lock:
         with self._lock:
-            return self._pair_locks.setdefault(str(pair_id), threading.Lock())
+            return self._locks.setdefault(key, threading.Lock())
 
     @hookimpl
     def rm_send_notification(self, delivery: Delivery) -> Receipt | None:

@@ -1,7 +1,8 @@
 """The programme course on Moodle: it exists, tracks completion, and has each milestone's activity.
 
-Read once per course and connection (two read calls, every configured milestone at once), then
-kept, so a milestone costs one call.
+Read once (two calls, every configured milestone and award activity at once) and kept with what
+is wrong with each part, so a delivery asks only about the parts it needs: one misconfigured
+milestone fails its own deliveries, not the others, and is not read again for every row.
 """
 
 from __future__ import annotations
@@ -11,21 +12,42 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rm_plugin.connectors.moodle.client import MoodleClient
-from rm_plugin.connectors.moodle.errors import MoodleSetupError
+from rm_plugin.connectors.moodle.errors import MoodleSetupError, grant
 
 COURSES = "core_course_get_courses_by_field"
 CONTENTS = "core_course_get_contents"
 TRACKING = {0: "no completion tracking", 1: "manual completion", 2: "automatic completion"}
+HIDDEN_ACTIVITY = "if it is hidden, make it visible or " + grant("moodle/course:viewhiddenactivities")
 
 
 @dataclass(frozen=True)
 class CourseSetup:
     course_id: int
     shortname: str
+    host: str = ""
     #: milestone key -> course-module id
     activities: Mapping[str, int] = field(default_factory=dict)
     #: award name -> course-module id, for awards whose badge criterion is an activity's completion
     award_activities: Mapping[str, int] = field(default_factory=dict)
+    #: what is wrong with the course itself, each milestone and each award ("" = the course)
+    problems: Mapping[str, str] = field(default_factory=dict)
+    award_problems: Mapping[str, str] = field(default_factory=dict)
+
+    def require(self, milestones: Iterable[str] = (), awards: Iterable[str] = ()) -> CourseSetup:
+        """This setup, or one error naming everything wrong with the course and the parts asked for."""
+        problems = [self.problems[""]] if "" in self.problems else []
+        for key in dict.fromkeys(milestones):
+            if key in self.problems:
+                problems.append(self.problems[key])
+            elif key not in self.activities:
+                problems.append(
+                    f"milestone {key!r} has no activity: "
+                    f"add `{key} = <course-module id or name>` under [milestones]"
+                )
+        problems += [self.award_problems[a] for a in dict.fromkeys(awards) if a in self.award_problems]
+        if problems:
+            raise MoodleSetupError("; ".join(problems), host=self.host, call=CONTENTS, code="notprepared")
+        return self
 
 
 def read_course_setup(
@@ -33,24 +55,21 @@ def read_course_setup(
     *,
     field_name: str,
     course_ref: str,
-    milestones: Iterable[str],
     milestone_map: Mapping[str, int | str],
     awards: Mapping[str, Mapping[str, Any]],
-    optional: Iterable[str] = (),
 ) -> CourseSetup:
-    """Check the course and every activity it needs; one error lists everything missing.
+    """Read the course and every activity the config names; problems are kept, not raised.
 
-    Milestones in ``optional`` are mapped too when their activity is fine, but a problem with
-    one of them is left out of the error: the caller reads them ahead, so one misconfigured
-    milestone does not stop deliveries that need only the others.
+    Only a course that cannot be found or opened at all raises (nothing else can be checked).
     """
     answer = client.call(COURSES, {"field": field_name, "value": course_ref}) or {}
     courses = answer.get("courses") or []
     if not courses:
+        setting = "Course ID number" if field_name == "idnumber" else "Course short name"
         raise MoodleSetupError(
-            f"no course has {field_name} {course_ref!r}: set it in the programme course's settings "
-            f"(Course settings › {'Course ID number' if field_name == 'idnumber' else 'Course short name'}) "
-            "or fix `course` in the connector config",
+            f"no course has {field_name} {course_ref!r} that the integration user can see: set it in the "
+            f"programme course's settings (Course settings › {setting}) or fix `course` in the connector "
+            "config; if the course is hidden, make it visible or " + grant("moodle/course:viewhiddencourses"),
             host=client.name,
             call=COURSES,
             code="nocourse",
@@ -58,9 +77,17 @@ def read_course_setup(
     course = courses[0]
     course_id = int(course["id"])
     label = f"course {course.get('shortname') or course_ref!r} (id {course_id})"
-    problems: list[str] = []
+    if "enablecompletion" not in course:
+        # Moodle gave only the public summary: validate_context refused the course to this user
+        raise MoodleSetupError(
+            f"the integration user cannot open {label}: " + grant("moodle/course:view"),
+            host=client.name,
+            call=COURSES,
+            code="nocourseaccess",
+        )
+    problems: dict[str, str] = {}
     if not course.get("enablecompletion"):
-        problems.append(
+        problems[""] = (
             f"{label} does not track completion: "
             "Course settings › Completion › Enable completion tracking = Yes"
         )
@@ -71,42 +98,41 @@ def read_course_setup(
     modules = [m for section in sections or [] for m in section.get("modules") or []]
 
     activities: dict[str, int] = {}
-    required = list(milestones)
-    for key in [*required, *(k for k in optional if k not in required)]:
-        found = _milestone_activity(key, milestone_map.get(key), modules, label)
+    for key, ref in milestone_map.items():
+        found = _milestone_activity(key, ref, modules, label)
         if isinstance(found, int):
             activities[key] = found
-        elif key in required:
-            problems.append(found)
+        else:
+            problems[key] = found
 
     award_activities: dict[str, int] = {}
+    award_problems: dict[str, str] = {}
     for name, award in awards.items():
         if award.get("route") != "activity":
             continue
         module, problem = _find(modules, award["activity"], label)
-        if problem:
-            problems.append(f"award {name!r}: {problem}")
-        elif module is not None:
-            if not int(module.get("completion") or 0):
-                problems.append(
-                    f"award {name!r}: activity {module.get('name')!r} (id {module['id']}) "
-                    "has no completion tracking"
-                )
-            else:
-                award_activities[name] = int(module["id"])
-    if problems:
-        raise MoodleSetupError("; ".join(problems), host=client.name, call=CONTENTS, code="notprepared")
-    return CourseSetup(course_id, str(course.get("shortname") or ""), activities, award_activities)
+        if module is None:
+            award_problems[name] = f"award {name!r}: {problem}"
+        elif not int(module.get("completion") or 0):
+            award_problems[name] = (
+                f"award {name!r}: activity {module.get('name')!r} (id {module['id']}) "
+                "has no completion tracking"
+            )
+        else:
+            award_activities[name] = int(module["id"])
+    return CourseSetup(
+        course_id,
+        str(course.get("shortname") or ""),
+        client.name,
+        activities,
+        award_activities,
+        problems,
+        award_problems,
+    )
 
 
-def _milestone_activity(
-    key: str, ref: int | str | None, modules: list[Mapping[str, Any]], label: str
-) -> int | str:
+def _milestone_activity(key: str, ref: int | str, modules: list[Mapping[str, Any]], label: str) -> int | str:
     """The milestone's course-module id, or what is wrong with its activity."""
-    if ref is None:
-        return (
-            f"milestone {key!r} has no activity: add `{key} = <course-module id or name>` under [milestones]"
-        )
     module, problem = _find(modules, ref, label)
     if module is None:
         return f"milestone {key!r}: {problem}"
@@ -127,10 +153,10 @@ def _find(
         for module in modules:
             if int(module.get("id", 0)) == ref:
                 return module, ""
-        return None, f"{label} has no activity with course-module id {ref}"
+        return None, f"{label} has no activity with course-module id {ref} ({HIDDEN_ACTIVITY})"
     named = [m for m in modules if str(m.get("name", "")) == ref]
     if not named:
-        return None, f"{label} has no activity named {ref!r}"
+        return None, f"{label} has no activity named {ref!r} ({HIDDEN_ACTIVITY})"
     if len(named) > 1:
         ids = ", ".join(str(m["id"]) for m in named)
         return None, f"{label} has {len(named)} activities named {ref!r} (ids {ids}); give the id instead"

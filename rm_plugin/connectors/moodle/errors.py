@@ -20,6 +20,8 @@ from rm_plugin.http import (
 
 # The transport exception's class name in the HTTP foundation's message: "... (ConnectionError: ...".
 _TRANSPORT_CLASS = re.compile(r"\((\w+): ")
+# Moodle's words when the role lacks the protocol's capability: "(missing capability: webservice/rest:use)".
+_MISSING_CAPABILITY = re.compile(r"missing capability: ([a-z]+/[a-z_]+:[a-z_]+)")
 
 
 class MoodleError(HostError):
@@ -97,12 +99,39 @@ _BY_CODE: dict[str, type[MoodleError]] = {
     "dbconnectionfailed": MoodleUnavailable,
 }
 
+#: Where an admin grants a capability to the integration role.
+ROLES_PAGE = "Site administration › Users › Permissions › Define roles"
+
+#: The capabilities each write or read needs, named when Moodle refuses it (its own message names
+#: the capability's description only, e.g. "Override activity completion status").
+NEEDS: dict[str, tuple[str, ...]] = {
+    "enrol_manual_enrol_users": ("enrol/manual:enrol", "moodle/role:assign"),
+    "core_cohort_add_cohort_members": ("moodle/cohort:assign",),
+    "core_completion_override_activity_completion_status": ("moodle/course:overridecompletion",),
+    "core_badges_get_user_badges": ("moodle/badges:viewotherbadges",),
+    "core_group_get_course_groups": ("moodle/course:managegroups",),
+    "core_group_create_groups": ("moodle/course:managegroups",),
+    "core_group_add_group_members": ("moodle/course:managegroups",),
+    "core_calendar_create_calendar_events": ("moodle/calendar:manageentries",),
+    "core_calendar_delete_calendar_events": ("moodle/calendar:manageentries",),
+    "core_calendar_get_calendar_events": ("moodle/calendar:manageentries",),
+    "core_course_get_contents": ("moodle/course:view",),
+    "core_message_send_instant_messages": ("moodle/site:sendmessage",),
+}
+
+
+def grant(*capabilities: str) -> str:
+    """What to do about missing capabilities, for the end of an error line."""
+    return f"give the integration role {' and '.join(capabilities)} ({ROLES_PAGE})"
+
+
 _HINTS: dict[str, str] = {
     "invalidtoken": "check the token in the connector config and that it has not expired",
     "accessexception": "add this function to the external service (`rm-plugin moodle functions` lists them)",
     "nopermissions": "give the integration user's role the capability named above",
     "servicenotavailable": "enable the external service and authorise the integration user",
-    "wsusercannotassign": "allow the integration role to assign the participant role",
+    "wsusercannotassign": "give the integration role moodle/role:assign and allow it to assign the "
+    f"participant role ({ROLES_PAGE} › Allow role assignments)",
     "wsnoinstance": "add the Manual enrolments method to the programme course",
     "webservicesnotenabled": "enable web services and the REST protocol in Site administration",
 }
@@ -118,5 +147,18 @@ def error_for(function: str, errorcode: str, message: str, *, host: str, excepti
             else MoodleInvalidRequest
         )
     hint = _HINTS.get(errorcode)
+    missing = _MISSING_CAPABILITY.search(message)
+    if missing:  # with debugging on, Moodle names the protocol's capability
+        hint = grant(missing.group(1))
+    elif errorcode == "accessexception" and function == "core_webservice_get_site_info":
+        # the first call refused: the protocol, not one function (Moodle says which only when debugging)
+        hint = (
+            f"{grant('webservice/rest:use')}; make the integration user an authorised user of the external "
+            "service, and add this function to it"
+        )
+    elif function in NEEDS and (
+        errorcode in ("nopermissions", "nopermission") or exception.endswith("required_capability_exception")
+    ):
+        hint = grant(*NEEDS[function])
     text = f"{message.strip()} ({hint})" if hint else message.strip()
     return cls(text or exception or "error", host=host, call=function, code=errorcode or None)

@@ -2,6 +2,7 @@
 
 from rm_plugin.store.models.agreement import Agreement, AgreementSignature, AgreementVersion
 from rm_plugin.store.models.base import Base
+from rm_plugin.store.models.credentials import CredentialKey, IssuedCredential
 from rm_plugin.store.models.lti import (
     LtiDeployment,
     LtiGradeTarget,
@@ -27,7 +28,9 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ConnectorState",
+    "CredentialKey",
     "Invitation",
+    "IssuedCredential",
     "LtiDeployment",
     "LtiGradeTarget",
     "LtiLoginState",

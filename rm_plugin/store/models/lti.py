@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rm_plugin.store.models.base import Base
+from rm_plugin.store.models.keys import SigningKeyColumns
 from rm_plugin.store.types import JSONType, UTCDateTime, utcnow
 
 
@@ -54,24 +55,10 @@ class LtiDeployment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LtiToolKey(Base):
-    """One of the tool's RSA signing keys. The private key is stored encrypted with a key derived
-    from the site's web secret; ``public_jwk`` is what the JWKS endpoint publishes.
-
-    ``status`` ``active`` signs; a ``retired`` key stays published until ``publish_until``, so a
-    platform verifying something signed just before a rotation still finds it.
-    """
+class LtiToolKey(SigningKeyColumns, Base):
+    """One of the tool's RSA signing keys (client assertions, deep linking responses)."""
 
     __tablename__ = "lti_tool_keys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kid: Mapped[str] = mapped_column(String(64), unique=True)
-    private_key: Mapped[str] = mapped_column(Text)  # encrypted (Fernet token), never logged
-    public_jwk: Mapped[dict] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | retired
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    publish_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class LtiLoginState(Base):

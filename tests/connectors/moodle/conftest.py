@@ -16,6 +16,7 @@ from rm_plugin.connectors.moodle import MoodleConfig, MoodleConnection
 from rm_plugin.http import RetryPolicy
 from rm_plugin.people.accounts import StoredAccounts
 from rm_plugin.store import Database
+from rm_plugin.store.connector_state import StoredState
 from rm_plugin.store.models import Person
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -100,10 +101,16 @@ def load_config(**overrides: Any) -> dict[str, Any]:
 def make_connection(tmp_path: Path) -> Iterator[Callable[..., MoodleConnection]]:
     made: list[MoodleConnection] = []
 
-    def build(database: Database | None = None, **overrides: Any) -> MoodleConnection:
+    def build(database: Database | None = None, *, state: bool = False, **overrides: Any) -> MoodleConnection:
         accounts = StoredAccounts(lambda: database) if database is not None else None
+        stored = StoredState(lambda: database, "moodle") if state and database is not None else None
         context = ConnectionContext(
-            "moodle", tmp_path / "connectors" / "moodle.toml", tmp_path, tmp_path / "out", accounts=accounts
+            "moodle",
+            tmp_path / "connectors" / "moodle.toml",
+            tmp_path,
+            tmp_path / "out",
+            accounts=accounts,
+            state=stored,
         )
         connection = MoodleConnection(
             context, load_config(**overrides), retry=RetryPolicy(sleep=lambda s: None)

@@ -1,18 +1,26 @@
-"""A pair's Moodle events follow its latest signed schedule: re-signing moves meetings, never adds a set."""
+"""A pair's Moodle events follow its latest signed schedule: re-signing moves meetings, never adds a set.
+
+The answers are Moodle 4.4's: a group's events come back only when asked with
+``options[userevents]=1`` (with 0 the list is empty), and a delete naming an event Moodle no
+longer has fails as a whole with ``invalidrecord``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import responses
 from conftest import Expect, body
 from sqlalchemy import select
 
+from rm_plugin.connectors.moodle.errors import MoodleSetupError
 from rm_plugin.domain.records import Delivery
 from rm_plugin.outbox import enqueue
 from rm_plugin.plugins import make_plugin_manager, register
 from rm_plugin.store import Database
 from rm_plugin.store.models import OutboxItem
+from rm_plugin.sync.backoff import classify
 from rm_plugin.sync.dispatch import deliver
 from rm_plugin.sync.leases import Claimed
 
@@ -21,7 +29,7 @@ CONTENTS = {"courseid": "12", "options[0][name]": "excludecontents", "options[0]
 READ = {
     "events[courseids][0]": "12",
     "events[groupids][0]": "45",
-    "options[userevents]": "0",
+    "options[userevents]": "1",
     "options[siteevents]": "0",
     "options[timestart]": "0",
     "options[timeend]": "0",
@@ -100,6 +108,10 @@ def delete_fields(*event_ids: int) -> dict[str, str]:
 def expect_setup(expect: Expect) -> None:
     expect("core_course_get_courses_by_field", COURSE, body("courses"))
     expect("core_course_get_contents", CONTENTS, body("contents"))
+    users = [u for u in body("users") if u["idnumber"] in ("E100", "E200")]
+    expect(
+        "core_user_get_users_by_field", {"field": "idnumber", "values[0]": "E100", "values[1]": "E200"}, users
+    )
     expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
 
 
@@ -216,3 +228,58 @@ def test_an_older_schedule_retried_after_a_newer_one_was_queued_leaves_moodle_al
     stale = deliver(pm.hook, Claimed(rows[key], key, "moodle", "calendar", V1, attempt=4), people)
     assert stale.skipped and stale.data == {"superseded_by": "calendar:rm-2026:9:v2:moodle"}
     assert sum(connection.client.calls.values()) == 0  # the mock fails on any request
+
+
+def test_a_crash_at_any_point_of_a_resign_converges_on_the_new_schedule(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    v1_events = [on_moodle(501, JAN_12_09), on_moodle(502, JAN_19_09)]
+    v2_events = [on_moodle(503, JAN_12_10), on_moodle(504, JAN_19_10)]
+    expect_setup(expect)
+    # try 1 of v2 died after Moodle created the new events, before the old ones were deleted
+    expect("core_calendar_get_calendar_events", READ, {"events": v1_events + v2_events, "warnings": []})
+    expect("core_calendar_delete_calendar_events", delete_fields(501, 502), None)
+    # try 3 died after the delete, before the receipt was stored: nothing left to write
+    expect("core_calendar_get_calendar_events", READ, {"events": v2_events, "warnings": []})
+    connection = make_connection(people)
+    second = connection.rm_put_calendar_event(delivery=signed(2, V2, row=2, attempt=2))
+    assert second.data["event_ids"] == [503, 504] and second.data["deleted"] == [501, 502]
+    third = connection.rm_put_calendar_event(delivery=signed(2, V2, row=2, attempt=3))
+    assert third.skipped and third.data["event_ids"] == [503, 504]
+    assert "core_calendar_create_calendar_events" not in connection.client.calls_by_name
+
+
+def test_a_delete_never_names_an_event_moodle_no_longer_has(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_setup(expect)
+    old = [on_moodle(501, JAN_12_09), on_moodle(502, JAN_19_09)]
+    expect("core_calendar_get_calendar_events", READ, {"events": old, "warnings": []})
+    expect(
+        "core_calendar_create_calendar_events",
+        create_fields(JAN_12_10, JAN_19_10),
+        created((503, JAN_12_10), (504, JAN_19_10)),
+    )
+    # another worker deleted 501 meanwhile: Moodle fails the whole call and deletes nothing
+    expect("core_calendar_delete_calendar_events", delete_fields(501, 502), body("invalidrecord"))
+    new = [on_moodle(503, JAN_12_10), on_moodle(504, JAN_19_10)]
+    expect("core_calendar_get_calendar_events", READ, {"events": [old[1], *new], "warnings": []})
+    expect("core_calendar_delete_calendar_events", delete_fields(502), None)
+    receipt = make_connection(people).rm_put_calendar_event(delivery=signed(2, V2, row=2))
+    assert receipt.data["deleted"] == [502] and receipt.data["event_ids"] == [503, 504]
+
+
+def test_a_pair_member_without_an_account_parks_the_schedule_once(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect("core_course_get_courses_by_field", COURSE, body("courses"))
+    expect("core_course_get_contents", CONTENTS, body("contents"))
+    expect(
+        "core_user_get_users_by_field", {"field": "idnumber", "values[0]": "E100", "values[1]": "E300"}, []
+    )
+    connection = make_connection(people)
+    with pytest.raises(MoodleSetupError, match=r"no Moodle account for E100: .*; E300: ") as caught:
+        connection.rm_put_calendar_event(delivery=signed(1, V1 | {"mentor": "E300"}, row=1))
+    # a permanent reason (parked once), not "the group is not there yet" retried again and again
+    assert not classify(caught.value).retryable
+    assert "core_group_get_course_groups" not in connection.client.calls_by_name

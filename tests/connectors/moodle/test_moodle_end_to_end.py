@@ -270,6 +270,16 @@ def test_check_names_the_missing_functions_then_passes_when_complete(
         {"courseid": "12", "options[0][name]": "excludecontents", "options[0][value]": "1"},
         body("contents"),
     )
+    # the read-only probes: accounts (the guest account), groups, calendar, completion override
+    expect("core_user_get_users_by_field", {"field": "id", "values[0]": "1"}, body("guest"))
+    expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups"))
+    expect("core_calendar_get_calendar_access_information", {"courseid": "12"}, body("calendar_access"))
+    expect("core_calendar_get_calendar_access_information", {"courseid": "0"}, body("calendar_access"))
+    expect(
+        "core_completion_override_activity_completion_status",
+        {"userid": "3", "cmid": "310", "newstate": "0"},
+        {"cmid": 310, "userid": 3, "state": 0, "timecompleted": 0, "tracking": 1},
+    )
     result = CliRunner().invoke(build_cli(), ["--site", str(moodle_site), "check"])
 
     assert result.exit_code == 0, result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -46,61 +47,6 @@ def expect_users(expect: Expect, *ids: str) -> None:
     fields = {"field": "idnumber", **{f"values[{i}]": v for i, v in enumerate(ids)}}
     users = [u for u in body("users") if u["idnumber"] in ids]
     expect("core_user_get_users_by_field", fields, users)
-
-
-# -- health ------------------------------------------------------------------------------------
-
-
-def test_health_names_site_release_and_passes(make_connection, expect: Expect) -> None:
-    expect("core_webservice_get_site_info", {}, body("site_info"))
-    expect_course(expect)
-    report = make_connection().rm_check_health(connection="moodle")
-    assert report.ok, report.problems
-    assert report.summary == "(Acme Learning, Moodle 4.4.3+ (Build: 20240920), as rm-integration)"
-
-
-def test_health_lists_exactly_the_functions_the_service_lacks(make_connection, expect: Expect) -> None:
-    info = body("site_info")
-    info["functions"] = [
-        f
-        for f in info["functions"]
-        if f["name"]
-        not in {"core_badges_get_user_badges", "core_completion_override_activity_completion_status"}
-    ]
-    expect("core_webservice_get_site_info", {}, info)
-    report = make_connection().rm_check_health(connection="moodle")
-    assert report.problems == (
-        "the token's external service lacks 2 function(s): "
-        "core_completion_override_activity_completion_status, "
-        "core_badges_get_user_badges (Site administration › Server › Web services › External services › "
-        "Functions; `rm-plugin moodle functions` lists them all)",
-    )
-
-
-def test_health_without_calendar_and_messages_needs_fewer_functions(make_connection, expect: Expect) -> None:
-    info = body("site_info")
-    info["functions"] = [
-        f for f in info["functions"] if "calendar" not in f["name"] and "message" not in f["name"]
-    ]
-    expect("core_webservice_get_site_info", {}, info)
-    expect_course(expect)
-    assert make_connection(calendar=False, messages=False).rm_check_health(connection="moodle").ok
-
-
-def test_health_reports_a_refused_token_and_an_old_moodle(make_connection, expect: Expect) -> None:
-    expect("core_webservice_get_site_info", {}, body("invalidtoken"))
-    report = make_connection().rm_check_health(connection="moodle")
-    assert len(report.problems) == 1 and "invalidtoken" in report.problems[0]
-    assert make_connection().rm_check_health(connection="other") is None
-
-
-def test_health_reports_moodle_older_than_4_4(make_connection, expect: Expect) -> None:
-    info = body("site_info") | {"release": "4.1.2 (Build: 20230313)", "version": "2022112802"}
-    expect("core_webservice_get_site_info", {}, info)
-    expect_course(expect)
-    assert make_connection().rm_check_health(connection="moodle").problems == (
-        "Moodle 4.1.2 (Build: 20230313) is older than 4.4, which this connector needs",
-    )
 
 
 # -- prepare -------------------------------------------------------------------------------------
@@ -165,7 +111,10 @@ def test_people_are_resolved_in_batches_and_remembered(
     expect("core_user_get_users_by_field", {"field": "idnumber", "values[0]": "E300"}, [])
     assert connection.rm_resolve_accounts(connection="moodle", people=records) == {"E100": "41", "E200": "57"}
     result = connection.accounts.resolve(records)
-    assert result.missing == {"E300": "no Moodle account has idnumber 'E300'"}
+    assert result.missing == {"E300": "no account with ID number 'E300' is visible to the integration user"}
+    # asked once per run: E300 is not looked up again (the mock fails on an unexpected call)
+    assert connection.accounts.resolve(records[2:]).missing == result.missing
+    assert connection.client.calls_by_name["core_user_get_users_by_field"] == 2
     with people.transaction() as session:
         assert sorted(session.scalars(select(AccountLink.account_id))) == ["41", "57"]
     # a new connection (a later run) reads the stored links: no call for E100 and E200
@@ -304,10 +253,66 @@ def test_enrol_names_the_person_without_an_account_and_writes_nothing(
 ) -> None:
     expect_course(expect)
     expect_users(expect, "E100", "E300")
-    with pytest.raises(
-        MoodleSetupError, match="no Moodle account for E300: no Moodle account has idnumber 'E300'"
-    ):
+    with pytest.raises(MoodleSetupError) as caught:
         make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR | {"mentor": "E300"}))
+    assert str(caught.value) == (
+        "moodle: core_user_get_users_by_field failed: noaccount: no Moodle account for E300: no account with "
+        "ID number 'E300' is visible to the integration user; give each an account whose ID number is their "
+        "HR id (`rm-plugin moodle accounts` lists everyone without one), then `rm-plugin sync retry <id>`"
+    )
+    assert not classify(caught.value).retryable  # parked once, not retried in a loop
+
+
+def expect_enrolled(expect: Expect) -> None:
+    expect_course(expect)
+    expect_users(expect, "E100", "E200")
+    expect("enrol_manual_enrol_users", None, None, any_fields=True)
+    expect("core_cohort_add_cohort_members", None, {"warnings": []}, any_fields=True)
+
+
+def test_a_member_moodle_cannot_see_in_a_hidden_group_names_viewhiddengroups(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    # Moodle 4.4 without moodle/course:viewhiddengroups: the retried enrolment's list shows no group,
+    # creating it again is refused (name taken), the list still lacks it; re-adding a member the
+    # integration user cannot see fails with dml_write_exception instead of being kept
+    expect_enrolled(expect)
+    expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups")[:1])
+    expect("core_group_create_groups", None, body("invalidparameter"), any_fields=True)
+    with pytest.raises(MoodleSetupError) as caught:
+        make_connection(people).rm_enrol_pair(delivery=replace(delivery("enrol", PAIR), attempt=2))
+    assert (
+        "Moodle refused to create the group 'rm-pair-9' of pair 9 in course id 12 (invalidparameter"
+        in str(caught.value)
+    )
+    assert "give the integration role moodle/course:viewhiddengroups" in str(caught.value)
+    assert not classify(caught.value).retryable
+
+
+def test_re_adding_members_refused_by_the_database_names_viewhiddengroups(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_enrolled(expect)
+    expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
+    expect("core_group_add_group_members", GROUP_MEMBERS, body("dmlwriteexception"))
+    with pytest.raises(MoodleSetupError) as caught:
+        make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
+    assert "cannot see that they are members already; give the integration role " in str(caught.value)
+    assert "moodle/course:viewhiddengroups" in str(caught.value)
+    # not retried as if Moodle's database were down: the same call would fail the same way
+    assert not classify(caught.value).retryable
+
+
+def test_a_group_made_since_the_list_was_read_is_used_not_made_twice(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    expect_enrolled(expect)
+    expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups"))
+    expect("core_group_create_groups", None, body("idnumbertaken"), any_fields=True)
+    expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
+    expect("core_group_add_group_members", GROUP_MEMBERS, None)
+    receipt = make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
+    assert receipt.data["group_id"] == 45 and not receipt.data["group_created"]
 
 
 def test_enrol_fails_on_an_unknown_cohort(make_connection, people: Database, expect: Expect, mock) -> None:
@@ -420,9 +425,11 @@ def test_a_course_completion_badge_is_read_back_as_its_assertion(
 ) -> None:
     expect_course(expect)
     expect_users(expect, "E100")
-    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_none"))
+    # the milestones completed the course, so the badge is read once, nothing written
     expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_one"))
-    receipt = make_connection(people).rm_award(delivery=delivery("award", AWARD))
+    connection = make_connection(people)
+    receipt = connection.rm_award(delivery=delivery("award", AWARD))
+    assert connection.client.calls_by_name["core_badges_get_user_badges"] == 1
     assert receipt.host_ref == (
         "https://moodle.example.org/badges/assertion.php?b=5f1d0c3a9e2b4d6f8a7c1e3b5d7f9a0c2e4b6d8f"
     )
@@ -482,7 +489,6 @@ def test_a_badge_not_yet_issued_is_retried_later(make_connection, people: Databa
     expect_course(expect)
     expect_users(expect, "E100")
     expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_none"))
-    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_none"))
     with pytest.raises(BadgePending) as caught:
         make_connection(people).rm_award(delivery=delivery("award", AWARD))
     assert caught.value.retryable and caught.value.retry_after == 300.0
@@ -508,7 +514,7 @@ CALENDAR = PAIR | {
 }
 LOOKUP = {
     "events[courseids][0]": "12",
-    "options[userevents]": "0",
+    "options[userevents]": "1",
     "options[siteevents]": "0",
     "options[timestart]": "0",
     "options[timeend]": "0",
@@ -545,6 +551,7 @@ def event_fields(i: int, when: int, tag: str = TAG, group: int | None = None) ->
 def test_meetings_become_events_of_the_pairs_group(make_connection, people: Database, expect: Expect) -> None:
     tag = TAG
     expect_course(expect)
+    expect_users(expect, "E100", "E200")
     expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
     expect("core_calendar_get_calendar_events", GROUP_LOOKUP, body("events_none"))
     created = {
@@ -570,6 +577,7 @@ def test_meetings_wait_for_the_pairs_group_and_write_nothing(
     make_connection, people: Database, expect: Expect
 ) -> None:
     expect_course(expect)
+    expect_users(expect, "E100", "E200")
     expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups"))
     with pytest.raises(
         GroupMissing, match="the group 'rm-pair-9' of pair 9 is not in course 12 yet"
@@ -582,6 +590,7 @@ def test_moodle_refusing_group_events_names_the_capabilities(
     make_connection, people: Database, expect: Expect
 ) -> None:
     expect_course(expect)
+    expect_users(expect, "E100", "E200")
     expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
     expect("core_calendar_get_calendar_events", GROUP_LOOKUP, body("events_none"))
     refused = {
@@ -599,8 +608,9 @@ def test_moodle_refusing_group_events_names_the_capabilities(
     with pytest.raises(
         MoodleSetupError,
         match=re.escape(
-            "refused the group events: No permission (the integration role needs "
-            "moodle/calendar:managegroupentries and moodle/site:accessallgroups)"
+            "refused the group events: No permission (give the integration role "
+            "moodle/calendar:manageentries (Site administration › Users › Permissions › Define roles); "
+            "managegroupentries is not enough)"
         ),
     ):
         make_connection(people).rm_put_calendar_event(delivery=delivery("calendar", CALENDAR, key="cal-9"))
@@ -611,6 +621,7 @@ def test_without_groups_meetings_become_course_events_tagged_with_the_pair(
 ) -> None:
     tag = TAG
     expect_course(expect)
+    expect_users(expect, "E100", "E200")
     expect("core_calendar_get_calendar_events", LOOKUP, body("events_none"))
     created = {
         "events": [
@@ -636,6 +647,7 @@ def test_a_repeat_after_a_crash_finds_the_events_on_moodle(
 ) -> None:
     tag = TAG
     expect_course(expect)
+    expect_users(expect, "E100", "E200")
     expect("core_group_get_course_groups", {"courseid": "12"}, body("course_groups") + body("group_created"))
     found = {
         "events": [
@@ -709,7 +721,7 @@ def test_messages_report_each_recipient_moodle_refused(
     assert receipt.data["sent"] == {"E100": 901}
     assert receipt.data["failed"] == {
         "E200": "The user is not able to receive messages",
-        "E300": "no Moodle account has idnumber 'E300'",
+        "E300": "no account with ID number 'E300' is visible to the integration user",
     }
 
 
@@ -718,7 +730,7 @@ def test_messages_that_reach_nobody_fail_the_delivery(
 ) -> None:
     expect_users(expect, "E300")
     payload = {"audience": ["E300"], "subject": "s", "body": "b", "kind": "nudge"}
-    with pytest.raises(Exception, match="no recipient was reached: E300: no Moodle account"):
+    with pytest.raises(Exception, match="no recipient was reached: E300: no account with ID number 'E300'"):
         make_connection(people).rm_send_notification(delivery=delivery("notify", payload))
 
 
