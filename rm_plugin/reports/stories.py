@@ -11,8 +11,9 @@ The rules, for every door (command line, portal, the erasure of a person's data)
 - The programme's admin (``admin_hr_id``: rights come from rm-plugin's data) publishes a story
   both members consented to in its current version.
 - Either member may withdraw their consent at any time; a published story is unpublished at
-  once. :func:`withdraw_all_for_person` does that for every story of one person (their data
-  being erased).
+  once. :func:`withdraw_all_for_person` does that for every story of one person; erasing a
+  person's data does the same through its own rules for these tables
+  (:data:`rm_plugin.people.data_rights.ERASURE`).
 - Published stories render as a newsletter issue and an intranet page, in HTML and Markdown,
   from the ``newsletter.*.j2`` and ``intranet.*.j2`` templates; each person is named only as
   they consented.
@@ -351,8 +352,8 @@ def list_stories(work: UnitOfWork, hr_id: str, programme_slug: str) -> list[Stor
 
 
 def withdraw_all_for_person(work: UnitOfWork, person_id: int) -> int:
-    """Withdraw ``person_id``'s consent to every story of their pairs and unpublish those stories
-    (for the erasure of their data); returns how many stories it touched."""
+    """Withdraw ``person_id``'s consent to every story of their pairs and unpublish those stories;
+    returns how many stories it touched."""
     session = work.session
     stories = list(
         session.scalars(
