@@ -28,8 +28,9 @@ Definitions (the README repeats them for readers of the report):
   programme setting ``executive_level`` (default: the organisation's top level minus two).
 - *retention*: of the people employed on the programme's start date, the share still
   employed 6 and 12 months later, for participants (members of approved pairs) and everyone
-  else, from the HR hire and termination dates. Leavers with no termination date cannot be
-  placed in time and are left out (and counted). See :mod:`rm_plugin.reports.intervals`.
+  else, from the HR hire and termination dates. Leavers with no termination date, and people
+  whose data was erased (their dates went with it), cannot be placed in time and are left out
+  (and counted). See :mod:`rm_plugin.reports.intervals`.
 """
 
 from __future__ import annotations
@@ -738,7 +739,7 @@ def retention(
     for person_id, hired, left, status in session.execute(
         select(Person.id, Person.hire_date, Person.termination_date, Person.status)
     ):
-        if left is None and status == "left":
+        if left is None and status in ("left", "erased"):  # gone, but when is not on record
             undated += 1
             continue
         if (hired is not None and hired > since) or (left is not None and left <= since):

@@ -634,7 +634,7 @@ def _retention(report: ProgrammeReport) -> Section:
         f"{r.min_group} people get no share. Participants chose to take part, so a difference is not "
         "by itself an effect of the programme.",
     ) + (
-        (f"{r.undated_leavers} leaver(s) without a termination date are left out.",)
+        (f"{r.undated_leavers} person(s) gone with no leaving date on record (or erased) are left out.",)
         if r.undated_leavers
         else ()
     )

@@ -185,9 +185,10 @@ def test_retention_at_six_and_twelve_months_with_wilson_and_newcombe(org, db) ->
     org.person("NEW", 3, hire_date=dt.date(2026, 2, 1))  # joined after the start: not in either group
     org.person("GONE", 3, termination_date=dt.date(2025, 12, 1), status="left")  # gone before it
     org.person("UNDATED", 3, status="left")  # a leaver with no date cannot be placed
+    org.person("ERASED", 3, status="erased", hire_date=None)  # erasure took the dates too
     with db.transaction() as s:
         retention = metrics.build(s, "rm-2026", dt.date(2027, 2, 1)).retention
-    assert retention.since == START and retention.undated_leavers == 1
+    assert retention.since == START and retention.undated_leavers == 2
     six, twelve = retention.horizons
     assert (six.measured_on, twelve.measured_on) == (dt.date(2026, 7, 5), dt.date(2027, 1, 5))
     # others: ADMIN, R1, R2 and O0-O17 = 21 people employed on 5 January 2026
