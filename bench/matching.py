@@ -1,15 +1,22 @@
-"""Benchmark the matching engine on synthetic organisations; prints a table of figures.
+"""Benchmark matching on synthetic organisations; prints a table of figures.
 
-    python bench/matching.py                 # 1k, 5k and 20k mentees
-    python bench/matching.py --sizes 500     # a quick run
+    python bench/matching.py                          # 3k, 20k and 100k people, mentor ratios 0.75 and 0.4
+    python bench/matching.py --sizes 300 --ratios 0.4 # a quick run
 
-Each size runs in its own process so its peak memory (max RSS) is its own. The organisation is
-a management tree with levels falling with depth, departments per top branch, teams below,
-Zipf-skewed skills, five time zones and mentor capacities of 1-3. Figures per size:
-wall time per phase, the candidate graph, the total score, the ratio to a greedy baseline
-(best edge first while capacity lasts) on the same candidate graph, the ratio to the exact
-dense optimum (``linear_sum_assignment`` over every pair passing the rules, capacity by
-column duplication) where that is feasible, and end-to-end time over the bare solver time.
+Sizes are mentee counts; an organisation has ten times as many people. Each size and ratio
+runs in its own process so its peak memory (max RSS) is its own. The organisation is a
+management tree with levels falling with depth, departments per top branch, teams below,
+Zipf-skewed skills, five time zones and mentor capacities of 1-3.
+
+Figures per size and mentor ratio: wall time per phase; the candidate graph the search
+started from and the pairs it was widened by; the pairs made over the maximum that can be
+made (a maximum flow over every pair that passes the rules, SciPy's Dinic, independent of
+the engine's solver); the total score over a greedy baseline (best pair first while
+capacity lasts, on the final candidate graph); and, up to ``DENSE_LIMIT`` mentees, the pairs
+and score against the exact dense optimum (``linear_sum_assignment`` over every passing
+pair, capacity by column duplication, the most pairs first). Then the time of ``match show
+--pair`` (what a reviewer reads, with who may review) at 100k people as a ratio to 3k, in
+the same run.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ import argparse
 import datetime as dt
 import json
 import resource
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,22 +49,12 @@ DENSE_LIMIT = 3000
 def organisation(
     n_mentees: int, seed: int = 7, mentor_ratio: float = 0.75
 ) -> tuple[OrgIndex, list[Applicant], list[Applicant]]:
-    """A synthetic organisation with ``n_mentees`` senior mentees and ``mentor_ratio`` x as many mentors."""
-    rng = np.random.default_rng(seed)
-    size = 10 * n_mentees
-    parent = np.full(size, -1)
-    depth = np.zeros(size, dtype=int)
-    for i in range(1, size):  # a wide, shallow tree: each person reports to one of the earlier ones
-        parent[i] = rng.integers(max(0, (i - 1) // 7 - 3), (i - 1) // 7 + 1)
-        depth[i] = depth[parent[i]] + 1
-    level = np.clip(13 - depth - rng.integers(0, 3, size), 1, 12)
-    branch = np.zeros(size, dtype=int)
-    team = np.zeros(size, dtype=int)
-    for i in range(1, size):
-        branch[i] = i if depth[i] == 1 else branch[parent[i]]
-        team[i] = i if depth[i] == 3 else team[parent[i]]
-    ids = [f"E{i:07d}" for i in range(size)]
-    org = OrgIndex({ids[i]: (ids[parent[i]] if parent[i] >= 0 else None) for i in range(size)})
+    """A synthetic organisation of ``10 x n_mentees`` people: ``n_mentees`` senior mentees and
+    ``mentor_ratio`` x as many mentors."""
+    managers, level, branch, team, rng = tree(10 * n_mentees, seed)
+    ids = list(managers)
+    size = len(ids)
+    org = OrgIndex(managers)
     order = np.lexsort((rng.random(size), -level))
     mentee_idx = order[:n_mentees]
     mentor_idx = order[::-1][: int(mentor_ratio * n_mentees)]
@@ -113,6 +112,37 @@ def organisation(
     return org, mentees, mentors
 
 
+def tree(
+    size: int, seed: int
+) -> tuple[dict[str, str | None], np.ndarray, np.ndarray, np.ndarray, np.random.Generator]:
+    """A wide, shallow management tree: each person reports to one of the earlier ones."""
+    rng = np.random.default_rng(seed)
+    parent = np.full(size, -1)
+    depth = np.zeros(size, dtype=int)
+    for i in range(1, size):
+        parent[i] = rng.integers(max(0, (i - 1) // 7 - 3), (i - 1) // 7 + 1)
+        depth[i] = depth[parent[i]] + 1
+    level = np.clip(13 - depth - rng.integers(0, 3, size), 1, 12)
+    branch = np.zeros(size, dtype=int)
+    team = np.zeros(size, dtype=int)
+    for i in range(1, size):
+        branch[i] = i if depth[i] == 1 else branch[parent[i]]
+        team[i] = i if depth[i] == 3 else team[parent[i]]
+    ids = [f"E{i:07d}" for i in range(size)]
+    managers = {ids[i]: (ids[parent[i]] if parent[i] >= 0 else None) for i in range(size)}
+    return managers, level, branch, team, rng
+
+
+def settings() -> MatchSettings:
+    return MatchSettings(
+        seniority=SeniorityRule(min_level_gap=2),
+        not_same_team=True,
+        shared_language=True,
+        min_overlap_hours=1.0,
+        week_of=dt.date(2026, 3, 2),
+    )
+
+
 def greedy(
     n_mentees: int, capacity: np.ndarray, rows: np.ndarray, cols: np.ndarray, score: np.ndarray
 ) -> float:
@@ -129,115 +159,191 @@ def greedy(
     return total
 
 
-def dense_optimum(outcome: engine.Outcome, settings: MatchSettings) -> tuple[float, float]:
-    """The exact optimum over every pair passing the rules, and the time it took."""
+def passing_pairs(outcome: engine.Outcome, cfg: MatchSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair that passes the rules with a mentor who has capacity (mentee, mentor indices)."""
+    evaluator = candidates._Evaluator(outcome.encoded, cfg, {}, seed_by_overlap=True)
+    usable = outcome.encoded.mentors.capacity > 0
+    rows_out, cols_out = [], []
+    for start in range(0, len(outcome.encoded.mentees), candidates.BLOCK):
+        rows = np.arange(start, min(start + candidates.BLOCK, len(outcome.encoded.mentees)))
+        r, c, _, _ = evaluator.passing(rows)
+        keep = usable[c]
+        rows_out.append(rows[r[keep]].astype(np.int32))
+        cols_out.append(c[keep].astype(np.int32))
+    return np.concatenate(rows_out), np.concatenate(cols_out)
+
+
+def maximum_pairs(n_mentees: int, capacity: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> int:
+    """The most pairs that can be made: a maximum flow source -> mentee -> mentor -> sink."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import maximum_flow
+
+    n_m = len(capacity)
+    source, sink = n_mentees + n_m, n_mentees + n_m + 1
+    tails = np.concatenate((np.full(n_mentees, source), rows, n_mentees + np.arange(n_m)))
+    heads = np.concatenate((np.arange(n_mentees), n_mentees + cols, np.full(n_m, sink)))
+    caps = np.concatenate((np.ones(n_mentees), np.ones(len(rows)), capacity)).astype(np.int32)
+    graph = csr_array((caps, (tails, heads)), shape=(sink + 1, sink + 1))
+    return int(maximum_flow(graph, source, sink).flow_value)
+
+
+def dense_optimum(outcome: engine.Outcome, cfg: MatchSettings) -> tuple[int, float]:
+    """The exact optimum over every passing pair: the most pairs, then the best score."""
     from scipy.optimize import linear_sum_assignment
 
     enc = outcome.encoded
-    clock = time.perf_counter()
-    full = candidates.build(enc, settings, {}, top_k=len(enc.mentors))
+    full = candidates.build(enc, cfg, {}, top_k=len(enc.mentors) + 1)
     caps = enc.mentors.capacity
     owner = np.repeat(np.arange(len(caps)), caps)
-    matrix = np.zeros((len(enc.mentees), len(caps)))
-    matrix[full.rows, full.cols] = full.score + 1e-9
-    matrix = matrix[:, owner]
-    r, c = linear_sum_assignment(matrix, maximize=True)
-    return float(matrix[r, c].sum()), time.perf_counter() - clock
+    bonus = assignment.pair_bonus(
+        "most_pairs", float(full.score.max(initial=0)), len(enc.mentees), len(owner)
+    )
+    value = np.zeros((len(enc.mentees), len(caps)))
+    value[full.rows, full.cols] = full.score + bonus
+    score = np.zeros_like(value)
+    score[full.rows, full.cols] = full.score
+    r, c = linear_sum_assignment(value[:, owner], maximize=True)
+    made = value[:, owner][r, c] > 0
+    return int(made.sum()), float(score[:, owner][r, c][made].sum())
 
 
 def one(n: int, top_k: int, mentor_ratio: float) -> dict:
     org, mentees, mentors = organisation(n, mentor_ratio=mentor_ratio)
-    settings = MatchSettings(
-        seniority=SeniorityRule(min_level_gap=2),
-        not_same_team=True,
-        shared_language=True,
-        min_overlap_hours=1.0,
-        week_of=dt.date(2026, 3, 2),
-    )
+    cfg = settings()
     clock = time.perf_counter()
-    outcome = engine.run(mentees, mentors, settings, org=org, top_k=top_k)
+    outcome = engine.run(mentees, mentors, cfg, org=org, top_k=top_k)
     end_to_end = time.perf_counter() - clock
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the checks below
     g = outcome.graph
-    # the bare solver on the same candidate graph
-    clock = time.perf_counter()
-    assignment.solve(len(mentees), outcome.encoded.mentors.capacity, g.rows, g.cols, g.score)
-    bare = time.perf_counter() - clock
+    capacity = outcome.encoded.mentors.capacity
+    rows, cols = passing_pairs(outcome, cfg)
     figures = {
         "mentees": n,
+        "people": 10 * n,
+        "ratio": mentor_ratio,
         "mentors": len(mentors),
-        "slots": int(outcome.encoded.mentors.capacity.sum()),
-        "edges": len(g),
+        "slots": int(capacity.sum()),
+        "passing": len(rows),
+        "edges": len(g) - outcome.widened,
+        "widened": outcome.widened,
+        "rounds": outcome.rounds,
         "encode_s": outcome.timings["encode"],
-        "candidates_s": outcome.timings["candidates"],
-        "scoring_s": outcome.timings["scoring"],
-        "solve_s": outcome.timings["solve"],
-        "explain_s": outcome.timings["explain"],
+        "candidates_s": outcome.timings["candidates"] + outcome.timings["scoring"],
+        "solve_s": outcome.timings["solve"] + outcome.timings["widen"],
         "end_to_end_s": end_to_end,
-        "e2e_over_solver": end_to_end / bare if bare else float("nan"),
-        "matched": len(outcome.proposals),
+        "peak_mb": peak,
+        "pairs": len(outcome.proposals),
+        "max_pairs": maximum_pairs(len(mentees), capacity, rows, cols),
         "total": outcome.total_score,
-        "vs_greedy": outcome.total_score
-        / max(greedy(len(mentees), outcome.encoded.mentors.capacity, g.rows, g.cols, g.score), 1e-9),
+        "vs_greedy": outcome.total_score / max(greedy(len(mentees), capacity, g.rows, g.cols, g.score), 1e-9),
     }
     if n <= DENSE_LIMIT:
-        optimum, seconds = dense_optimum(outcome, settings)
-        figures["vs_dense"] = outcome.total_score / optimum
-        figures["dense_s"] = seconds
-    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        pairs, score = dense_optimum(outcome, cfg)
+        figures["dense_pairs"] = pairs
+        figures["vs_dense"] = outcome.total_score / score if score else 1.0
     return figures
+
+
+def show_pair_seconds(people: int, repeats: int = 21) -> dict:
+    """The median time of `match show --pair` (pair_review) on a database of ``people`` people."""
+    import sqlalchemy as sa
+
+    from rm_plugin.matching.review import pair_review
+    from rm_plugin.store import Database
+    from rm_plugin.store.models import Pair, Person, Programme
+    from rm_plugin.unit_of_work import UnitOfWork
+
+    managers, level, *_ = tree(people, seed=11)
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite:///{Path(folder) / 'bench.sqlite3'}")
+        db.upgrade()
+        rows = [
+            {
+                "hr_id": hr,
+                "email": f"{hr.lower()}@example.com",
+                "given_name": hr,
+                "job_level": int(level[i]),
+                "manager_hr_id": manager,
+                "languages": [],
+                "status": "active",
+            }
+            for i, (hr, manager) in enumerate(managers.items())
+        ]
+        with db.engine.begin() as conn:
+            for start in range(0, len(rows), 5000):
+                conn.execute(sa.insert(Person), rows[start : start + 5000])
+        with db.transaction() as s:
+            programme = Programme(slug="bench", name="Bench")
+            s.add(programme)
+            s.flush()
+            ids = dict(s.execute(sa.select(Person.hr_id, Person.id)).all())
+            senior, junior = "E0000010", f"E{people - 1:07d}"
+            s.add(Pair(programme_id=programme.id, mentee_id=ids[senior], mentor_id=ids[junior], score=1.0))
+        with db.transaction() as s:
+            pair_id = s.scalars(sa.select(Pair.id)).one()
+        times = []
+        for _ in range(repeats + 1):
+            clock = time.perf_counter()
+            with db.transaction() as s:
+                review = pair_review(UnitOfWork(s), "bench", pair_id)
+            times.append(time.perf_counter() - clock)
+        db.dispose()
+    return {"people": people, "seconds": statistics.median(times[1:]), "may_review": len(review.may_review)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,3000,5000,20000", help="mentee counts, comma-separated")
-    parser.add_argument("--top-k", type=int, default=candidates.DEFAULT_TOP_K)
     parser.add_argument(
-        "--mentor-ratio",
-        type=float,
-        default=0.75,
-        help="mentors per mentee (capacity 1-3 each); lower is scarcer",
+        "--sizes", default="300,2000,10000", help="mentee counts (x10 people), comma-separated"
     )
+    parser.add_argument("--ratios", default="0.75,0.4", help="mentors per mentee, comma-separated")
+    parser.add_argument("--top-k", type=int, default=candidates.DEFAULT_TOP_K, help="where the search starts")
+    parser.add_argument("--show-sizes", default="3000,100000", help="people for the match show --pair timing")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--ratio", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--show", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.top_k, args.mentor_ratio)))
+        print(json.dumps(one(args.one, args.top_k, args.ratio)))
         return
-    header = (
-        f"{'mentees':>8} {'mentors':>7} {'slots':>6} {'edges':>8} {'encode':>7} {'rules':>7} {'score':>7} "
-        f"{'solve':>7} {'e2e s':>7} {'e2e/slv':>7} {'matched':>7} {'total':>10} {'/greedy':>8} "
-        f"{'/dense':>8} {'dense s':>7} {'peak MB':>8}"
-    )
-    print(f"top_k = {args.top_k}, {args.mentor_ratio:g} mentors per mentee (capacity 1-3 each)")
+    if args.show:
+        print(json.dumps(show_pair_seconds(args.show)))
+        return
+
+    def child(*extra: str) -> dict:
+        out = subprocess.run([sys.executable, __file__, *extra], check=True, capture_output=True, text=True)
+        return json.loads(out.stdout)
+
+    print(f"search starts from top_k = {args.top_k} candidates per mentee; objective most_pairs")
     print(
-        "times in seconds; rules and score are thread-seconds summed over the worker threads "
-        "(blocks run in parallel), e2e s is wall time; peak = max RSS for that size"
+        "times in seconds (build is thread-seconds of rules and scoring summed over the worker threads; "
+        "e2e is wall time); peak = max RSS of the run"
     )
-    print(header)
+    print(
+        f"{'people':>7} {'ratio':>5} {'mentees':>7} {'mentors':>7} {'slots':>6} {'passing':>9} {'edges':>7} "
+        f"{'widened':>7} {'rounds':>6} {'encode':>6} {'build':>6} {'solve':>6} {'e2e s':>6} {'peak MB':>7} "
+        f"{'pairs':>6} {'max':>6} {'pairs/max':>9} {'/greedy':>7} {'dense pairs':>11} {'score/dense':>11}"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--one",
-                str(size),
-                "--top-k",
-                str(args.top_k),
-                "--mentor-ratio",
-                str(args.mentor_ratio),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        f = json.loads(out.stdout)
-        dense = f"{f['vs_dense']:8.6f}" if "vs_dense" in f else f"{'-':>8}"
-        dense_s = f"{f['dense_s']:7.2f}" if "dense_s" in f else f"{'-':>7}"
+        for ratio in (float(r) for r in args.ratios.split(",")):
+            f = child("--one", str(size), "--ratio", str(ratio), "--top-k", str(args.top_k))
+            dense_pairs = f"{f['dense_pairs']:>11}" if "dense_pairs" in f else f"{'-':>11}"
+            dense = f"{f['vs_dense']:11.6f}" if "vs_dense" in f else f"{'-':>11}"
+            print(
+                f"{f['people']:>7} {f['ratio']:>5g} {f['mentees']:>7} {f['mentors']:>7} {f['slots']:>6} "
+                f"{f['passing']:>9} {f['edges']:>7} {f['widened']:>7} {f['rounds']:>6} {f['encode_s']:6.2f} "
+                f"{f['candidates_s']:6.2f} {f['solve_s']:6.2f} {f['end_to_end_s']:6.2f} {f['peak_mb']:7.0f} "
+                f"{f['pairs']:>6} {f['max_pairs']:>6} {f['pairs'] / max(f['max_pairs'], 1):9.6f} "
+                f"{f['vs_greedy']:7.4f} {dense_pairs} {dense}",
+                flush=True,
+            )
+    shows = [child("--show", size) for size in args.show_sizes.split(",")]
+    base = shows[0]
+    print("\nmatch show --pair (one pair, who may review it):")
+    for s in shows:
         print(
-            f"{f['mentees']:>8} {f['mentors']:>7} {f['slots']:>6} {f['edges']:>8} {f['encode_s']:7.2f} "
-            f"{f['candidates_s']:7.2f} {f['scoring_s']:7.2f} {f['solve_s']:7.2f} {f['end_to_end_s']:7.2f} "
-            f"{f['e2e_over_solver']:7.1f} {f['matched']:>7} {f['total']:10.1f} {f['vs_greedy']:8.4f} "
-            f"{dense} {dense_s} {f['peak_mb']:8.0f}",
-            flush=True,
+            f"  {s['people']:>7} people: {s['seconds'] * 1000:7.1f} ms, {s['may_review']} reviewers listed, "
+            f"{s['seconds'] / base['seconds']:.2f} x the {base['people']}-people time"
         )
 
 

@@ -24,7 +24,7 @@ from rm_plugin.enrolment.applications import import_file
 from rm_plugin.enrolment.programmes import create_programme, programme_overview
 from rm_plugin.matching.review import approve_proposals
 from rm_plugin.matching.service import propose
-from rm_plugin.people.roster_import import sync_people
+from rm_plugin.programme.leavers import sync_roster
 from rm_plugin.programme.simulation import simulate_programme
 from rm_plugin.programme.surveys import TooFewResponses, aggregate
 from rm_plugin.reports import stories
@@ -86,7 +86,7 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
         echo("      to keep the site, its database and the files the hosts received in DIR")
 
     echo("\n1. Sync the sample roster from the csv HR source")
-    report = sync_people(site)
+    report = sync_roster(site)
     for line in report.lines():
         echo(f"   {line}")
     result.figures["people_created"] = report.created

@@ -251,8 +251,9 @@ def rm_match_score_terms(
 ) -> Mapping[str, Sequence[float]] | None:
     """Add terms to the match score of candidate pairs.
 
-    Called once per matching run with every candidate pair that passed the hard rules,
-    in one batch so a plugin can vectorise.
+    Called with the candidate pairs that passed the hard rules (each mentee's best few), in
+    one batch so a plugin can vectorise; when a run widens its search to reach the optimum,
+    once more for each batch of pairs it adds. Return the same term names for every batch.
 
     :param programme: the programme being matched.
     :param pairs: ``(mentee, mentor)`` views; opt-in demographic data is never included.
@@ -270,8 +271,9 @@ def rm_veto_pairs(
 ) -> Mapping[int, str] | None:
     """Forbid candidate pairs for a site's own reasons (an opt-out list, a conflict of interest).
 
-    Called once per matching run, before scoring, with every pair that passed the built-in
-    hard rules.
+    Called with the candidate pairs that passed the built-in hard rules, before plugin terms
+    are added, in one batch; when a run widens its search, once more for each batch of pairs
+    it adds. A pair vetoed once is never offered again in that run.
 
     :param programme: the programme being matched.
     :param pairs: ``(mentee, mentor)`` views.
@@ -292,6 +294,19 @@ def rm_pair_approved(pair: PairInfo, approved_by: Sequence[str]) -> None:
     :param approved_by: HR ids of the reviewers who approved it.
 
     Return value is ignored; an exception is logged and does not undo the approval.
+    """
+
+
+@hookspec
+def rm_pair_closed(pair: PairInfo, reason: str) -> None:
+    """An active pair ended: its programme closed, or one of its members left the organisation.
+
+    The hosts' ``close`` deliveries are already in the outbox.
+
+    :param pair: the pair, now ``closed``.
+    :param reason: why, as admins read it (e.g. ``mentor E12 left the organisation on 2026-05-01``).
+
+    Return value is ignored; an exception is logged and does not undo the closing.
     """
 
 

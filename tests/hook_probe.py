@@ -160,6 +160,11 @@ def rm_pair_approved(pair: Any, approved_by: Sequence[str]) -> None:
 
 
 @hookimpl
+def rm_pair_closed(pair: Any, reason: str) -> None:
+    CALLS.append(("rm_pair_closed", (pair.mentee_hr_id, pair.mentor_hr_id, reason)))
+
+
+@hookimpl
 def rm_agreement_signed(pair: Any, version: int, signed_on: Any) -> None:
     CALLS.append(("rm_agreement_signed", (pair.id, version)))
 

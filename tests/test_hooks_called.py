@@ -34,7 +34,7 @@ from rm_plugin.unit_of_work import unit_of_work
 
 HOOKS = sorted(name for name, obj in vars(hookspecs).items() if name.startswith("rm_") and callable(obj))
 LIFECYCLE = ("rm_pair_approved", "rm_agreement_signed", "rm_meeting_logged", "rm_milestone_reached")
-LIFECYCLE += ("rm_programme_closed",)
+LIFECYCLE += ("rm_programme_closed", "rm_pair_closed")
 PACKAGE = Path(__file__).resolve().parent.parent / "rm_plugin"
 SLUG = "rm-probe"
 
@@ -142,6 +142,7 @@ def test_what_the_hooks_were_told(calls: dict[str, list]) -> None:
     assert calls["rm_agreement_signed"] == [(pair_id, 1)]
     assert calls["rm_meeting_logged"] == [(pair_id, False), (pair_id, True)]  # logged, then confirmed
     assert calls["rm_programme_closed"] == [(SLUG, 1)]
+    assert calls["rm_pair_closed"] == [("SEN-A", "JUN-B1", "programme closed")]
 
 
 def lifecycle_calls(tree: ast.AST) -> list[int]:

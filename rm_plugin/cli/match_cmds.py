@@ -1,13 +1,14 @@
-"""Matching commands: ``rm-plugin match propose|show|pin|approve|reject|audit PROGRAMME``."""
+"""Matching commands: ``rm-plugin match propose|show|pin|approve|reject|audit|export PROGRAMME``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
-from rm_plugin.matching.candidates import DEFAULT_TOP_K
+from rm_plugin.matching.export import FORMATS, write_export
 from rm_plugin.matching.fairness import audit as fairness_audit
 from rm_plugin.matching.review import (
     BatchApproval,
@@ -37,31 +38,50 @@ def match() -> None:
     """Propose pairs, review them, and audit the matching for fairness."""
 
 
+SHOWN = 50  # pairs and skipped applications listed by `propose` unless --all
+
+
 @match.command()
 @click.argument("programme")
-@click.option("--top-k", default=DEFAULT_TOP_K, show_default=True, help="Candidate mentors kept per mentee.")
 @click.option("--actor", default="admin", show_default=True, help="Who runs it (for the audit log).")
+@click.option("--all", "show_all", is_flag=True, help="List every pair and every unmatched person.")
 @pass_site
-def propose(handle: SiteHandle, programme: str, top_k: int, actor: str) -> None:
-    """Propose pairs for PROGRAMME, replacing unreviewed proposals; keeps active and pinned pairs."""
+def propose(handle: SiteHandle, programme: str, actor: str, show_all: bool) -> None:
+    """Propose pairs for PROGRAMME, replacing unreviewed proposals; keeps active and pinned pairs.
+
+    Prints the pairs and who is unmatched counted by reason; `match export` writes them all.
+    """
     site = handle.site
-    result = propose_pairs(site.database, site.pm, programme, actor=actor, top_k=top_k)
-    for problem in result.problems:
+    result = propose_pairs(site.database, site.pm, programme, actor=actor)
+    for problem in result.problems[: None if show_all else SHOWN]:
         click.echo(f"skipped: {problem}", err=True)
+    if not show_all and len(result.problems) > SHOWN:
+        click.echo(f"skipped: … and {len(result.problems) - SHOWN} more (--all lists them)", err=True)
+    for departure in result.withdrawn:
+        click.echo(f"withdrawn: pair {departure.pair_id}: {departure.reason}")
     click.echo(
         f"run {result.run_id}: {len(result.proposed)} pair(s) proposed, {result.kept} kept from before, "
-        f"{result.replaced} unreviewed proposal(s) replaced; total score {result.total_score:g}"
+        f"{result.replaced} unreviewed proposal(s) replaced; total score {result.total_score:g} "
+        f"(objective {result.objective})"
     )
-    if result.proposed:
+    shown = result.proposed if show_all else result.proposed[:SHOWN]
+    if shown:
         click.echo(
             table(
                 ["pair", "mentee", "mentor", "score"],
-                [(p.pair_id, p.mentee, p.mentor, p.score) for p in result.proposed],
+                [(p.pair_id, p.mentee, p.mentor, p.score) for p in shown],
             )
         )
+    if len(shown) < len(result.proposed):
+        click.echo(f"… and {len(result.proposed) - len(shown)} more (--all lists them)")
     if result.unmatched:
         click.echo("\nunmatched:")
-        click.echo(table(["who", "role", "why"], [(u.hr_id, u.role, u.reason) for u in result.unmatched]))
+        if show_all:
+            click.echo(table(["who", "role", "why"], [(u.hr_id, u.role, u.reason) for u in result.unmatched]))
+        else:
+            rows = [(r.role, r.label, r.count, ", ".join(r.examples)) for r in result.reasons()]
+            click.echo(table(["role", "why", "count", "e.g."], rows))
+            click.echo(f"each person's reason: --all, or `rm-plugin match export {programme}`")
     click.echo(f"\nnext: `rm-plugin match show {programme}`, then reviewers approve or reject each pair")
 
 
@@ -97,13 +117,23 @@ def show(handle: SiteHandle, programme: str, status: str, pair_id: int | None) -
             f"{p.score:g}" if p.score is not None else "",
             f"{p.approvals}/{p.required}",
             "yes" if p.pinned else "",
+            ", ".join(p.skills) or "-",
             ", ".join(f"{term} {points:g}" for term, points in p.top_terms),
         )
         for p in queue
     ]
-    click.echo(
-        table(["pair", "status", "mentee", "mentor", "score", "approvals", "pinned", "top terms"], rows)
-    )
+    headers = [
+        "pair",
+        "status",
+        "mentee",
+        "mentor",
+        "score",
+        "approvals",
+        "pinned",
+        "skills matched",
+        "top terms",
+    ]
+    click.echo(table(headers, rows))
 
 
 def _show_pair(review: PairReview) -> None:
@@ -113,13 +143,21 @@ def _show_pair(review: PairReview) -> None:
         (term, f"{value:g}", f"{weight:g}", f"{points:g}") for term, value, weight, points in review.terms
     ]
     click.echo(table(["term", "value", "weight", "points"], rows))
+
+    def skills(found: list[tuple[str, int]]) -> str:
+        return ", ".join(f"{skill} (priority {priority})" for skill, priority in found) or "none"
+
+    click.echo(f"skills matched: {skills(review.skills_matched)}")
+    if review.skills_missing:
+        click.echo(f"skills not offered: {skills(review.skills_missing)}")
     click.echo("rules passed: " + ", ".join(review.rules_passed))
     click.echo(f"approvals: {review.approvals} of {review.required}")
     for reviewer, decision, reason in review.decisions:
         click.echo(f"  {reviewer}: {decision}" + (f" ({reason})" if reason else ""))
     for at, from_status, to_status, actor in review.history:
         click.echo(f"  {at:%Y-%m-%d %H:%M} {from_status or '-'} -> {to_status} by {actor}")
-    click.echo("may review: " + (", ".join(review.may_review) or "nobody"))
+    if review.status == "proposed":
+        click.echo("may review: " + (", ".join(review.may_review) or "nobody"))
 
 
 @match.command()
@@ -231,6 +269,22 @@ def audit_cmd(handle: SiteHandle, programme: str, threshold: float, min_group: i
     )
     flagged = sum(1 for r in rows if r.flags)
     click.echo(f"\n{flagged} group(s) flagged" if flagged else "\nno group flagged")
+
+
+@match.command(name="export")
+@click.argument("programme")
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "both"]), default="both", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: <output>/matching.")
+@pass_site
+def export_cmd(handle: SiteHandle, programme: str, fmt: str, out: Path | None) -> None:
+    """Write PROGRAMME's proposed and active pairs (score terms as reviewers see them) and the
+    people the latest run left unmatched (with the reason), as CSV and/or JSON."""
+    site = handle.site
+    formats = FORMATS if fmt == "both" else (fmt,)
+    with unit_of_work(site) as work:
+        files = write_export(work, programme, out or site.output_dir / "matching", formats)
+    for path in files:
+        click.echo(str(path))
 
 
 COMMANDS = [match]

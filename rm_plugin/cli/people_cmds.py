@@ -6,7 +6,7 @@ import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site, progress_printer
 from rm_plugin.people import profiles
-from rm_plugin.people.roster_import import sync_people
+from rm_plugin.programme.leavers import sync_roster
 from rm_plugin.unit_of_work import unit_of_work
 
 
@@ -27,11 +27,12 @@ def people() -> None:
 def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: bool) -> None:
     """Pull people from every enabled HR source; bad records are reported and skipped.
 
-    A source that cannot be read is reported on its own line and the others are synced all
-    the same. Exits non-zero only when nothing could be imported (every source failed, or
-    records were offered and none could be used).
+    People who left lose their proposals, and their active pairs close (the hosts hear it on
+    the next `sync`, the other member is told). A source that cannot be read is reported on its
+    own line and the others are synced all the same. Exits non-zero only when nothing could be
+    imported (every source failed, or records were offered and none could be used).
     """
-    report = sync_people(
+    report = sync_roster(
         handle.site, source, full=full, accept_leavers=accept_leavers, progress=progress_printer()
     )
     for line in report.lines():
@@ -53,7 +54,10 @@ def show(handle: SiteHandle, hr_id: str) -> None:
     click.echo(f"  languages: {', '.join(person.languages) or '-'}")
     click.echo(f"  hired {person.hire_date or '-'}  left {person.termination_date or '-'}")
     click.echo(f"  source: {person.source}")
-    click.echo("  chain: " + (" > ".join(f"{name} ({m})" for m, name in person.chain) or "(top)"))
+    links = [f"{name} ({m})" for m, name in person.chain]
+    if person.chain_problem:
+        links.append(person.chain_problem)
+    click.echo("  chain: " + (" > ".join(links) or "(top)"))
     for slug, role, status in person.applications:
         click.echo(f"  applied to {slug} as {role} ({status})")
 

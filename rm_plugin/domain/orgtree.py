@@ -33,8 +33,10 @@ def find_cycles(managers: Mapping[str, str | None]) -> set[str]:
 class OrgIndex:
     """The organisation as a forest of management trees, indexed for ancestor queries.
 
-    People whose manager is unknown (or absent) are roots. The input must be acyclic:
-    run :func:`find_cycles` first and leave those people out.
+    People without a manager are roots. A manager named but absent from ``managers`` is a
+    broken link: the tree is indexed from there down, but everyone below it is in
+    :attr:`broken`, since who is above them is not known (it is never read as "the top").
+    The input must be acyclic: run :func:`find_cycles` first and leave those people out.
     """
 
     def __init__(self, managers: Mapping[str, str | None]) -> None:
@@ -42,6 +44,9 @@ class OrgIndex:
         if cycles:
             raise ValueError(f"management cycle among: {', '.join(sorted(cycles))}")
         self.manager = {p: (m if m in managers and m != p else None) for p, m in managers.items()}
+        missing = {p: m for p, m in managers.items() if m and m != p and m not in managers}
+        #: person -> the absent manager their chain stops at, for everyone below a broken link
+        self.broken: dict[str, str] = {}
         children: dict[str, list[str]] = {p: [] for p in managers}
         roots: list[str] = []
         for person, manager in self.manager.items():
@@ -55,12 +60,15 @@ class OrgIndex:
         clock = 0
         for root in sorted(roots):
             stack: list[tuple[str, int, bool]] = [(root, 0, False)]
+            cut = missing.get(root)
             while stack:
                 person, depth, leaving = stack.pop()
                 if leaving:
                     self.tout[person] = clock
                     clock += 1
                     continue
+                if cut is not None:
+                    self.broken[person] = cut
                 self.tin[person] = clock
                 self.depth[person] = depth
                 clock += 1

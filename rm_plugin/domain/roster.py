@@ -1,7 +1,8 @@
-"""Checks that need the whole roster: duplicate HR ids, unknown managers, management cycles.
+"""Checks that need the whole roster: duplicate HR ids, management cycles, broken manager links.
 
 Row-level checks (a missing email, a bad date) belong to each source; these apply to every
-source alike. Bad records are reported and left out; the good ones go through.
+source alike. Bad records are reported and left out; the good ones go through. A manager
+who is not in the roster skips nobody: the link is kept and reported as broken.
 """
 
 from __future__ import annotations
@@ -21,22 +22,13 @@ class Located:
     where: str
 
 
-def check_roster(
-    rows: Sequence[Located],
-    known_hr_ids: Iterable[str] = (),
-    rejected: Mapping[str, RowProblem] | None = None,
-    *,
-    trust_rejected_managers: bool = True,
-) -> tuple[list[Located], list[RowProblem]]:
+def check_roster(rows: Sequence[Located]) -> tuple[list[Located], list[RowProblem]]:
     """Return the rows that pass, and one problem per row that does not.
 
-    :param known_hr_ids: people already stored; a manager may be one of them.
-    :param rejected: HR id -> the problem, for records the source itself rejected (a bad
-        email, say). Such a person exists in HR, so a source keeps a row reporting to them
-        (``trust_rejected_managers``); the central check, which must know every manager
-        before the chain rule relies on it, skips the row and names the manager's problem.
+    Duplicate HR ids or work emails and management cycles are skipped. A manager missing
+    from the roster is not a reason to skip anyone: the row is kept, and the broken link is
+    reported by :func:`broken_links` where the stored people are known.
     """
-    rejected = rejected or {}
     problems: list[RowProblem] = []
     first_seen: dict[str, str] = {}
     email_seen: dict[str, tuple[str, str]] = {}
@@ -59,36 +51,48 @@ def check_roster(
         email_seen[email] = (hr_id, row.where)
         unique.append(row)
 
-    in_batch = {row.record.hr_id for row in unique}
-    known = set(known_hr_ids)
-    with_manager: list[Located] = []
-    for row in unique:
-        manager = row.record.manager_hr_id
-        if manager and manager not in in_batch and manager not in known:
-            if manager in rejected and trust_rejected_managers:
-                with_manager.append(row)
-                continue
-            if manager in rejected:
-                own = rejected[manager]
-                reason = (
-                    f"manager {manager}'s own record was rejected ({own.where}: {own.reason}); fix it first"
-                )
-            else:
-                reason = f"manager {manager} does not exist in the roster"
-            problems.append(_problem(row, reason))
-            continue
-        with_manager.append(row)
-
-    managers = {row.record.hr_id: row.record.manager_hr_id for row in with_manager}
+    managers = {row.record.hr_id: row.record.manager_hr_id for row in unique}
     cycle = find_cycles(managers)
     good: list[Located] = []
-    for row in with_manager:
+    for row in unique:
         if row.record.hr_id in cycle:
             members = ", ".join(sorted(cycle))
             problems.append(_problem(row, f"management cycle (reports to itself through {members})"))
             continue
         good.append(row)
     return good, problems
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """An active person whose manager is not an active person of the roster."""
+
+    hr_id: str
+    manager: str
+    kind: str  # manager_missing (not stored: the chain above is unknown) | manager_left
+    detail: str  # why the manager is missing, for the admin
+
+
+def broken_links(
+    people: Iterable[tuple[str, str | None, str]], why_missing: Mapping[str, str] | None = None
+) -> list[BrokenLink]:
+    """The broken management links among stored ``people`` (HR id, manager HR id, status).
+
+    :param why_missing: HR id -> why that record is not stored (rejected by its source,
+        skipped as a duplicate or in a cycle), to say more than "not in the roster".
+    """
+    why_missing = why_missing or {}
+    status = {hr_id: state for hr_id, _, state in people}
+    out: list[BrokenLink] = []
+    for hr_id, manager, state in people:
+        if state != "active" or not manager or manager == hr_id:
+            continue
+        if manager not in status:
+            detail = why_missing.get(manager, "is not in the roster")
+            out.append(BrokenLink(hr_id, manager, "manager_missing", detail))
+        elif status[manager] != "active":
+            out.append(BrokenLink(hr_id, manager, "manager_left", "has left (no longer in the roster)"))
+    return sorted(out, key=lambda link: (link.manager, link.hr_id))
 
 
 def _problem(row: Located, reason: str) -> RowProblem:

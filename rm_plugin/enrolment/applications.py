@@ -6,6 +6,11 @@ Columns: ``hr_id, role`` (mentor = the junior, mentee = the senior), then option
 ``availability`` (``mon 09:00-11:00;thu 14:00-15:30`` in the person's own time zone),
 ``meeting_mode`` (in_person, remote, either), ``capacity``, ``goals``, ``consent`` (yes/no),
 ``demographics`` (opt-in ``key=value;…``). Re-importing updates each person's application.
+
+What a row gives that matching would not use is not dropped silently: a mentee's
+``skills_offered`` or ``capacity`` and a mentor's ``skills_wanted`` are ignored with a
+warning naming the line, a skill without a priority is read as 2 with a warning, and items
+separated by ``,`` or ``|`` instead of ``;`` are split with a warning.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)  # imported, but read differently than written
 
     @property
     def imported(self) -> int:
@@ -52,7 +58,13 @@ class ImportReport:
     def lines(self) -> list[str]:
         head = f"applications: {self.created} created, {self.updated} updated; "
         head += f"{len(self.problems)} row(s) skipped"
-        return [head, *(f"  skipped: {p}" for p in self.problems)]
+        if self.warnings:
+            head += f", {len(self.warnings)} warning(s)"
+        return [
+            head,
+            *(f"  skipped: {p}" for p in self.problems),
+            *(f"  warning: {w}" for w in self.warnings),
+        ]
 
 
 def import_applications(
@@ -90,7 +102,7 @@ def import_applications(
                     report.problems.append(RowProblem(source, line, found.problem, hr_id or None))
                     continue
                 try:
-                    values, person = _parse(raw, people)
+                    values, person, warnings = _parse(raw, people)
                     if invited is not None and person.id not in invited:
                         raise RowError(
                             f"{hr_id} was not invited to this invite-only programme "
@@ -103,6 +115,7 @@ def import_applications(
                 except RowError as exc:
                     report.problems.append(RowProblem(source, line, str(exc), hr_id or None))
                     continue
+                report.warnings += [RowProblem(source, line, warning, hr_id) for warning in warnings]
                 application = existing.get((person.id, values["role"]))
                 if application is None:
                     session.add(Application(programme_id=programme.id, person_id=person.id, **values))
@@ -131,9 +144,20 @@ def import_applications(
     return report
 
 
-def _parse(raw: Mapping[str, str | None], people: Mapping[str, Person]) -> tuple[dict[str, Any], Person]:
+def _parse(
+    raw: Mapping[str, str | None], people: Mapping[str, Person]
+) -> tuple[dict[str, Any], Person, list[str]]:
+    warnings: list[str] = []
+
     def get(name: str) -> str:
         return (raw.get(name) or "").strip()
+
+    def items(name: str) -> list[str]:
+        found, separators = _list(get(name))
+        if separators:
+            shown = " and ".join(f"'{s}'" for s in separators)
+            warnings.append(f"{name}: {shown} read as separating {len(found)} items; separate them with ';'")
+        return found
 
     hr_id = get("hr_id")
     if not hr_id:
@@ -160,47 +184,79 @@ def _parse(raw: Mapping[str, str | None], people: Mapping[str, Person]) -> tuple
         raise RowError(f"consent {consent_text!r} must be yes or no")
     if consent_text == "no":
         raise RowError("no consent to process the application; not imported")
+    wanted, unprioritised = _priorities(items("skills_wanted"))
     values: dict[str, Any] = {
         "role": role,
-        "skills_offered": _list(get("skills_offered")),
-        "skills_wanted": _priorities(get("skills_wanted")),
-        "topics_offered": _list(get("topics_offered")),
-        "topics_wanted": _list(get("topics_wanted")),
+        "skills_offered": items("skills_offered"),
+        "skills_wanted": wanted,
+        "topics_offered": items("topics_offered"),
+        "topics_wanted": items("topics_wanted"),
         "learning_style": get("learning_style").lower(),
-        "interests": _list(get("interests")),
-        "availability": _availability(get("availability")),
+        "interests": items("interests"),
+        "availability": _availability(items("availability")),
         "meeting_mode": mode,
         "capacity": capacity,
         "goals": get("goals"),
         "consent": {"data_processing": True},
-        "demographics": _pairs(get("demographics")),
+        "demographics": _pairs(_list(get("demographics"), strict=True)[0]),
     }
     if role == "mentor" and not values["skills_offered"]:
         raise RowError("a mentor must offer at least one skill")
     if role == "mentee" and not values["skills_wanted"]:
         raise RowError("a mentee must want at least one skill")
-    return values, person
+    if role == "mentee" and unprioritised:
+        named = ", ".join(f"'{skill}'" for skill in unprioritised)
+        warnings.append(f"skills_wanted: {named} has no priority; read as 2 (write skill:1, :2 or :3)")
+    if role == "mentee" and values["skills_offered"]:
+        warnings.append(
+            "skills_offered is read for mentors only and was ignored on this mentee row "
+            "(what a senior can teach back goes in topics_offered)"
+        )
+        values["skills_offered"] = []
+    if role == "mentor" and values["skills_wanted"]:
+        warnings.append(
+            "skills_wanted is read for mentees only and was ignored on this mentor row "
+            "(what a junior wants to learn goes in topics_wanted)"
+        )
+        values["skills_wanted"] = {}
+    if role == "mentee" and capacity is not None:
+        warnings.append(
+            "capacity is read for mentors only (mentees per mentor) and was ignored on this mentee row"
+        )
+        values["capacity"] = None
+    return values, person, warnings
 
 
-def _list(text: str) -> list[str]:
-    return [item.strip().lower() for item in text.split(";") if item.strip()]
+OTHER_SEPARATORS = (",", "|")
 
 
-def _priorities(text: str) -> dict[str, int]:
+def _list(text: str, *, strict: bool = False) -> tuple[list[str], list[str]]:
+    """The ``;``-separated items of ``text`` (lowercased), and which other separators were read
+    as ``;`` (none when ``strict``: there a ``,`` belongs to the value)."""
+    used = [] if strict else [sep for sep in OTHER_SEPARATORS if sep in text]
+    for sep in used:
+        text = text.replace(sep, ";")
+    return [item.strip().lower() for item in text.split(";") if item.strip()], used
+
+
+def _priorities(items: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Skill -> priority, and the skills given without one (read as 2)."""
     out: dict[str, int] = {}
-    for item in _list(text):
+    bare: list[str] = []
+    for item in items:
         skill, _, priority = item.rpartition(":")
         if not skill:
             skill, priority = priority, "2"
+            bare.append(skill.strip())
         if priority not in ("1", "2", "3"):
             raise RowError(f"skill priority in {item!r} must be 1, 2 or 3")
         out[skill.strip()] = int(priority)
-    return out
+    return out, bare
 
 
-def _availability(text: str) -> list[dict[str, str]]:
+def _availability(items: list[str]) -> list[dict[str, str]]:
     slots = []
-    for item in _list(text):
+    for item in items:
         match = _SLOT.match(item)
         if not match:
             raise RowError(f"availability {item!r} must look like 'mon 09:00-11:00'")
@@ -211,9 +267,9 @@ def _availability(text: str) -> list[dict[str, str]]:
     return slots
 
 
-def _pairs(text: str) -> dict[str, str]:
+def _pairs(items: list[str]) -> dict[str, str]:
     out = {}
-    for item in _list(text):
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise RowError(f"demographics entry {item!r} must look like key=value")

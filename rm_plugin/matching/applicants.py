@@ -21,6 +21,23 @@ DEMOGRAPHIC_TERMS: frozenset[str] = frozenset({"diverse_pair"})
 DIVERSITY_OBJECTIVES: frozenset[str] = frozenset({"dei", "diversity", "inclusion", "diversity_and_inclusion"})
 # How many hours of weekly overlap count as full marks on the availability term.
 FULL_OVERLAP_HOURS = 2.0
+# What a run maximises (``match_objective`` in a programme's settings): the most pairs, then
+# the best total score among them (the default); or the best total score alone.
+OBJECTIVES: Mapping[str, str] = {
+    "most_pairs": "the most pairs, then the best total score among them",
+    "best_score": "the best total score, even if fewer people get a partner",
+}
+
+
+def visible(breakdown: Mapping[str, Any]) -> dict[str, Any]:
+    """The terms of a score breakdown anyone outside the matching step may see: none computed
+    from opt-in demographic data."""
+    return {term: parts for term, parts in breakdown.items() if term not in DEMOGRAPHIC_TERMS}
+
+
+def visible_score(breakdown: Mapping[str, Any]) -> float:
+    """The score of the visible terms, so the hidden term cannot be worked out as a difference."""
+    return round(sum(float(parts.get("points", 0.0)) for parts in visible(breakdown).values()), 4)
 
 
 class SettingsError(ValueError):
@@ -84,6 +101,7 @@ class MatchSettings:
     allow_mutual: bool = False
     use_demographics: bool = False
     week_of: dt.date = dt.date(2026, 1, 5)
+    objective: str = "most_pairs"
 
     @classmethod
     def from_programme(
@@ -95,13 +113,21 @@ class MatchSettings:
         allow_mutual: bool,
         objectives: tuple[str, ...] | list[str],
         week_of: dt.date | None,
+        objective: str | None = None,
     ) -> MatchSettings:
+        values: dict[str, Any] = {}
+        if objective is not None:
+            if objective not in OBJECTIVES:
+                raise SettingsError(
+                    f"settings.match_objective: {objective!r} is not one of {', '.join(OBJECTIVES)}"
+                )
+            values["objective"] = objective
         problems = rule_problems(rules) + weight_problems(weights)
         if problems:
             raise SettingsError("; ".join(problems))
-        values: dict[str, Any] = {
-            key: float(value) if RULE_KEYS[key] is float else value for key, value in (rules or {}).items()
-        }
+        values.update(
+            {key: float(value) if RULE_KEYS[key] is float else value for key, value in (rules or {}).items()}
+        )
         merged = dict(DEFAULT_WEIGHTS)
         merged.update({str(term): float(weight) for term, weight in (weights or {}).items()})
         wanted = {o.strip().lower() for o in objectives or ()}

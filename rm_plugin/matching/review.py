@@ -1,7 +1,9 @@
 """The reviewer panel: a proposal becomes an active pair after N distinct approvals.
 
 Someone in the pair, or in either person's management chain (above or below them), cannot
-review it. One rejection, with a reason, rejects the pair and keeps that combination out of
+review it; nor can anyone when a chain involved is broken (a manager who is not in the
+roster), since a conflict could not be ruled out. A pair with someone who has left is never
+approved. One rejection, with a reason, rejects the pair and keeps that combination out of
 later runs. Reviewers see the score breakdown without any term computed from opt-in
 demographic data. Activation enqueues one ``enrol`` delivery per progress connection in the
 same transaction, then fires ``rm_pair_approved`` after the commit.
@@ -13,8 +15,8 @@ The doors call :func:`approve_pair` and :func:`reject_pair` in a unit of work;
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 from rm_plugin.domain.records import PairInfo
 from rm_plugin.enrolment.programmes import require_running
 from rm_plugin.errors import UserError
-from rm_plugin.matching.applicants import DEMOGRAPHIC_TERMS
+from rm_plugin.matching.applicants import visible, visible_score
 from rm_plugin.matching.state import ManagerLookup, MatchingError, active_hr_ids, load_programme
 from rm_plugin.outbox import enqueue
 from rm_plugin.store import Database
@@ -45,24 +47,36 @@ class ReviewOutcome:
     enrolled_on: tuple[str, ...] = ()  # the progress connections an enrolment was queued for
 
 
-def _chain(managers: Mapping[str, str | None], person: str) -> list[str]:
-    """``person``'s managers, nearest first (stops on a loop)."""
+def _chain(managers: Mapping[str, str | None], person: str) -> tuple[list[str], str | None]:
+    """``person``'s managers, nearest first, and why the chain cannot be trusted (or ``None``).
+
+    A manager named but not stored breaks the chain: who is above them is unknown, which is
+    never read as "the top". A chain that comes back on itself is no better.
+    """
     seen: list[str] = []
     node = managers.get(person)
-    while node is not None and node not in seen and node != person:
+    while node is not None:
+        if node == person or node in seen:
+            return seen, "loops back on itself"
+        if node not in managers:
+            return seen, f"is broken at {node}, who is not in the roster"
         seen.append(node)
-        node = managers.get(node)
-    return seen
+        node = managers[node]
+    return seen, None
 
 
 def conflict(managers: Mapping[str, str | None], reviewer: str, mentee: str, mentor: str) -> str | None:
     """Why ``reviewer`` may not review the pair, or ``None`` if they may."""
     if reviewer in (mentee, mentor):
         return f"{reviewer} is in the pair"
+    chains = {who: _chain(managers, who) for who in (mentee, mentor, reviewer)}
+    for who, (_, problem) in chains.items():
+        if problem:
+            return f"{who}'s management chain {problem}, so a conflict cannot be ruled out"
     for member in (mentee, mentor):
-        if reviewer in _chain(managers, member):
+        if reviewer in chains[member][0]:
             return f"{reviewer} is in {member}'s management chain"
-        if member in _chain(managers, reviewer):
+        if member in chains[reviewer][0]:
             return f"{member} is in {reviewer}'s management chain"
     return None
 
@@ -115,6 +129,18 @@ def _approvers(session: Session, pair_id: int) -> list[str]:
     return list(rows)
 
 
+def _check_members_active(session: Session, pair: Pair) -> None:
+    for person_id, role in ((pair.mentee_id, "mentee"), (pair.mentor_id, "mentor")):
+        person = session.get(Person, person_id)
+        assert person is not None
+        if person.status != "active":
+            when = f" on {person.termination_date:%Y-%m-%d}" if person.termination_date else ""
+            raise MatchingError(
+                f"pair {pair.id} cannot be approved: {role} {person.hr_id} left the organisation{when}; "
+                "`rm-plugin people sync` or `rm-plugin match propose` withdraws it"
+            )
+
+
 def _check_capacity(session: Session, pair: Pair, programme: Programme, mentee: str, mentor: str) -> None:
     active = (Pair.programme_id == pair.programme_id) & (Pair.status == "active")
     if session.scalar(select(func.count()).select_from(Pair).where(active, Pair.mentee_id == pair.mentee_id)):
@@ -158,13 +184,14 @@ def enrol_row(programme: Programme, pair: Pair, mentee: str, mentor: str, connec
 
 
 def pair_info(pair: Pair, programme: Programme, mentee: str, mentor: str) -> PairInfo:
+    """What plugins hear of a pair: the score is the visible one, never the demographic term."""
     return PairInfo(
         id=pair.id,
         programme_slug=programme.slug,
         mentee_hr_id=mentee,
         mentor_hr_id=mentor,
         status=pair.status,
-        score=pair.score,
+        score=visible_score(pair.breakdown or {}) if pair.score is not None else None,
     )
 
 
@@ -181,6 +208,7 @@ def approve_pair(
     session, ctx = work.session, work.ctx
     pair, programme = _load(session, pair_id, programme_slug)
     require_running(programme, work.today, "approve pairs")
+    _check_members_active(session, pair)
     reviewer = _reviewer(session, pair, reviewer_hr_id)
     session.add(ReviewDecision(pair_id=pair.id, reviewer_id=reviewer.id, decision="approve"))
     session.flush()
@@ -324,13 +352,23 @@ def eligible_reviewers(db: Database, pair_id: int, candidates: Iterable[str] | N
         return _eligible(session, pair_id, candidates)
 
 
-def _eligible(session: Session, pair_id: int, candidates: Iterable[str] | None = None) -> list[str]:
+def _eligible(
+    session: Session, pair_id: int, candidates: Iterable[str] | None = None, limit: int | None = None
+) -> list[str]:
+    """The first ``limit`` allowed reviewers by HR id (all without a limit).
+
+    Without ``candidates``, active people are read a page at a time and each page's chains
+    are read a level at a time, so finding 20 reviewers costs a few queries whatever the
+    organisation's size.
+    """
     pair = session.get(Pair, pair_id)
     if pair is None:
         raise MatchingError(f"no pair {pair_id}")
     mentee, mentor = _people(session, pair)
     managers = ManagerLookup(session)
-    active = active_hr_ids(session, None if candidates is None else list(candidates))
+    managers.prefetch_chains([mentee, mentor])
+    if any(_chain(managers, member)[1] for member in (mentee, mentor)):
+        return []
     decided = set(
         session.scalars(
             select(Person.hr_id)
@@ -338,19 +376,42 @@ def _eligible(session: Session, pair_id: int, candidates: Iterable[str] | None =
             .where(ReviewDecision.pair_id == pair_id)
         )
     )
-    pool = sorted(active) if candidates is None else [c for c in candidates if c in active]
-    return [hr for hr in pool if hr not in decided and conflict(managers, hr, mentee, mentor) is None]
+
+    def allowed(page: Sequence[str]) -> list[str]:
+        managers.prefetch_chains(page)
+        return [hr for hr in page if hr not in decided and conflict(managers, hr, mentee, mentor) is None]
+
+    if candidates is not None:
+        pool = list(dict.fromkeys(candidates))
+        active = active_hr_ids(session, pool)
+        return allowed([c for c in pool if c in active])[:limit]
+    found: list[str] = []
+    after, size = "", 50
+    while limit is None or len(found) < limit:
+        page = list(
+            session.scalars(
+                select(Person.hr_id)
+                .where(Person.status == "active", Person.hr_id > after)
+                .order_by(Person.hr_id)
+                .limit(size)
+            )
+        )
+        if not page:
+            break
+        found.extend(allowed(page))
+        after, size = page[-1], min(size * 4, 2000)
+    return found if limit is None else found[:limit]
 
 
 def reviewer_breakdown(breakdown: Mapping[str, Any]) -> dict[str, Any]:
     """The score breakdown a reviewer may see: terms from opt-in demographic data are left out."""
-    return {term: parts for term, parts in breakdown.items() if term not in DEMOGRAPHIC_TERMS}
+    return visible(breakdown)
 
 
 def reviewer_score(breakdown: Mapping[str, Any]) -> float:
     """The score a reviewer is shown: the sum of the terms they may see, so the hidden
     demographic term cannot be worked out as the total minus the visible terms."""
-    return round(sum(float(parts.get("points", 0.0)) for parts in reviewer_breakdown(breakdown).values()), 6)
+    return visible_score(breakdown)
 
 
 @dataclass(frozen=True)
@@ -434,23 +495,20 @@ class QueuedPair:
     required: int
     pinned: bool
     top_terms: list[tuple[str, float]]
+    skills: tuple[str, ...] = ()  # the mentee's wanted skills the mentor offers, highest priority first
 
 
 def review_queue(work: UnitOfWork, programme_slug: str, status: str = "proposed") -> list[QueuedPair]:
     """A programme's pairs of one status (``all`` for every status) with their approvals so far."""
     session = work.session
     programme = load_programme(session, programme_slug)
-    names = _names(session)
     query = select(Pair).where(Pair.programme_id == programme.id).order_by(Pair.id)
     if status != "all":
         query = query.where(Pair.status == status)
-    approvals = dict(
-        session.execute(
-            select(ReviewDecision.pair_id, func.count())
-            .where(ReviewDecision.decision == "approve")
-            .group_by(ReviewDecision.pair_id)
-        ).all()
-    )
+    pairs = list(session.scalars(query))
+    names = display_names(session, {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs})
+    skills = matched_skills(session, programme, pairs)
+    approvals = approvals_by_pair(session, programme)
     return [
         QueuedPair(
             pair_id=p.id,
@@ -462,8 +520,9 @@ def review_queue(work: UnitOfWork, programme_slug: str, status: str = "proposed"
             required=programme.reviewers_required,
             pinned=p.pinned,
             top_terms=top_terms(p.breakdown or {}),
+            skills=tuple(skill for skill, _ in skills[p.id][0]),
         )
-        for p in session.scalars(query)
+        for p in pairs
     ]
 
 
@@ -483,16 +542,21 @@ class PairReview:
     decisions: list[tuple[str, str, str]]  # (reviewer HR id, decision, reason)
     history: list[tuple[dt.datetime, str | None, str, str]]  # (at, from, to, by)
     may_review: list[str]  # HR ids still allowed to review it, at most 20
+    skills_matched: list[tuple[str, int]] = field(default_factory=list)  # (skill, priority 1-3)
+    skills_missing: list[tuple[str, int]] = field(default_factory=list)  # wanted, not offered
 
 
 def pair_review(work: UnitOfWork, programme_slug: str, pair_id: int) -> PairReview:
-    """One pair as a reviewer reads it (``match show --pair``): score terms, decisions, history."""
+    """One pair as a reviewer reads it (``match show --pair``): score terms, decisions, history.
+
+    Reads only the pair's own rows and a few pages of people, whatever the organisation's size.
+    """
     session = work.session
     programme = load_programme(session, programme_slug)
     pair = session.get(Pair, pair_id)
     if pair is None or pair.programme_id != programme.id:
         raise MatchingError(f"no pair {pair_id} in {programme_slug!r}")
-    names = _names(session)
+    names = display_names(session, {pair.mentee_id, pair.mentor_id})
     decisions = session.execute(
         select(ReviewDecision, Person.hr_id)
         .join(Person, Person.id == ReviewDecision.reviewer_id)
@@ -502,6 +566,7 @@ def pair_review(work: UnitOfWork, programme_slug: str, pair_id: int) -> PairRevi
     history = session.scalars(
         select(PairStatusChange).where(PairStatusChange.pair_id == pair_id).order_by(PairStatusChange.id)
     ).all()
+    matched, missing = matched_skills(session, programme, [pair])[pair.id]
     return PairReview(
         pair_id=pair.id,
         status=pair.status,
@@ -517,11 +582,60 @@ def pair_review(work: UnitOfWork, programme_slug: str, pair_id: int) -> PairRevi
         required=programme.reviewers_required,
         decisions=[(reviewer, d.decision, d.reason or "") for d, reviewer in decisions],
         history=[(c.at, c.from_status, c.to_status, c.actor) for c in history],
-        may_review=_eligible(session, pair_id)[:20],
+        may_review=_eligible(session, pair_id, limit=20) if pair.status == "proposed" else [],
+        skills_matched=matched,
+        skills_missing=missing,
     )
 
 
-def _names(session: Session) -> dict[int, tuple[str, str]]:
-    """Person id -> (HR id, display name), for everyone."""
-    rows = session.execute(select(Person.id, Person.hr_id, Person.given_name, Person.family_name))
-    return {pid: (hr_id, f"{given} {family}".strip() or hr_id) for pid, hr_id, given, family in rows}
+def approvals_by_pair(session: Session, programme: Programme) -> dict[int, int]:
+    """Pair id -> approvals so far, for the programme's pairs that have any."""
+    return dict(
+        session.execute(
+            select(ReviewDecision.pair_id, func.count())
+            .join(Pair, Pair.id == ReviewDecision.pair_id)
+            .where(ReviewDecision.decision == "approve", Pair.programme_id == programme.id)
+            .group_by(ReviewDecision.pair_id)
+        ).all()
+    )
+
+
+def display_names(session: Session, person_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+    """Person id -> (HR id, display name), for the people asked for."""
+    out: dict[int, tuple[str, str]] = {}
+    ids = sorted(person_ids)
+    for start in range(0, len(ids), ManagerLookup.BATCH):
+        rows = session.execute(
+            select(Person.id, Person.hr_id, Person.given_name, Person.family_name).where(
+                Person.id.in_(ids[start : start + ManagerLookup.BATCH])
+            )
+        )
+        out.update({pid: (hr_id, f"{given} {family}".strip() or hr_id) for pid, hr_id, given, family in rows})
+    return out
+
+
+def matched_skills(
+    session: Session, programme: Programme, pairs: Sequence[Pair]
+) -> dict[int, tuple[list[tuple[str, int]], list[tuple[str, int]]]]:
+    """Per pair: the mentee's wanted skills the mentor offers, and those they do not, as
+    (skill, priority), highest priority first."""
+    wanted: dict[int, dict[str, int]] = {}
+    offered: dict[int, set[str]] = {}
+    for person_id, role, skills_wanted, skills_offered in session.execute(
+        select(
+            Application.person_id, Application.role, Application.skills_wanted, Application.skills_offered
+        ).where(Application.programme_id == programme.id)
+    ):
+        if role == "mentee":
+            wanted[person_id] = dict(skills_wanted or {})
+        else:
+            offered[person_id] = set(skills_offered or ())
+    out = {}
+    for pair in pairs:
+        ranked = sorted(wanted.get(pair.mentee_id, {}).items(), key=lambda item: (-int(item[1]), item[0]))
+        has = offered.get(pair.mentor_id, set())
+        out[pair.id] = (
+            [(skill, int(p)) for skill, p in ranked if skill in has],
+            [(skill, int(p)) for skill, p in ranked if skill not in has],
+        )
+    return out

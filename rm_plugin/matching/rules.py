@@ -42,13 +42,13 @@ def eligible(enc: Encoded, settings: MatchSettings) -> tuple[np.ndarray, np.ndar
 
 def evaluate(
     enc: Encoded,
-    rows: slice,
+    rows: np.ndarray,
     settings: MatchSettings,
     eligibility: tuple[np.ndarray, np.ndarray],
     forbidden: Mapping[str, Mapping[int, np.ndarray]],
     overlap_hours: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Masks (block rows x all mentors) for every active rule of the programme.
+    """Masks (the mentees ``rows`` x all mentors) for every active rule of the programme.
 
     ``forbidden`` maps a rule name (``not_rejected``, ``not_previous_pair``) to a mapping of
     mentee index to the mentor indices that rule rules out; ``overlap_hours`` is the
@@ -77,13 +77,13 @@ def evaluate(
     for name in ("not_rejected", "not_previous_pair"):
         if name == "not_previous_pair" and not settings.not_previous_pair:
             continue
-        masks[name] = _pairs_mask((rows.stop - rows.start, len(m)), rows, len(e), forbidden.get(name, {}))
+        masks[name] = _pairs_mask((len(rows), len(m)), rows, forbidden.get(name, {}))
     if settings.not_same_department:
         masks["not_same_department"] = e.dept[rows, None] != m.dept[None, :]
     if settings.not_same_team:
         masks["not_same_team"] = e.team[rows, None] != m.team[None, :]
     if settings.shared_language:
-        shared = np.zeros((rows.stop - rows.start, len(m)), dtype=bool)
+        shared = np.zeros((len(rows), len(m)), dtype=bool)
         for word in range(e.languages.shape[1]):
             shared |= (e.languages[rows, word, None] & m.languages[None, :, word]) != 0
         masks["shared_language"] = shared
@@ -92,11 +92,9 @@ def evaluate(
     return masks
 
 
-def _pairs_mask(
-    shape: tuple[int, ...], rows: slice, n: int, forbidden: Mapping[int, np.ndarray]
-) -> np.ndarray:
+def _pairs_mask(shape: tuple[int, ...], rows: np.ndarray, forbidden: Mapping[int, np.ndarray]) -> np.ndarray:
     mask = np.ones(shape, dtype=bool)
-    for local, mentee in enumerate(range(*rows.indices(n))):
+    for local, mentee in enumerate(rows.tolist()):
         cols = forbidden.get(mentee)
         if cols is not None and len(cols):
             mask[local, cols] = False

@@ -13,7 +13,7 @@ from rm_plugin.matching.availability import SLOT_MINUTES
 from rm_plugin.matching.encoding import Encoded, common
 
 
-def overlap_hours(enc: Encoded, rows: slice) -> np.ndarray:
+def overlap_hours(enc: Encoded, rows: np.ndarray) -> np.ndarray:
     """Weekly hours both are available (UTC half-hour slots in common)."""
     # sparse: each person covers a few of the week's 336 slots, so this costs little
     slots = (enc.mentees.availability[rows] @ enc.mentors.availability.T).toarray()
@@ -21,10 +21,10 @@ def overlap_hours(enc: Encoded, rows: slice) -> np.ndarray:
 
 
 def overlapping_pairs(
-    enc: Encoded, rows: slice, min_hours: float
+    enc: Encoded, rows: np.ndarray, min_hours: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of the block (local mentee, mentor) with at least ``min_hours`` a week in common,
-    in (mentee, mentor) order, with their hours."""
+    """Pairs (position in ``rows``, mentor) with at least ``min_hours`` a week in common, in
+    (mentee, mentor) order, with their hours."""
     product = (enc.mentees.availability[rows] @ enc.mentors.availability.T).tocsr()
     product.sort_indices()
     pairs = product.tocoo()
@@ -34,14 +34,14 @@ def overlapping_pairs(
 
 
 def terms(
-    enc: Encoded, rows: slice, r: np.ndarray, c: np.ndarray, settings: MatchSettings, hours: np.ndarray
+    enc: Encoded, rows: np.ndarray, r: np.ndarray, c: np.ndarray, settings: MatchSettings, hours: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The value of every built-in term this programme uses, for the pairs ``(rows.start + r, c)``.
+    """The value of every built-in term this programme uses, for the pairs ``(rows[r], c)``.
 
     Only pairs that passed the rules are scored, pair by pair; set overlaps are bit counts.
     """
     e, m = enc.mentees, enc.mentors
-    g = r + rows.start  # mentee indices of the pairs
+    g = rows[r]  # mentee indices of the pairs
     out: dict[str, np.ndarray] = {}
     # coverage of the mentee's wanted skills, weighted by their priority (1..3)
     offered = m.skills[c]

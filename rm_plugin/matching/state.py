@@ -7,7 +7,7 @@ rules forbid (rejected by a reviewer; paired before).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -58,6 +58,7 @@ def settings_for(programme: Programme) -> MatchSettings:
             allow_mutual=programme.allow_mutual,
             objectives=programme.objectives or [],
             week_of=programme.starts_on,
+            objective=(programme.settings or {}).get("match_objective"),
         )
     except SettingsError as exc:
         raise MatchingError(f"programme {programme.slug!r}: {exc}") from exc
@@ -75,6 +76,7 @@ class ProgrammeState:
     replaceable: list[Pair]
     forbidden: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     hr_of: dict[int, str] = field(default_factory=dict)
+    excluded: dict[tuple[str, str], str] = field(default_factory=dict)  # (HR id, role) -> why left out
 
     def mentor_load(self) -> dict[str, int]:
         load: dict[str, int] = {}
@@ -137,13 +139,36 @@ def managers_map(session: Session) -> dict[str, str | None]:
 
 
 class ManagerLookup(Mapping[str, str | None]):
-    """Managers read one person at a time (and remembered): a review checks three chains of
-    about ten links, so it reads a few dozen rows instead of the whole organisation."""
+    """Managers read on demand (and remembered): a review checks three chains of about ten
+    links, so it reads a few dozen rows instead of the whole organisation. An HR id that is
+    not stored raises ``KeyError``, so a chain can tell a broken link from the top."""
+
+    BATCH = 500  # HR ids per query (well under every database's limit on bound values)
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self._known: dict[str, str | None] = {}
         self._absent: set[str] = set()
+
+    def prefetch_chains(self, hr_ids: Iterable[str]) -> None:
+        """Read the chains of ``hr_ids`` a level at a time: one query per level and batch."""
+        level = set(hr_ids)
+        while level:
+            unknown = sorted(hr for hr in level if hr not in self._known and hr not in self._absent)
+            for start in range(0, len(unknown), self.BATCH):
+                batch = unknown[start : start + self.BATCH]
+                rows = self._session.execute(
+                    select(Person.hr_id, Person.manager_hr_id).where(Person.hr_id.in_(batch))
+                )
+                self._known.update(dict(rows.all()))
+                self._absent.update(hr for hr in batch if hr not in self._known)
+            level = {
+                manager
+                for hr in unknown
+                if (manager := self._known.get(hr)) is not None
+                and manager not in self._known
+                and manager not in self._absent
+            }
 
     def __getitem__(self, hr_id: str) -> str | None:
         if hr_id in self._known:
@@ -172,12 +197,27 @@ def active_hr_ids(session: Session, among: Sequence[str] | None = None) -> set[s
     return set(session.scalars(query))
 
 
+def chain_problem(org: OrgIndex, looped: set[str], hr_id: str) -> str | None:
+    """Why ``hr_id``'s management chain cannot be checked, or ``None`` if it can."""
+    if hr_id in looped:
+        return "the management chain loops back on itself; fix the manager field in HR"
+    missing = org.broken.get(hr_id)
+    if missing is None:
+        return None
+    why = "whose chain loops back on itself" if missing in looped else "who is not in the roster"
+    return (
+        f"the management chain is broken at {missing}, {why}, so who is above them is unknown; "
+        "fix the manager field in HR"
+    )
+
+
 def load_state(session: Session, programme: Programme) -> ProgrammeState:
     settings = settings_for(programme)
     managers = managers_map(session)
     looped = find_cycles(managers)
     org = OrgIndex({p: m for p, m in managers.items() if p not in looped})
     problems: list[str] = []
+    excluded: dict[tuple[str, str], str] = {}
     mentees: dict[str, Applicant] = {}
     mentors: dict[str, Applicant] = {}
     rows = session.execute(
@@ -189,15 +229,16 @@ def load_state(session: Session, programme: Programme) -> ProgrammeState:
     )
     for app, person in rows:
         where = f"application {app.id} ({person.hr_id}, {app.role})"
-        if person.hr_id in looped:
-            problems.append(
-                f"{where}: the management chain loops back on itself; fix the manager field in HR"
-            )
+        broken = chain_problem(org, looped, person.hr_id)
+        if broken:
+            problems.append(f"{where}: {broken}")
+            excluded[(person.hr_id, app.role)] = broken
             continue
         try:
             applicant = _applicant(app, person, programme, settings)
         except ValueError as exc:
             problems.append(f"{where}: {exc}")
+            excluded[(person.hr_id, app.role)] = str(exc)
             continue
         (mentees if app.role == "mentee" else mentors)[person.hr_id] = applicant
 
@@ -207,13 +248,13 @@ def load_state(session: Session, programme: Programme) -> ProgrammeState:
             select(ReviewDecision.pair_id).where(ReviewDecision.pair_id.in_([p.id for p in pairs] or [-1]))
         )
     )
+    person_ids = {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs}
     kept = [
         p
         for p in pairs
         if p.status == "active" or (p.status == "proposed" and (p.pinned or p.id in reviewed))
     ]
     replaceable = [p for p in pairs if p.status == "proposed" and not p.pinned and p.id not in reviewed]
-    person_ids = {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs}
     previous: list[Pair] = []
     if settings.not_previous_pair:
         previous = list(
@@ -235,5 +276,5 @@ def load_state(session: Session, programme: Programme) -> ProgrammeState:
         "not_previous_pair": {(hr_of[p.mentee_id], hr_of[p.mentor_id]) for p in previous},
     }
     return ProgrammeState(
-        programme, settings, org, mentees, mentors, problems, kept, replaceable, forbidden, hr_of
+        programme, settings, org, mentees, mentors, problems, kept, replaceable, forbidden, hr_of, excluded
     )

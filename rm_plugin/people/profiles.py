@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from rm_plugin.domain.orgtree import OrgIndex
+from rm_plugin.domain.orgtree import OrgIndex, find_cycles
 from rm_plugin.errors import NotFound
 from rm_plugin.store.models import Application, Person, Programme
 from rm_plugin.unit_of_work import UnitOfWork
@@ -33,6 +33,7 @@ class PersonProfile:
     source: str
     chain: tuple[tuple[str, str], ...]  # (HR id, name) of each manager, nearest first
     applications: tuple[tuple[str, str, str], ...]  # (programme slug, role, status)
+    chain_problem: str | None = None  # why the chain stops short of the top, if it does
 
 
 def person_profile(work: UnitOfWork, hr_id: str) -> PersonProfile:
@@ -46,7 +47,16 @@ def person_profile(work: UnitOfWork, hr_id: str) -> PersonProfile:
     )
     managers = {row.hr_id: row.manager_hr_id for row in everyone}
     names = {row.hr_id: f"{row.given_name} {row.family_name}".strip() or row.hr_id for row in everyone}
-    chain = OrgIndex(managers).chain(hr_id)
+    looped = find_cycles(managers)
+    index = OrgIndex({p: m for p, m in managers.items() if p not in looped})
+    chain = index.chain(hr_id)
+    problem = None
+    if hr_id in looped:
+        problem = "loops back on itself"
+    elif hr_id in index.broken:
+        missing = index.broken[hr_id]
+        why = "whose own chain loops" if missing in looped else "who is not in the roster"
+        problem = f"broken at {missing}, {why}"
     applications = session.execute(
         select(Programme.slug, Application.role, Application.status)
         .join(Programme, Programme.id == Application.programme_id)
@@ -69,6 +79,7 @@ def person_profile(work: UnitOfWork, hr_id: str) -> PersonProfile:
         source=person.source,
         chain=tuple((m, names.get(m, m)) for m in chain),
         applications=tuple((slug, role, status) for slug, role, status in applications),
+        chain_problem=problem,
     )
 
 

@@ -15,13 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PERSON_FIELDS, PeopleBatch, PersonRecord, RowProblem
-from rm_plugin.store.models import Person
+from rm_plugin.domain.roster import BrokenLink
+from rm_plugin.store.models import Person, RosterProblem
 
 FIELDS = tuple(name for name in PERSON_FIELDS if name != "hr_id")
 
 
 MASS_LEAVERS_SHARE = 0.2
 MASS_LEAVERS_MIN = 5
+
+
+SHOWN_PER_MANAGER = 5
 
 
 @dataclass
@@ -35,6 +39,10 @@ class RosterReport:
     failed_sources: list[str] = field(default_factory=list)
     #: source -> why it could not be read (nothing changed for it)
     source_errors: dict[str, str] = field(default_factory=dict)
+    broken_new: list[BrokenLink] = field(default_factory=list)  # reported now, once
+    broken_open: int = 0  # reported by an earlier sync, still not fixed
+    broken_fixed: int = 0
+    notes: list[str] = field(default_factory=list)  # what the sync did besides (pairs of leavers)
 
     @property
     def imported(self) -> int:
@@ -55,7 +63,34 @@ class RosterReport:
             f"  source failed, nothing changed for it: {name}: {self.source_errors.get(name) or 'no reason'}"
             for name in self.failed_sources
         ]
-        return [head, *failed, *(f"  skipped: {p}" for p in self.problems)]
+        return [head, *failed, *(f"  skipped: {p}" for p in self.problems), *self.broken_lines(), *self.notes]
+
+    def broken_lines(self) -> list[str]:
+        """New broken manager links, one line per manager; the older ones as a count."""
+        out: list[str] = []
+        by_manager: dict[tuple[str, str, str], list[str]] = {}
+        for link in self.broken_new:
+            by_manager.setdefault((link.manager, link.kind, link.detail), []).append(link.hr_id)
+        if by_manager:
+            count = len(self.broken_new)
+            out.append(f"broken manager links: {count} person(s) kept with a manager to fix in HR")
+        for (manager, kind, detail), people in sorted(by_manager.items()):
+            shown = ", ".join(people[:SHOWN_PER_MANAGER])
+            if len(people) > SHOWN_PER_MANAGER:
+                shown += f" and {len(people) - SHOWN_PER_MANAGER} more"
+            if kind == "manager_missing":
+                effect = "they are left out of matching and reviews until it is fixed"
+                out.append(f"  manager {manager} {detail}: {shown} report to them; {effect}")
+            else:
+                out.append(f"  manager {manager} {detail}: {shown} still report to them")
+        if self.broken_open:
+            out.append(
+                f"broken manager links: {self.broken_open} reported before are not fixed yet "
+                "(`rm-plugin people show HR_ID` shows each)"
+            )
+        if self.broken_fixed:
+            out.append(f"broken manager links: {self.broken_fixed} fixed since the last sync")
+        return out
 
 
 def merge_batches(batches: Sequence[PeopleBatch]) -> tuple[list[PersonRecord], list[RowProblem]]:
@@ -197,3 +232,26 @@ def apply_people(
             person.termination_date = person.termination_date or today
             report.left += 1
     return report
+
+
+def track_broken_links(session: Session, links: Sequence[BrokenLink], report: RosterReport) -> None:
+    """Store the broken links as roster problems: new ones go in the report (once), fixed ones go."""
+    stored = {row.hr_id: row for row in session.scalars(select(RosterProblem))}
+    current = {link.hr_id: link for link in links}
+    for hr_id, row in stored.items():
+        if hr_id not in current:
+            session.delete(row)
+            report.broken_fixed += 1
+    for hr_id, link in current.items():
+        row = stored.get(hr_id)
+        if row is not None and (row.kind, row.manager_hr_id) == (link.kind, link.manager):
+            row.detail = link.detail
+            report.broken_open += 1
+            continue
+        if row is None:
+            session.add(
+                RosterProblem(hr_id=hr_id, kind=link.kind, manager_hr_id=link.manager, detail=link.detail)
+            )
+        else:
+            row.kind, row.manager_hr_id, row.detail = link.kind, link.manager, link.detail
+        report.broken_new.append(link)

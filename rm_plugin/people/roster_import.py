@@ -6,19 +6,21 @@ through ``rm_fetch_people``, and the whole roster is applied in one transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 
 from rm_plugin.domain.records import PeopleBatch, RowProblem
-from rm_plugin.domain.roster import Located, check_roster
+from rm_plugin.domain.roster import Located, broken_links, check_roster
 from rm_plugin.errors import UserError
-from rm_plugin.people.roster_apply import RosterReport, apply_people, merge_batches
+from rm_plugin.people.roster_apply import RosterReport, apply_people, merge_batches, track_broken_links
 from rm_plugin.site import Site
 from rm_plugin.store.models import Person, SyncState
 from rm_plugin.store.types import utcnow
+from rm_plugin.unit_of_work import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +37,17 @@ def sync_people(
     accept_leavers: bool = False,
     today: dt.date | None = None,
     progress: Callable[[str], None] = lambda _step: None,
+    settle: Callable[[UnitOfWork], Sequence[str]] | None = None,
 ) -> RosterReport:
     """Pull people from the enabled HR sources (or one) and apply them; returns what happened.
 
     Incremental sources get back the cursor they returned last time unless ``full``. A source
     that fails is a source problem (``failed_sources``, ``source_errors``), not a skipped
-    record; the others are synced all the same. ``progress`` hears each step as it starts, so a
-    long import on a terminal is not silent.
+    record; the others are synced all the same. A manager who is not in the roster skips
+    nobody: the broken link is stored as a roster problem and reported the first time it is
+    seen. ``settle`` runs in the same transaction once the roster is applied (the programme
+    stage closes the pairs of people who left); the lines it returns are added to the report.
+    ``progress`` hears each step as it starts, so a long import on a terminal is not silent.
     """
     sources = [c.name for c in site.enabled_connections(role="people")]
     if source is not None:
@@ -78,19 +84,28 @@ def sync_people(
     for batch in batches:
         problems = list(batch.problems) + problems
     progress(f"checking and storing {len(records)} record(s)")
-    with db.transaction() as session:
-        stored = set(session.scalars(select(Person.hr_id)))
+    with unit_of_work(site) as work:
+        if today is not None:
+            work = dataclasses.replace(work, today=today)
+        session = work.session
         located = [Located(record, f"HR id {record.hr_id}") for record in records]
-        rejected = {p.hr_id: p for p in problems if p.hr_id}
-        good, found = check_roster(located, stored, rejected, trust_rejected_managers=False)
+        good, found = check_roster(located)
         report = apply_people(
             session,
             [row.record for row in good],
             complete_sources=[b.source for b in batches if b.complete],
-            today=today,
+            today=work.today,
             still_present={p.hr_id for p in problems + found if p.hr_id},
             accept_leavers=accept_leavers,
         )
+        session.flush()
+        not_stored = {p.hr_id: f"was not stored ({p.where}: {p.reason})" for p in problems + found if p.hr_id}
+        everyone = [
+            tuple(row) for row in session.execute(select(Person.hr_id, Person.manager_hr_id, Person.status))
+        ]
+        track_broken_links(session, broken_links(everyone, not_stored), report)
+        if settle is not None:
+            report.notes.extend(settle(work))
         report.problems = _dedupe(problems + found + report.problems)
         report.failed_sources = list(failed)
         report.source_errors = dict(failed)

@@ -1,9 +1,11 @@
-"""Closing a programme: its active pairs end, and every host hears that they did.
+"""Closing pairs: when a programme closes, and when a member of an active pair leaves.
 
-Each active pair becomes ``closed`` (with its status history), and one ``close`` delivery per
-progress connection is written in the same transaction, so Workday closes the mentorship and
-Moodle suspends or keeps the enrolment as configured. ``rm_programme_closed`` fires after
-the commit, with aggregate figures only.
+:func:`close_pair` is the one way an active pair ends: it becomes ``closed`` (with its status
+history), one ``close`` delivery per progress connection is written in the same transaction
+(so Workday closes the mentorship and Moodle suspends or keeps the enrolment as configured),
+and ``rm_pair_closed`` fires after the commit. :func:`close_programme` closes every active
+pair of a programme that way, then ``rm_programme_closed`` fires with aggregate figures only;
+:mod:`.leavers` closes the pairs of people who left.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from rm_plugin.domain.records import ProgrammeInfo
+from rm_plugin.domain.records import PairInfo, ProgrammeInfo
 from rm_plugin.enrolment.programmes import ProgrammeError, get_programme, programme_info
 from rm_plugin.outbox import enqueue
 from rm_plugin.store.audit import record
@@ -31,6 +33,53 @@ class ClosedProgramme:
     summary: dict[str, Any]
 
 
+def close_pair(
+    work: UnitOfWork,
+    pair: Pair,
+    *,
+    programme_slug: str,
+    mentee: str,
+    mentor: str,
+    reason: str,
+    actor: str,
+    end: dt.date,
+) -> int:
+    """End an active pair on ``end``: status, host deliveries, and ``rm_pair_closed`` after commit.
+
+    Returns the number of ``close`` deliveries queued (one per progress connection).
+    """
+    session = work.session
+    session.add(
+        PairStatusChange(
+            pair_id=pair.id, from_status="active", to_status="closed", actor=actor, reason=reason
+        )
+    )
+    pair.status = "closed"
+    pair.ends_on = end
+    payload = {
+        "pair_id": pair.id,
+        "programme": programme_slug,
+        "mentee": mentee,
+        "mentor": mentor,
+        "end": pair.ends_on.isoformat(),
+        "reason": reason,
+    }
+    deliveries = 0
+    for connection in work.ctx.progress:
+        key = f"close:{programme_slug}:{pair.id}:{connection}"
+        deliveries += enqueue(session, key=key, connection=connection, action="close", payload=payload)
+    info = PairInfo(
+        id=pair.id,
+        programme_slug=programme_slug,
+        mentee_hr_id=mentee,
+        mentor_hr_id=mentor,
+        status="closed",
+        score=pair.score,
+    )
+    fire_after_commit(session, work.ctx.hook, "rm_pair_closed", pair=info, reason=reason)
+    return deliveries
+
+
 def close_programme(
     work: UnitOfWork,
     slug: str,
@@ -43,7 +92,7 @@ def close_programme(
 
     Every progress connection of ``work.ctx`` gets one ``close`` delivery per active pair.
     """
-    session, progress_connections = work.session, work.ctx.progress
+    session = work.session
     programme = get_programme(session, slug)
     if programme.status == "closed":
         raise ProgrammeError(f"programme {slug} is already closed (at {programme.closed_at:%Y-%m-%d})")
@@ -56,24 +105,16 @@ def close_programme(
     )
     deliveries = 0
     for pair in pairs:
-        session.add(
-            PairStatusChange(
-                pair_id=pair.id, from_status="active", to_status="closed", actor=actor, reason=reason
-            )
+        deliveries += close_pair(
+            work,
+            pair,
+            programme_slug=slug,
+            mentee=hr_ids[pair.mentee_id],
+            mentor=hr_ids[pair.mentor_id],
+            reason=reason,
+            actor=actor,
+            end=pair.ends_on or end,
         )
-        pair.status = "closed"
-        pair.ends_on = pair.ends_on or end
-        payload = {
-            "pair_id": pair.id,
-            "programme": slug,
-            "mentee": hr_ids[pair.mentee_id],
-            "mentor": hr_ids[pair.mentor_id],
-            "end": pair.ends_on.isoformat(),
-            "reason": reason,
-        }
-        for connection in progress_connections:
-            key = f"close:{slug}:{pair.id}:{connection}"
-            deliveries += enqueue(session, key=key, connection=connection, action="close", payload=payload)
     programme.status = "closed"
     programme.closed_at = utcnow()
     pair_ids = [p.id for p in session.scalars(select(Pair).where(Pair.programme_id == programme.id))]

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from rm_plugin.domain.milestones import check_milestones, defaults_for_settings
 from rm_plugin.domain.programme_rules import rule_problems, unknown_terms, weight_problems
 from rm_plugin.errors import ProgrammeError
+from rm_plugin.matching.applicants import OBJECTIVES
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.meetings import MAX_MINUTES
 from rm_plugin.store import audit
@@ -48,6 +49,13 @@ def _text(value: Any) -> str:
     return value.strip()
 
 
+def _objective(value: Any) -> str:
+    """most_pairs or best_score"""
+    if not isinstance(value, str) or value.strip() not in OBJECTIVES:
+        raise ValueError
+    return value.strip()
+
+
 def _name(value: Any) -> str:
     """a non-empty name"""
     if not isinstance(value, str) or not value.strip():
@@ -66,6 +74,11 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], str]] = {
     "retention_days": (
         _whole(1, 3650),
         "days after a pair ends before its private notes and survey free text are deleted (default 90)",
+    ),
+    "match_objective": (
+        _objective,
+        "what matching maximises: most_pairs (default: the most pairs, then the best total score) "
+        "or best_score (the best total score, even if fewer people get a partner)",
     ),
     "executive_level": (
         _whole(0),

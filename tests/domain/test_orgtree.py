@@ -28,10 +28,11 @@ def test_ancestors_in_both_directions() -> None:
     assert index.chain("dev") == ["cto", "ceo"]
 
 
-def test_unknown_manager_makes_a_root() -> None:
-    index = OrgIndex({"a": "ghost", "b": "a"})
+def test_an_unknown_manager_is_a_broken_link_for_everyone_below_it() -> None:
+    index = OrgIndex({"a": "ghost", "b": "a", "c": None})
     assert index.is_ancestor("a", "b")
     assert index.chain("a") == []
+    assert index.broken == {"a": "ghost", "b": "ghost"}  # "c" is a real top
 
 
 @st.composite

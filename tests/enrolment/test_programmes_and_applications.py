@@ -175,3 +175,46 @@ def test_an_unterminated_quote_or_wrong_encoding_is_named_not_swallowed(db: Data
         csv.write_text("hr_id,role,skills_offered\nJ1,mentor,ai,extra\n")
         report = import_applications(s, p, csv)
         assert report.problems[0].reason == "has 4 fields, the header has 3"
+
+
+def test_what_matching_would_not_use_is_named_by_line_not_dropped_silently(
+    db: Database, tmp_path: Path
+) -> None:
+    csv = tmp_path / "apps.csv"
+    csv.write_text(
+        "hr_id,role,skills_offered,skills_wanted,interests,availability,capacity\n"
+        'S1,mentee,video,"ai:3, sql",chess|film,mon 09:00-10:00,2\n'  # line 2: four things to say
+        "J1,mentor,ai;sql,design:2,,,\n"  # line 3: a mentor's skills_wanted
+    )
+    with db.transaction() as s:
+        seed_people(s)
+        p = create_programme(s, slug="rm-1", name="One", defaults=DEFAULTS)
+        report = import_applications(s, p, csv)
+    assert (report.created, report.problems) == (2, [])
+    warnings = [(w.where, w.reason) for w in report.warnings]
+    assert warnings == [
+        ("line 2", "skills_wanted: ',' read as separating 2 items; separate them with ';'"),
+        ("line 2", "interests: '|' read as separating 2 items; separate them with ';'"),
+        ("line 2", "skills_wanted: 'sql' has no priority; read as 2 (write skill:1, :2 or :3)"),
+        (
+            "line 2",
+            "skills_offered is read for mentors only and was ignored on this mentee row "
+            "(what a senior can teach back goes in topics_offered)",
+        ),
+        (
+            "line 2",
+            "capacity is read for mentors only (mentees per mentor) and was ignored on this mentee row",
+        ),
+        (
+            "line 3",
+            "skills_wanted is read for mentees only and was ignored on this mentor row "
+            "(what a junior wants to learn goes in topics_wanted)",
+        ),
+    ]
+    assert "  warning: " in "\n".join(report.lines()) and "6 warning(s)" in report.lines()[0]
+    with db.transaction() as s:
+        apps = {a.role: a for a in s.scalars(select(Application))}
+        mentee, mentor = apps["mentee"], apps["mentor"]
+        assert mentee.skills_wanted == {"ai": 3, "sql": 2} and mentee.interests == ["chess", "film"]
+        assert (mentee.skills_offered, mentee.capacity) == ([], None)
+        assert (mentor.skills_offered, mentor.skills_wanted) == (["ai", "sql"], {})

@@ -1,4 +1,9 @@
-"""On random organisations, no proposal breaks a hard rule or a capacity, and the result is optimal."""
+"""On random organisations, no proposal breaks a hard rule or a capacity, and the result is optimal.
+
+"Optimal" is checked independently of the engine: the most pairs that can be made is a
+maximum flow over the pairs an independent rule checker allows (a small Edmonds-Karp below),
+and the best score among them is SciPy's dense assignment over every passing pair.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import datetime as dt
 import random
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
@@ -14,7 +20,7 @@ from rm_plugin.domain.orgtree import OrgIndex
 from rm_plugin.domain.seniority import SeniorityRule
 from rm_plugin.matching.applicants import Applicant, MatchSettings
 from rm_plugin.matching.availability import overlap_hours, weekly_slots
-from rm_plugin.matching.engine import run
+from rm_plugin.matching.engine import Outcome, run
 
 SKILLS = ["ai", "social", "data", "cloud", "video", "security"]
 DEPTS = ["Sales", "Tech", "Ops"]
@@ -74,6 +80,75 @@ rule_flags = st.fixed_dictionaries(
 )
 
 
+def allowed(
+    e: Applicant,
+    m: Applicant,
+    org: OrgIndex,
+    rule: SeniorityRule,
+    cfg: MatchSettings,
+    flags: dict,
+    rejected: set[tuple[str, str]],
+) -> bool:
+    """The hard rules, written out pair by pair without the engine's arrays."""
+    if e.job_level is None or m.job_level is None:
+        return False
+    if rule.mentor_max_level is not None and m.job_level > rule.mentor_max_level:
+        return False
+    if rule.mentee_min_level is not None and e.job_level < rule.mentee_min_level:
+        return False
+    if not rule.reversal_holds(e.job_level, m.job_level, e.hire_date, m.hire_date):
+        return False
+    if org.same_chain(e.hr_id, m.hr_id) or (e.hr_id, m.hr_id) in rejected:
+        return False
+    if flags.get("not_same_department") and e.department == m.department:
+        return False
+    if flags.get("not_same_team") and (e.department, e.team) == (m.department, m.team):
+        return False
+    if flags.get("shared_language") and not set(e.languages) & set(m.languages):
+        return False
+    if flags.get("min_overlap_hours"):
+        a = weekly_slots(e.availability, e.time_zone, cfg.week_of)
+        b = weekly_slots(m.availability, m.time_zone, cfg.week_of)
+        if overlap_hours(a, b) < flags["min_overlap_hours"]:
+            return False
+    return True
+
+
+def max_flow(edges: list[tuple[int, int]], n_mentees: int, capacity: list[int]) -> int:
+    """Most pairs: Edmonds-Karp on source -> mentee (1) -> mentor (its capacity) -> sink."""
+    source, sink = n_mentees + len(capacity), n_mentees + len(capacity) + 1
+    residual: dict[int, dict[int, int]] = {node: {} for node in range(sink + 1)}
+
+    def arc(a: int, b: int, cap: int) -> None:
+        residual[a][b] = residual[a].get(b, 0) + cap
+        residual[b].setdefault(a, 0)
+
+    for i in range(n_mentees):
+        arc(source, i, 1)
+    for i, j in edges:
+        arc(i, n_mentees + j, 1)
+    for j, cap in enumerate(capacity):
+        arc(n_mentees + j, sink, cap)
+    flow = 0
+    while True:
+        parent = {source: source}
+        queue = [source]
+        while queue and sink not in parent:
+            node = queue.pop(0)
+            for nxt, cap in residual[node].items():
+                if cap > 0 and nxt not in parent:
+                    parent[nxt] = node
+                    queue.append(nxt)
+        if sink not in parent:
+            return flow
+        node = sink
+        while node != source:
+            residual[parent[node]][node] -= 1
+            residual[node][parent[node]] += 1
+            node = parent[node]
+        flow += 1
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 10_000),
@@ -83,7 +158,9 @@ rule_flags = st.fixed_dictionaries(
     flags=rule_flags,
     top_k=st.sampled_from([1, 3, 50]),
 )
-def test_no_proposal_breaks_a_hard_rule_or_a_capacity(seed, n, gap, tiebreak, flags, top_k) -> None:
+def test_no_proposal_breaks_a_hard_rule_or_a_capacity_and_the_most_pairs_are_made(
+    seed, n, gap, tiebreak, flags, top_k
+) -> None:
     managers, mentees, mentors = random_org(seed, n)
     org = OrgIndex(managers)
     rule = SeniorityRule(min_level_gap=gap, tenure_tiebreak=tiebreak, mentor_max_level=6)
@@ -95,20 +172,7 @@ def test_no_proposal_breaks_a_hard_rule_or_a_capacity(seed, n, gap, tiebreak, fl
     seen_mentees: set[str] = set()
     for p in outcome.proposals:
         e, m = p.mentee, p.mentor
-        assert rule.reversal_holds(e.job_level, m.job_level, e.hire_date, m.hire_date)
-        assert m.job_level is not None and m.job_level <= 6
-        assert not org.same_chain(e.hr_id, m.hr_id)
-        assert (e.hr_id, m.hr_id) not in rejected
-        if flags["not_same_department"]:
-            assert e.department != m.department
-        if flags["not_same_team"]:
-            assert (e.department, e.team) != (m.department, m.team)
-        if flags["shared_language"]:
-            assert set(e.languages) & set(m.languages)
-        if flags["min_overlap_hours"]:
-            a = weekly_slots(e.availability, e.time_zone, cfg.week_of)
-            b = weekly_slots(m.availability, m.time_zone, cfg.week_of)
-            assert overlap_hours(a, b) >= flags["min_overlap_hours"]
+        assert allowed(e, m, org, rule, cfg, flags, rejected)
         assert e.hr_id not in seen_mentees
         seen_mentees.add(e.hr_id)
         load[m.hr_id] = load.get(m.hr_id, 0) + 1
@@ -118,29 +182,74 @@ def test_no_proposal_breaks_a_hard_rule_or_a_capacity(seed, n, gap, tiebreak, fl
     matched = {p.mentee.hr_id for p in outcome.proposals}
     assert matched | {u.hr_id for u in outcome.unmatched if u.role == "mentee"} == {e.hr_id for e in mentees}
 
+    feasible = [
+        (i, j)
+        for i, e in enumerate(mentees)
+        for j, m in enumerate(mentors)
+        if allowed(e, m, org, rule, cfg, flags, rejected)
+    ]
+    assert len(outcome.proposals) == max_flow(feasible, len(mentees), [m.capacity for m in mentors])
 
-def dense_optimum(outcome) -> float:
-    """The exact optimum over every pair that passes the rules (columns duplicated per capacity)."""
-    enc, graph = outcome.encoded, outcome.graph
+
+def dense_optimum(outcome: Outcome, cfg: MatchSettings, bonus: float = 0.0) -> tuple[int, float]:
+    """Pairs and score of SciPy's dense assignment over every pair that passes the rules, with
+    each pair worth ``score + bonus`` (columns duplicated per capacity)."""
+    from rm_plugin.matching import candidates
+
+    enc = outcome.encoded
     caps = enc.mentors.capacity
     owner = np.repeat(np.arange(len(caps)), caps)
     if len(owner) == 0 or len(enc.mentees) == 0:
-        return 0.0
-    scores = np.zeros((len(enc.mentees), len(caps)))
-    scores[graph.rows, graph.cols] = graph.score + 1e-9
-    full = scores[:, owner]
-    r, c = linear_sum_assignment(full, maximize=True)
-    return float(full[r, c].sum())
+        return 0, 0.0
+    full = candidates.build(enc, cfg, {}, top_k=len(enc.mentors) + 1)
+    value = np.zeros((len(enc.mentees), len(caps)))
+    value[full.rows, full.cols] = full.score + bonus + 1e-9
+    score = np.zeros_like(value)
+    score[full.rows, full.cols] = full.score
+    r, c = linear_sum_assignment(value[:, owner], maximize=True)
+    made = value[:, owner][r, c] > 0
+    return int(made.sum()), float(score[:, owner][r, c][made].sum())
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(2, 50))
-def test_the_assignment_is_the_optimum_when_every_passing_pair_is_a_candidate(seed, n) -> None:
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 50), top_k=st.sampled_from([1, 2, 5, 10_000]))
+def test_the_result_is_the_optimum_over_every_passing_pair_whatever_top_k(seed, n, top_k) -> None:
     managers, mentees, mentors = random_org(seed, n)
-    cfg = MatchSettings(seniority=SeniorityRule(min_level_gap=1))
-    outcome = run(mentees, mentors, cfg, org=OrgIndex(managers), top_k=10_000)
-    assert outcome.total_score == np.float64(outcome.total_score)
-    assert abs(sum(p.score for p in outcome.proposals) - dense_optimum(outcome)) < 1e-3
+    for objective, bonus in (("most_pairs", 1000.0), ("best_score", 0.0)):
+        cfg = MatchSettings(seniority=SeniorityRule(min_level_gap=1), objective=objective)
+        outcome = run(mentees, mentors, cfg, org=OrgIndex(managers), top_k=top_k)
+        pairs, score = dense_optimum(outcome, cfg, bonus)
+        if objective == "most_pairs":
+            assert len(outcome.proposals) == pairs
+        assert sum(p.score for p in outcome.proposals) == pytest.approx(score, abs=1e-3)
+
+
+def test_two_mentees_who_can_both_be_matched_both_are_and_the_reasons_say_why_not_otherwise() -> None:
+    """A with X scores 3.5; A with Y and B with X score 0.5 each, and B may not have Y (B manages Y).
+
+    The best score alone is one pair (3.5 > 1.0), leaving B out; the default makes both.
+    """
+    org = OrgIndex({"A": None, "B": None, "X": None, "Y": "B"})
+    a = Applicant("A", "mentee", 8, skills_wanted={"ai": 3})
+    b = Applicant("B", "mentee", 8, skills_wanted={"cooking": 1})
+    x = Applicant("X", "mentor", 2, skills_offered=("ai",))
+    y = Applicant("Y", "mentor", 2)
+    both = run([a, b], [x, y], MatchSettings(), org=org)
+    assert {(p.mentee.hr_id, p.mentor.hr_id) for p in both.proposals} == {("A", "Y"), ("B", "X")}
+    assert both.unmatched == []
+
+    best = run([a, b], [x, y], MatchSettings(objective="best_score"), org=org)
+    assert [(p.mentee.hr_id, p.mentor.hr_id) for p in best.proposals] == [("A", "X")]
+    reasons = {u.hr_id: (u.kind, u.reason) for u in best.unmatched}
+    assert reasons["B"] == (
+        "capacity",
+        "capacity ran out: all 1 mentors who pass the rules are taken, and giving one to this mentee "
+        "would not raise the total score (the objective is best_score)",
+    )
+    assert reasons["Y"] == (
+        "not_needed",
+        "not needed: all 1 mentees who pass the rules with this mentor have a mentor",
+    )
 
 
 @settings(max_examples=20, deadline=None)
@@ -174,3 +283,42 @@ def test_seeding_by_overlap_gives_the_same_graph_as_looking_at_every_pair(seed, 
     dense = candidates.build(enc, cfg, forbidden, top_k=4, block=7, seed_by_overlap=False)
     for field in ("rows", "cols", "score", "passing", "ruled_out", "mentor_passing"):
         assert np.array_equal(getattr(seeded, field), getattr(dense, field)), field
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 50))
+def test_site_vetoes_and_terms_apply_to_every_pair_the_search_widens_to(seed, n) -> None:
+    """With plugin terms and vetoes, starting from one candidate per mentee gives the same result
+    as starting from every passing pair, and no vetoed pair is ever proposed."""
+    import zlib
+
+    from rm_plugin import hookimpl
+    from rm_plugin.domain.records import ProgrammeInfo
+    from rm_plugin.plugins import make_plugin_manager, register
+
+    def draw(a: str, b: str, salt: str) -> float:
+        return (zlib.crc32(f"{seed}:{salt}:{a}:{b}".encode()) % 1000) / 1000
+
+    class Site:
+        @hookimpl
+        def rm_veto_pairs(self, programme, pairs):
+            return {i: "site rule" for i, (e, m) in enumerate(pairs) if draw(e.hr_id, m.hr_id, "veto") < 0.2}
+
+        @hookimpl
+        def rm_match_score_terms(self, programme, pairs):
+            return {"site_fit": [draw(e.hr_id, m.hr_id, "fit") for e, m in pairs]}
+
+    pm = make_plugin_manager(None, load_entrypoints=False)
+    register(pm, Site(), "test:site", "test")
+    info = ProgrammeInfo(id=1, slug="p", name="P", starts_on=None, ends_on=None)
+    managers, mentees, mentors = random_org(seed, n)
+    cfg = MatchSettings(seniority=SeniorityRule(min_level_gap=1), weights={"site_fit": 4.0})
+    narrow = run(mentees, mentors, cfg, org=OrgIndex(managers), pm=pm, programme=info, top_k=1)
+    wide = run(mentees, mentors, cfg, org=OrgIndex(managers), pm=pm, programme=info, top_k=10_000)
+    assert len(narrow.proposals) == len(wide.proposals)
+    assert narrow.total_score == pytest.approx(wide.total_score, abs=1e-3)
+    for p in narrow.proposals:
+        assert draw(p.mentee.hr_id, p.mentor.hr_id, "veto") >= 0.2
+        assert p.breakdown["site_fit"]["value"] == pytest.approx(
+            draw(p.mentee.hr_id, p.mentor.hr_id, "fit"), abs=1e-3
+        )

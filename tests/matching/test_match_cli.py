@@ -40,14 +40,17 @@ def fails(site: Path, *args: str) -> str:
 
 def test_propose_review_and_audit_from_the_command_line(site: Path, db: Database) -> None:
     out = run(site, "propose", "rm-2026")
-    assert "2 pair(s) proposed" in out
-    assert re.search(r"VP-A\s+mentee\s+capacity ran out", out)
+    assert "2 pair(s) proposed" in out and "(objective most_pairs)" in out
+    assert re.search(r"^mentee\s+capacity ran out\s+1\s+VP-A$", out, re.M)  # counted, not listed
+    assert re.search(r"^mentor\s+not needed\s+1\s+JUN-A2$", out, re.M)
     pair_id = re.search(r"^(\d+)\s+SEN-A\s+JUN-B1", out, re.M).group(1)
 
     listing = run(site, "show", "rm-2026")
     assert "SEN-A (SEN-A)" in listing and "0/2" in listing and "skills 3" in listing
+    assert re.search(rf"^{pair_id}\s.*\s0/2\s+ai, social\s+skills", listing, re.M)  # skills matched
     detail = run(site, "show", "rm-2026", "--pair", pair_id)
     assert "same_location" in detail and "rules passed: eligible_level, reversal" in detail
+    assert "skills matched: ai (priority 3), social (priority 1)" in detail
     assert "may review: REV-1, REV-2, REV-3" in detail
 
     assert "cannot review" in fails(site, "approve", "rm-2026", pair_id, "--reviewer", "VP-A")
@@ -65,6 +68,14 @@ def test_propose_review_and_audit_from_the_command_line(site: Path, db: Database
 
     audit = run(site, "audit", "rm-2026")
     assert "department" in audit and "proposal rate" in audit
+
+
+def test_propose_lists_everyone_with_all(site: Path) -> None:
+    out = run(site, "propose", "rm-2026", "--all")
+    assert re.search(
+        r"^VP-A\s+mentee\s+capacity ran out: all 1 mentors who pass the rules are taken", out, re.M
+    )
+    assert re.search(r"^JUN-A2\s+mentor\s+not needed: all 1 mentees", out, re.M)
 
 
 def test_pin_and_errors_are_readable(site: Path) -> None:

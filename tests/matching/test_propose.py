@@ -149,7 +149,7 @@ def test_site_hooks_veto_pairs_and_add_terms(db: Database) -> None:
     result = propose(db, pm, "rm-2026")
     assert "JUN-B1" not in {p.mentor for p in result.proposed}
     reasons = {u.hr_id: u.reason for u in result.unmatched}
-    assert reasons["SEN-A"] == "every candidate mentor was vetoed (conflict of interest)"
+    assert reasons["SEN-A"] == "every mentor who passes the rules was vetoed (conflict of interest)"
     with db.transaction() as s:
         pair = s.scalars(select(Pair).where(Pair.status == "proposed")).one()
         assert pair.breakdown["same_location"]["value"] == 0.0  # SEN-B in Berlin, JUN-A1 in London
@@ -215,3 +215,51 @@ def test_a_manager_who_left_still_links_the_chain(db: Database) -> None:
         person(s, "JUN2", 3, "MGR", department="Sales")
     with pytest.raises(MatchingError, match="cannot review"):
         approve(db, pair_id, "JUN2")
+
+
+def test_someone_below_a_manager_missing_from_the_roster_is_left_out_with_the_reason(db: Database) -> None:
+    """JUN-X reports to GHOST, who is not stored: who is above JUN-X is unknown, never "the top"."""
+    with db.transaction() as s:
+        prog = small_org(s)
+        apply(s, prog, person(s, "JUN-X", 2, "GHOST", department="Ops"), "mentor", skills_offered=["design"])
+        person(s, "REV-X", 5, "GHOST", department="People")
+    result = propose(db, None, "rm-2026")
+    assert "JUN-X" not in {p.mentor for p in result.proposed}
+    (problem,) = result.problems
+    assert problem.endswith(
+        "(JUN-X, mentor): the management chain is broken at GHOST, who is not in the roster, so who is "
+        "above them is unknown; fix the manager field in HR"
+    )
+    with pytest.raises(MatchingError, match="JUN-X cannot be matched as mentor in 'rm-2026': the management"):
+        pin(db, "rm-2026", "VP-A", "JUN-X")
+    # nor may anyone below the broken link review: a conflict could not be ruled out
+    pair_id = result.proposed[0].pair_id
+    with pytest.raises(MatchingError, match="REV-X's management chain is broken at GHOST"):
+        approve(db, pair_id, "REV-X")
+    from rm_plugin.matching.review import eligible_reviewers
+
+    assert "REV-X" not in eligible_reviewers(db, pair_id)
+
+
+def test_the_objective_is_a_programme_setting(db: Database) -> None:
+    from rm_plugin.errors import ProgrammeError
+    from rm_plugin.programme.settings import update_programme
+    from rm_plugin.unit_of_work import ProgrammeContext
+
+    with db.transaction() as s:
+        small_org(s)
+    assert propose(db, None, "rm-2026").objective == "most_pairs"
+    with (
+        db.transaction() as s,
+        pytest.raises(ProgrammeError, match="match_objective must be most_pairs or best_score"),
+    ):
+        update_programme(s, ProgrammeContext(), "rm-2026", settings={"match_objective": "most_score"})
+    with db.transaction() as s:
+        update_programme(s, ProgrammeContext(), "rm-2026", settings={"match_objective": "best_score"})
+    result = propose(db, None, "rm-2026")
+    assert result.objective == "best_score"
+    with db.transaction() as s:
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "match.propose").order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry.detail["objective"] == "best_score"

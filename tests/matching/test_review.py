@@ -159,3 +159,44 @@ def test_reviewers_see_a_score_without_the_hidden_demographic_term() -> None:
     }
     assert "diverse_pair" not in reviewer_breakdown(breakdown)
     assert reviewer_score(breakdown) == 3.5  # not 4.5: the total would reveal the hidden term
+
+
+def test_reading_a_pair_for_review_costs_the_same_in_a_small_and_a_large_organisation(db: Database) -> None:
+    """`match show --pair` finds who may review it a page at a time, not one query per person."""
+    from matching_factory import person
+    from sqlalchemy import event
+
+    from rm_plugin.matching.review import pair_review
+    from rm_plugin.unit_of_work import UnitOfWork
+
+    with db.transaction() as s:
+        small_org(s)
+    pair_id = propose(db, None, "rm-2026").proposed[0].pair_id
+
+    def queries() -> tuple[int, list[str]]:
+        seen: list[str] = []
+
+        def count(*_args: object) -> None:
+            seen.append("q")
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            with db.transaction() as s:
+                review = pair_review(UnitOfWork(s), "rm-2026", pair_id)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen), review.may_review
+
+    def add_teams(first: int, last: int) -> None:
+        with db.transaction() as s:
+            for team in range(first, last):
+                lead = person(s, f"T{team:02d}", 6, "CEO")
+                for i in range(100):
+                    person(s, f"T{team:02d}-{i:03d}", 3, lead.hr_id)
+
+    add_teams(0, 10)
+    smaller, _ = queries()
+    add_teams(10, 40)  # four times the people, the same depth
+    larger, may_review = queries()
+    assert len(may_review) == 20 and "SEN-A" not in may_review
+    assert larger == smaller < 25

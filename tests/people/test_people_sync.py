@@ -39,7 +39,7 @@ GOOD = [
 BAD = [
     "E4,,No,Email,3,E2,Sales,2024-01-01,,",  # line 5: missing email
     "E2,dup@example.com,Du,Plicate,3,E1,Sales,2024-01-01,,",  # line 6: duplicate HR id
-    "E5,ghost@example.com,Gho,St,3,E99,Sales,2024-01-01,,",  # line 7: manager does not exist
+    "E5,ghost@example.com,Gho,St,3,E99,Sales,2024-01-01,,",  # line 7: manager does not exist (kept)
     "E6,loop1@example.com,Lo,Op,5,E7,Sales,2020-01-01,,",  # line 8: cycle E6 -> E7 -> E6
     "E7,loop2@example.com,Lo,Op,5,E6,Sales,2020-01-01,,",  # line 9
     "E8,lvl@example.com,Le,Vel,ten,E2,Sales,2020-01-01,,",  # line 10: non-numeric level
@@ -61,18 +61,24 @@ def test_bad_rows_are_reported_by_line_and_good_rows_go_in(site_root: Path) -> N
     write_roster(site_root, GOOD + BAD)
     site = Site.load(site_root, load_entrypoints=False)
     report = sync_people(site)
-    assert report.created == 3
+    assert report.created == 4
     reasons = {p.where: p.reason for p in report.problems}
     assert reasons["line 5"] == "missing email"
     assert reasons["line 6"] == "duplicate HR id E2 (first seen at line 3); skipped"
-    assert reasons["line 7"] == "manager E99 does not exist in the roster"
     assert reasons["line 8"].startswith("management cycle") and "E6, E7" in reasons["line 8"]
     assert reasons["line 9"].startswith("management cycle")
     assert reasons["line 10"] == "job level 'ten' is not a whole number"
     assert reasons["line 11"] == "hire date '31/12/2020' does not match the date format(s) %Y-%m-%d"
-    assert len(report.problems) == 7
+    assert len(report.problems) == 6
     stored = people(site)
-    assert set(stored) == {"E1", "E2", "E3"}
+    assert set(stored) == {"E1", "E2", "E3", "E5"}
+    # a manager missing from the roster skips nobody: the link is kept and reported once
+    assert stored["E5"].manager_hr_id == "E99"
+    assert [(b.hr_id, b.manager, b.kind) for b in report.broken_new] == [("E5", "E99", "manager_missing")]
+    assert (
+        "  manager E99 is not in the roster: E5 report to them; they are left out of matching"
+        in "\n".join(report.lines())
+    )
     assert stored["E2"].email == "vp@example.com"  # the first E2 row won, not the duplicate
     assert stored["E3"].manager_hr_id == "E2" and stored["E3"].time_zone == "America/New_York"
     site.close()
@@ -118,10 +124,10 @@ def test_a_rejected_row_of_a_known_person_does_not_make_them_a_leaver(site_root:
     ]
     kept = people(site)["E3"]
     assert kept.status == "active" and kept.email == "dev@example.com"  # nothing lost, nothing changed
-    # and a cycle or unknown manager is a rejected row too, not a departure
+    # and an unknown manager is a broken link to report, not a departure
     write_roster(site_root, [*GOOD[:2], GOOD[2].replace(",E2,", ",E99,")])
     assert sync_people(site).left == 0
-    assert people(site)["E3"].status == "active"
+    assert people(site)["E3"].status == "active" and people(site)["E3"].manager_hr_id == "E99"
     site.close()
 
 
@@ -142,13 +148,13 @@ def test_cli_exits_non_zero_only_when_nothing_could_be_imported(site_root: Path)
     write_roster(site_root, GOOD + BAD)
     result = runner.invoke(cli, ["--site", str(site_root), "people", "sync"])
     assert result.exit_code == 0, result.output
-    assert "3 created" in result.output and "skipped: csv: line 5 (E4): missing email" in result.output
+    assert "4 created" in result.output and "skipped: csv: line 5 (E4): missing email" in result.output
     write_roster(site_root, BAD[:1])
     result = runner.invoke(cli, ["--site", str(site_root), "people", "sync"])
     assert result.exit_code == 1
     assert "line 2 (E4): missing email" in result.output
     assert (
-        "the roster has no usable record, so none of its 3 active people was marked as left" in result.output
+        "the roster has no usable record, so none of its 4 active people was marked as left" in result.output
     )
     site = Site.load(site_root, load_entrypoints=False)
     assert {p.status for p in people(site).values()} == {"active"}
@@ -222,12 +228,48 @@ def test_a_row_whose_manager_was_rejected(site_root: Path) -> None:
     assert stored["E3"].status == "active" and report.left == 0
 
 
-def test_a_row_whose_new_manager_was_rejected_names_the_managers_problem(site_root: Path) -> None:
+def test_a_row_whose_new_manager_was_rejected_is_kept_and_names_the_managers_problem(site_root: Path) -> None:
     report, stored = sync_and_people(site_root, [GOOD[0], GOOD[1].replace("vp@example.com", ""), GOOD[2]])
-    reasons = {p.hr_id: p.reason for p in report.problems}
-    assert reasons["E2"] == "missing email"
-    assert reasons["E3"] == "manager E2's own record was rejected (line 3: missing email); fix it first"
-    assert set(stored) == {"E1"}
+    assert [(p.hr_id, p.reason) for p in report.problems] == [("E2", "missing email")]
+    assert set(stored) == {"E1", "E3"}
+    (link,) = report.broken_new
+    assert (link.hr_id, link.manager, link.detail) == ("E3", "E2", "was not stored (line 3: missing email)")
+
+
+def test_a_manager_missing_from_a_later_roster_keeps_the_reports_and_is_reported_once(
+    site_root: Path,
+) -> None:
+    sync_and_people(site_root, GOOD)
+    later = [GOOD[0], GOOD[2].replace("Cy,Dev,3", "Cy,Dev,4")]  # E2 is gone; E3 still names E2
+    report, stored = sync_and_people(site_root, later, today=dt.date(2026, 5, 1))
+    assert report.left == 1 and report.updated == 1 and report.problems == []
+    assert stored["E3"].job_level == 4 and stored["E3"].manager_hr_id == "E2"  # not skipped, not stale
+    assert stored["E2"].status == "left"
+    assert "  manager E2 has left (no longer in the roster): E3 still report to them" in report.lines()
+    again, _ = sync_and_people(site_root, later)
+    assert again.broken_new == [] and again.broken_open == 1
+    assert not any("E3 still report" in line for line in again.lines())  # said once
+    fixed, _ = sync_and_people(site_root, [GOOD[0], GOOD[2].replace(",E2,", ",E1,")])
+    assert fixed.broken_fixed == 1 and fixed.broken_open == 0
+
+
+def test_a_cycle_synced_into_an_empty_database_leaves_no_dangling_manager_unreported(site_root: Path) -> None:
+    roster = [
+        GOOD[0],
+        "E6,loop1@example.com,Lo,Op,5,E7,Sales,2020-01-01,,",
+        "E7,loop2@example.com,Lo,Op,5,E6,Sales,2020-01-01,,",
+        "E10,rep@example.com,Re,Port,3,E6,Sales,2020-01-01,,",
+    ]
+    report, stored = sync_and_people(site_root, roster)
+    assert {p.hr_id for p in report.problems} == {"E6", "E7"}
+    assert stored["E10"].manager_hr_id == "E6"  # stored with the problem recorded
+    (link,) = report.broken_new
+    assert (link.hr_id, link.kind) == ("E10", "manager_missing")
+    assert link.detail.startswith("was not stored (line 3: management cycle")
+    result = CliRunner().invoke(build_cli(), ["--site", str(site_root), "people", "show", "E10"])
+    assert result.exit_code == 0, result.output
+    assert "chain: (top)" not in result.output
+    assert "chain: broken at E6, who is not in the roster" in result.output
 
 
 def test_a_duplicate_work_email_is_reported_with_its_line(site_root: Path) -> None:

@@ -73,8 +73,7 @@ class CsvSource(Connection):
             languages_separator=self.config["languages_separator"],
             level_range=(self.config["min_level"], self.config["max_level"]),
         )
-        rejected = {p.hr_id: p for p in read.problems if p.hr_id}
-        good, roster_problems = check_roster(read.rows, rejected=rejected)
+        good, roster_problems = check_roster(read.rows)
         return PeopleBatch(
             source=self.name,
             records=tuple(row.record for row in good),

@@ -13,7 +13,7 @@ from rm_plugin.store.models.lti import (
 )
 from rm_plugin.store.models.outbox import AuditEntry, OutboxItem, StoredReceipt
 from rm_plugin.store.models.pairs import Pair, PairStatusChange, ReviewDecision
-from rm_plugin.store.models.people import AccountLink, ConnectorState, Person, SyncState
+from rm_plugin.store.models.people import AccountLink, ConnectorState, Person, RosterProblem, SyncState
 from rm_plugin.store.models.programme import Application, Invitation, Programme
 from rm_plugin.store.models.stories import Story, StoryConsent
 from rm_plugin.store.models.tracking import Meeting, MilestoneReached, Nudge, SurveyResponse
@@ -46,6 +46,7 @@ __all__ = [
     "Person",
     "Programme",
     "ReviewDecision",
+    "RosterProblem",
     "StoredReceipt",
     "Story",
     "StoryConsent",

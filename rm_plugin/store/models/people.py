@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rm_plugin.store.models.base import Base
@@ -39,6 +39,22 @@ class Person(Base):
     @property
     def display_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip() or self.hr_id
+
+
+class RosterProblem(Base):
+    """A broken management link ``people sync`` found: kept until HR fixes it, reported once.
+
+    ``kind`` is ``manager_missing`` (the manager is not stored, so who is above the person is
+    unknown) or ``manager_left`` (the manager left but is still named).
+    """
+
+    __tablename__ = "roster_problems"
+
+    hr_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    manager_hr_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AccountLink(Base):
