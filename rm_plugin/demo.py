@@ -27,6 +27,8 @@ from rm_plugin.matching.service import propose
 from rm_plugin.programme.leavers import sync_roster
 from rm_plugin.programme.simulation import simulate_programme
 from rm_plugin.programme.surveys import TooFewResponses, aggregate
+from rm_plugin.reports import stories
+from rm_plugin.reports.export import write_report
 from rm_plugin.sample import applications_csv
 from rm_plugin.site import SITE_FILE, Site, create_site
 from rm_plugin.store.models import Application, Meeting, OutboxItem, Pair, Person, Programme
@@ -129,6 +131,7 @@ def _steps(site: Site, result: DemoResult, echo: Echo) -> None:
     badges.ensure_key(site)
     _sync(site, result, echo)
     _credentials(site, result, echo)
+    _report_and_stories(site, result, echo)
     echo("\ndemo finished: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.figures.items()))
 
 
@@ -271,3 +274,69 @@ def _credentials(site: Site, result: DemoResult, echo: Echo) -> None:
     result.figures["credentials"] = len(issued)
     for line in badges.describe(site, issued):
         echo(f"   {line}")
+
+
+SAMPLE_STORIES = (
+    (
+        "From slide decks to a shared board",
+        "How my team already works in shared boards and short videos, and why they skip long decks.",
+        "Our leadership updates are now a short video and a board anyone can comment on.",
+    ),
+    (
+        "Listening first",
+        "What a first year in the company feels like, and which of our habits confuse newcomers.",
+        "I now open my team meetings with the newest person's question.",
+    ),
+    (
+        "Generative AI, hands on",
+        "To try a tool for a week before forming a view on it.",
+        "Two of our reports are drafted with an assistant and checked by people.",
+    ),
+)
+
+
+def _report_and_stories(site: Site, result: DemoResult, echo: Echo) -> None:
+    echo("\n10. Success stories: a member drafts, both consent, the admin publishes")
+    with unit_of_work(site) as work:
+        programme = work.session.scalar(select(Programme).where(Programme.slug == PROGRAMME))
+        assert programme is not None and programme.admin_hr_id
+        admin = programme.admin_hr_id
+        if stories.list_stories(work, admin, PROGRAMME):
+            echo("   already told by an earlier run on this site")
+        else:
+            pairs = work.session.scalars(
+                select(Pair)
+                .where(Pair.programme_id == programme.id, Pair.status == "active")
+                .order_by(Pair.id)
+            ).all()
+            for index, (pair, (title, learned, changed)) in enumerate(
+                zip(pairs, SAMPLE_STORIES, strict=False)
+            ):
+                mentee = work.session.get(Person, pair.mentee_id)
+                mentor = work.session.get(Person, pair.mentor_id)
+                assert mentee is not None and mentor is not None
+                kw = {"pair_id": pair.id}
+                story = stories.draft(
+                    work, mentee.hr_id, PROGRAMME, title=title, learned=learned, changed=changed, **kw
+                )
+                stories.consent(work, mentee.hr_id, PROGRAMME, "name", **kw)
+                stories.consent(work, mentor.hr_id, PROGRAMME, "anonymous" if index % 2 else "name", **kw)
+                stories.publish(work, admin, PROGRAMME, story.id)
+                echo(f"   story {story.id} of pair {pair.id} published: {title!r}")
+        newsletter = stories.export(work, PROGRAMME, site.output_dir)
+    result.figures["stories"] = len(SAMPLE_STORIES)
+
+    echo("\n11. The programme report (open it in a browser; it prints to PDF) and the newsletter")
+    with unit_of_work(site) as work:
+        written = write_report(work, PROGRAMME, site.output_dir)
+    report = written.report
+    echo(f"   match rate: {report.recruitment.match_rate('mentee'):.0%} of mentees")
+    echo(
+        f"   meetings per pair per month: {report.cadence.per_pair_month:.1f} "
+        f"against {report.cadence.expected_per_pair_month:.1f} the cadences ask for"
+    )
+    echo(f"   role reversion: {report.reversion.flagged} pair(s) flagged")
+    for path in (*written.paths, *newsletter):
+        echo(f"   {path.relative_to(site.root)}")
+    if not result.kept:
+        echo("   (this demo site is temporary; run `rm-plugin demo DIR` to keep the site and these files)")

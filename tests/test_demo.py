@@ -22,6 +22,12 @@ def test_demo_runs_in_a_named_site_and_keeps_it(tmp_path: Path) -> None:
     assert "0 to retry later, 0 parked" in result.output
     assert "rerun: 0 delivered, 0 already there" in result.output
     assert "demo finished" in result.output
+    assert "story 1 of pair 1 published" in result.output
+    report = (target / "out" / "report-rm-2026.html").read_text(encoding="utf-8")
+    assert "Reverse mentoring 2026" in report and report.count("<svg") >= 8
+    assert "out/report-rm-2026.html" in result.output and "out/newsletter-rm-2026.html" in result.output
+    newsletter = (target / "out" / "newsletter-rm-2026.md").read_text(encoding="utf-8")
+    assert newsletter.count("### What we learned") == 3
     assert "credential(s) issued, signed as VC-JWT" in result.output
     assert "/badges/credentials/" in result.output
     assert (target / "rm-plugin.sqlite3").exists()
@@ -50,6 +56,7 @@ def test_demo_runs_in_a_named_site_and_keeps_it(tmp_path: Path) -> None:
     assert "36 kept from before" in again.output
     assert "already simulated by an earlier run" in again.output
     assert "sync: 0 delivered" in again.output
+    assert "already told by an earlier run" in again.output
 
 
 def test_demo_without_a_directory_says_its_site_is_temporary_and_removes_it() -> None:

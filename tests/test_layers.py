@@ -18,6 +18,8 @@ Layers, lowest first (a module may import its own layer and any lower one):
 ``enrolment``   people -> programmes and applications
 ``matching``    applications -> proposed and active pairs
 ``programme``   pairs -> agreements, meetings, surveys, milestones
+``reports``     what a programme achieved, read from every stage before it (metrics, charts,
+                exports, the role-reversion watch) and the success stories its pairs tell
 ``lti``         the LTI 1.3 tool's protocol and records (launch, keys, platforms, grades), no web framework
 ``credentials`` Open Badges 3.0 issuing, status and verification; above lti, whose key store and
                 JOSE adapter it reuses, and below sync, whose worker delivers awards to it
@@ -48,6 +50,7 @@ LAYERS: tuple[str, ...] = (
     "enrolment",
     "matching",
     "programme",
+    "reports",
     "lti",
     "credentials",
     "sync",
@@ -78,6 +81,7 @@ PLACES: dict[str, str] = {
     "rm_plugin.enrolment": "enrolment",
     "rm_plugin.matching": "matching",
     "rm_plugin.programme": "programme",
+    "rm_plugin.reports": "reports",
     "rm_plugin.lti": "lti",
     "rm_plugin.credentials": "credentials",
     "rm_plugin.sync": "sync",

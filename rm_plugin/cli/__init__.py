@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rm_plugin.cli.meeting_cmds",
     "rm_plugin.cli.survey_cmds",
     "rm_plugin.cli.milestone_cmds",
+    "rm_plugin.cli.report_cmds",
     "rm_plugin.cli.sync_cmds",
     "rm_plugin.cli.web_cmds",
     "rm_plugin.cli.badges_cmds",

@@ -11,6 +11,7 @@ import click
 from rm_plugin.cli.acting import as_option, pair_options
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.programme import surveys
+from rm_plugin.reports.reversion import reversion_watch
 from rm_plugin.unit_of_work import unit_of_work
 
 
@@ -26,6 +27,11 @@ def survey() -> None:
 @click.option("--meeting", "meeting_id", type=int, help="pulse: the confirmed meeting it is about.")
 @click.option("--rating", type=int, help="pulse: 1 (poor) to 5 (great).")
 @click.option("--comment", default="", help="pulse: an optional comment (never shown to admins).")
+@click.option(
+    "--teaching",
+    type=click.Choice(surveys.TEACHING),
+    help="pulse: who did most of the teaching (mentor, mentee, or even).",
+)
 @click.option("--went-well", default="")
 @click.option("--to-improve", default="")
 @click.option("--actions", default="")
@@ -49,6 +55,7 @@ def submit(
     meeting_id: int | None,
     rating: int | None,
     comment: str,
+    teaching: str | None,
     went_well: str,
     to_improve: str,
     actions: str,
@@ -63,7 +70,7 @@ def submit(
         if meeting_id is None or rating is None:
             raise click.UsageError("a pulse needs --meeting and --rating")
         with unit_of_work(site) as work:
-            surveys.submit_pulse_as_member(work, as_hr_id, meeting_id, rating, comment)
+            surveys.submit_pulse_as_member(work, as_hr_id, meeting_id, rating, comment, teaching)
         click.echo(f"thank you: pulse for meeting {meeting_id} saved")
         return
     answers: dict[str, Any] = {}
@@ -140,6 +147,24 @@ def summary(handle: SiteHandle, programme_slug: str, kind: str, fmt: str) -> Non
             f"  {name:<{width}}  {row['responses']:>7}  {row['before_mean']:>6.2f}  {row['after_mean']:>5.2f}"
             f"  {change:>+6.2f}"
         )
+
+
+@survey.command("reversion")
+@click.argument("programme_slug", metavar="PROGRAMME")
+@pass_site
+def reversion(handle: SiteHandle, programme_slug: str) -> None:
+    """Pairs where the senior mentee did most of the teaching lately: a count, never the answers."""
+    with unit_of_work(handle.site) as work:
+        watch = reversion_watch(work, programme_slug)
+    click.echo(
+        f"{len(watch.flags)} of {watch.pairs_answering} pair(s) answering the teaching question flagged"
+    )
+    for flag in watch.flags:
+        click.echo(
+            f"\npair {flag.pair_id}: {flag.mentee} (mentee) and {flag.mentor} (mentor): the mentee did most "
+            f"of the teaching in {flag.senior_led} of their last {flag.considered} answered meeting(s)"
+        )
+        click.echo(flag.conversation.rstrip())
 
 
 COMMANDS = [survey]

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from rm_plugin.matching.state import load_programme
 from rm_plugin.store import Database
@@ -53,15 +54,22 @@ def audit(
 ) -> list[GroupRates]:
     """Rates per group and role; ``flags`` names each rate below ``threshold`` x the best."""
     with db.transaction() as session:
-        programme = load_programme(session, programme_slug)
-        apps = session.execute(
-            select(Application, Person)
-            .join(Person, Person.id == Application.person_id)
-            .where(Application.programme_id == programme.id, Application.status == "submitted")
-        ).all()
-        pairs = session.execute(
-            select(Pair.mentee_id, Pair.mentor_id, Pair.status).where(Pair.programme_id == programme.id)
-        ).all()
+        return audit_in(session, programme_slug, threshold=threshold, min_group=min_group)
+
+
+def audit_in(
+    session: Session, programme_slug: str, *, threshold: float = 0.8, min_group: int = 5
+) -> list[GroupRates]:
+    """:func:`audit` inside the caller's transaction (the programme report reads it there)."""
+    programme = load_programme(session, programme_slug)
+    apps = session.execute(
+        select(Application, Person)
+        .join(Person, Person.id == Application.person_id)
+        .where(Application.programme_id == programme.id, Application.status == "submitted")
+    ).all()
+    pairs = session.execute(
+        select(Pair.mentee_id, Pair.mentor_id, Pair.status).where(Pair.programme_id == programme.id)
+    ).all()
     proposed: set[tuple[int, str]] = set()
     approved: set[tuple[int, str]] = set()
     for mentee, mentor, status in pairs:

@@ -14,7 +14,8 @@ milestones) and pseudonymises the person in them: their ``people`` row gets a fr
 an HR id and loses name, email and HR details; their free text and notes are emptied; host
 account links and sessions are deleted; every other mention of their HR id, email or name in
 any text or JSON value is replaced. Every table that references ``people`` needs a rule in
-:data:`ERASURE` (a test enforces it): stories (issue 15) add theirs there, withdrawing them.
+:data:`ERASURE` (a test enforces it). Success stories of the person's pairs are unpublished
+and their consents withdrawn; the text of a story they drafted is emptied.
 Credentials already issued stay valid unless ``revoke`` is asked; their stored copy is dropped.
 The audit log keeps one entry: that an erasure happened, to which pseudonym, and by whom.
 """
@@ -51,6 +52,7 @@ ROW_OWNER: dict[str, str] = {
     "account_links": "person_id",
     "lti_grade_targets": "person_id",
     "credentials": "person_id",
+    "story_consents": "person_id",
 }
 
 #: Free text and who wrote it: (table, column) -> the person column (or ``hr:`` an HR id column).
@@ -59,6 +61,9 @@ TEXT_AUTHOR: dict[tuple[str, str], str] = {
     ("review_decisions", "reason"): "reviewer_id",
     ("pair_status_changes", "reason"): "hr:actor",
     ("agreement_versions", "body"): "author_id",
+    ("stories", "title"): "author_id",
+    ("stories", "learned"): "author_id",
+    ("stories", "changed"): "author_id",
 }
 
 #: Columns never exported (secrets, hashes that open sessions).
@@ -206,12 +211,18 @@ def export_person(session: Session, hr_id: str) -> dict[str, Any]:
 # --- erasure ----------------------------------------------------------------------------------
 
 
+#: Answers that pick one of a few fixed values (the pulse's "who did most of the teaching"): like
+#: ratings they are figures the reports count, not free text, so they are kept.
+CHOICES = frozenset({"teaching"})
+
+
 def blank_text(value: Any) -> Any:
-    """``value`` with every string emptied, numbers and structure kept (survey answers, bodies)."""
+    """``value`` with every string emptied, numbers, :data:`CHOICES` and structure kept (survey
+    answers, bodies)."""
     if isinstance(value, str):
         return ""
     if isinstance(value, Mapping):
-        return {k: blank_text(v) for k, v in value.items()}
+        return {k: v if k in CHOICES else blank_text(v) for k, v in value.items()}
     if isinstance(value, list):
         return [blank_text(v) for v in value]
     return value
@@ -264,6 +275,31 @@ def _status_changes(session: Session, table: Table, who: Subject) -> None:
     session.execute(update(table).where(table.c.actor == who.hr_id).values(reason=""))
 
 
+def _withdraw_stories(session: Session, table: Table, who: Subject) -> None:
+    """Unpublish every story of the person's pairs (nothing about them stays public) and empty
+    the text of those they drafted; their partner can draft again."""
+    if not who.pair_ids:
+        return
+    session.execute(
+        update(table)
+        .where(table.c.pair_id.in_(who.pair_ids))
+        .values(status="draft", published_at=None, published_by="")
+    )
+    session.execute(
+        update(table)
+        .where(table.c.author_id == who.id)
+        .values(title="", learned="", changed="", author_id=None)
+    )
+
+
+def _withdraw_story_consents(session: Session, table: Table, who: Subject) -> None:
+    session.execute(
+        update(table)
+        .where(table.c.person_id == who.id, table.c.withdrawn_at.is_(None))
+        .values(withdrawn_at=dt.datetime.now(dt.UTC))
+    )
+
+
 ERASURE: dict[str, Rule] = {
     "account_links": "delete",
     "lti_grade_targets": "delete",
@@ -280,6 +316,8 @@ ERASURE: dict[str, Rule] = {
     "milestones_reached": "keep",
     "nudges": "keep",
     "credentials": "keep",  # their stored copy is dropped below; revoked only when asked
+    "stories": _withdraw_stories,
+    "story_consents": _withdraw_story_consents,
 }
 
 

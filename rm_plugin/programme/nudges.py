@@ -25,7 +25,6 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Session
 from rm_plugin.enrolment.programmes import has_ended
 from rm_plugin.errors import ProgrammeError
 from rm_plugin.programme import lookups
+from rm_plugin.programme.cadence import cadence_in
 from rm_plugin.programme.messages import send_message
 from rm_plugin.programme.pair_dates import work_start, work_starts
 from rm_plugin.store import audit
@@ -89,11 +89,6 @@ class AtRisk:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _cadence(body: Mapping[str, Any] | None, programme: Programme) -> int:
-    cadence = (body or {}).get("schedule", {}).get("cadence_days")
-    return cadence if isinstance(cadence, int) and not isinstance(cadence, bool) else programme.cadence_days
-
-
 def lapse_of(session: Session, pair: Pair, today: dt.date) -> Lapse:
     """How long since the pair last met (or started), against its agreed cadence."""
     programme = session.get(Programme, pair.programme_id)
@@ -109,7 +104,7 @@ def lapse_of(session: Session, pair: Pair, today: dt.date) -> Lapse:
                 AgreementVersion.version == (agreement.signed_version or agreement.current_version),
             )
         )
-    return Lapse(pair.id, since, max((today - since).days, 0), _cadence(body, programme))
+    return Lapse(pair.id, since, max((today - since).days, 0), cadence_in(body, programme))
 
 
 def plan(session: Session, programme_slug: str, today: dt.date) -> list[AtRisk]:
@@ -173,7 +168,7 @@ def plan(session: Session, programme_slug: str, today: dt.date) -> list[AtRisk]:
         if agreement is not None and agreement.signed_version is not None:
             met = last_met.get(pair.id)
             since = met or starts[pair.id]
-            cadence = _cadence(signed_bodies.get(pair.id), programme)
+            cadence = cadence_in(signed_bodies.get(pair.id), programme)
             lapse = Lapse(pair.id, since, max((today - since).days, 0), cadence)
             done = sent.get((pair.id, lapse.key), {})
             risk = _meeting_risk(programme, lapse, mentee, mentor, done, met=met is not None)

@@ -80,6 +80,10 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], str]] = {
         "what matching maximises: most_pairs (default: the most pairs, then the best total score) "
         "or best_score (the best total score, even if fewer people get a partner)",
     ),
+    "executive_level": (
+        _whole(0),
+        "the lowest job level the programme report counts as executive (default: the top level minus two)",
+    ),
 }
 
 

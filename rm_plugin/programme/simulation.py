@@ -2,7 +2,8 @@
 
 Given a programme with active pairs, it drafts and signs every agreement, then replays a
 few months on its own clock: meetings near each agreed date (a few skipped, one in five
-pairs drifting apart after the midpoint so nudges fire), confirmations, pulse surveys, and
+pairs drifting apart after the midpoint so nudges fire), confirmations, pulse surveys (with
+who did most of the teaching; in one pair in six the senior mostly does), and
 the midpoint and final retrospectives, with weekly nudge runs in between. Everything goes
 through the same public operations an admin or participant uses, so milestones and outbox
 rows appear exactly as in real life. The same seed gives the same programme.
@@ -94,12 +95,21 @@ def simulate_programme(
         body = agreements.version_body(session, agreement)
         skills = goal_skills(body)
         drifts = rng.random() < 0.2
+        # Who did most of the teaching, from a generator of its own per pair, so the rest of the
+        # simulation draws the same numbers as before the question existed; one pair in six
+        # drifts into the senior teaching.
+        voice = random.Random(seed * 100_003 + summary.pairs)
+        reverts = voice.random() < 1 / 6
         schedule = Schedule.from_body({**body, "starts_on": start.isoformat(), "ends_on": end.isoformat()})
         for when in schedule.occurrences():
             day = min(when.date() + dt.timedelta(days=rng.choice((0, 0, 1, 2))), end)
             if rng.random() < 0.1 or (drifts and day > midpoint):
                 continue
-            at(day, _meeting(session, ctx, summary, rng, pair.id, mentee.hr_id, mentor.hr_id, skills))
+            teaching = _teaching(voice, reverts)
+            at(
+                day,
+                _meeting(session, ctx, summary, rng, pair.id, mentee.hr_id, mentor.hr_id, skills, teaching),
+            )
         for kind, day in (("midpoint", midpoint), ("final", end)):
             if drifts and kind == "final":
                 continue
@@ -130,6 +140,7 @@ def _meeting(
     mentee: str,
     mentor: str,
     skills: list[str],
+    teaching: tuple[str, str] = ("mentor", "mentor"),
 ) -> Callable[[dt.date], None]:
     by, other = (mentee, mentor) if rng.random() < 0.7 else (mentor, mentee)
     minutes, mode = rng.choice((30, 45, 45, 60)), rng.choice(MODES)
@@ -143,11 +154,18 @@ def _meeting(
         summary.meetings_logged += 1
         meetings.confirm_meeting(session, ctx, meeting.id, other, today)
         summary.meetings_confirmed += 1
-        for who, rating in zip((mentee, mentor), ratings, strict=True):
-            surveys.submit_pulse(session, ctx, meeting.id, who, rating, today=today)
+        for who, rating, taught in zip((mentee, mentor), ratings, teaching, strict=True):
+            surveys.submit_pulse(session, ctx, meeting.id, who, rating, today=today, teaching=taught)
             summary.pulse_answers += 1
 
     return run
+
+
+def _teaching(voice: random.Random, reverts: bool) -> tuple[str, str]:
+    """The mentee's and the mentor's answers to "who did most of the teaching?"."""
+    if reverts:
+        return voice.choice(("mentee", "mentee", "even")), voice.choice(("mentee", "even"))
+    return voice.choice(("mentor", "mentor", "even")), voice.choice(("mentor", "even", "mentor"))
 
 
 def _retrospective(

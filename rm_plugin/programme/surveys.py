@@ -29,6 +29,16 @@ MIN_PAIRS = 2  # ... from at least this many pairs, so no one pair's view stands
 KINDS = ("pulse", "midpoint", "final")
 TEXT_LIMIT = 4000
 
+#: The pulse survey after a meeting: a 1-5 rating, an optional comment (never shown to admins),
+#: and who did most of the teaching, which the role-reversion watch counts (the senior slipping
+#: back into teaching). Skipping the teaching question is allowed.
+PULSE_QUESTIONS = {
+    "rating": "How useful was this meeting? (1 poor to 5 great)",
+    "comment": "Anything to add? (only your pair sees it)",
+    "teaching": "Who did most of the teaching in this meeting?",
+}
+TEACHING = ("mentor", "mentee", "even")  # the junior mentor, the senior mentee, about even
+
 
 class TooFewResponses(ProgrammeError):
     """An aggregate was asked for over fewer answers than the minimum group size."""
@@ -56,8 +66,12 @@ def submit_pulse(
     rating: int,
     comment: str = "",
     today: dt.date | None = None,
+    teaching: str | None = None,
 ) -> SurveyResponse:
-    """A member's 1–5 pulse on a confirmed meeting, once per person and meeting."""
+    """A member's 1–5 pulse on a confirmed meeting, once per person and meeting.
+
+    ``teaching`` answers who did most of the teaching (one of :data:`TEACHING`), if given.
+    """
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound(f"no meeting {meeting_id}")
@@ -68,6 +82,10 @@ def submit_pulse(
             f"meeting {meeting_id} is not confirmed yet; the pulse follows a confirmed meeting"
         )
     answers = {"rating": _scale("rating", rating), "comment": _text("comment", comment)}
+    if teaching is not None:
+        if teaching not in TEACHING:
+            raise ProgrammeError(f"teaching must be one of {list(TEACHING)}, not {teaching!r}")
+        answers["teaching"] = teaching
     taken = session.scalar(
         select(SurveyResponse.id).where(
             SurveyResponse.meeting_id == meeting.id,
@@ -233,6 +251,7 @@ def aggregate(session: Session, programme_slug: str, kind: str, min_group: int =
             "pairs": pairs,
             "rating_mean": round(statistics.fmean(ratings), 2),
             "rating_distribution": {str(v): ratings.count(v) for v in range(1, 6)},
+            "teaching_distribution": {t: sum(a.get("teaching") == t for a in answers) for t in TEACHING},
         }
     per_skill: dict[str, list[tuple[int, int, int, int]]] = {}
     for r in rows:
@@ -278,10 +297,15 @@ def read_answers(path: Path) -> dict[str, Any]:
 
 
 def submit_pulse_as_member(
-    work: UnitOfWork, hr_id: str, meeting_id: int, rating: int, comment: str = ""
+    work: UnitOfWork,
+    hr_id: str,
+    meeting_id: int,
+    rating: int,
+    comment: str = "",
+    teaching: str | None = None,
 ) -> None:
     """A member answers the pulse survey about a confirmed meeting of their pair."""
-    submit_pulse(work.session, work.ctx, meeting_id, hr_id, rating, comment, work.today)
+    submit_pulse(work.session, work.ctx, meeting_id, hr_id, rating, comment, work.today, teaching)
 
 
 def submit_retrospective_as_member(

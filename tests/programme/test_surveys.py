@@ -181,6 +181,7 @@ def test_admin_aggregates_need_five_people_in_two_pairs_and_show_no_text(world, 
         "pairs": 3,
         "rating_mean": 3.14,
         "rating_distribution": {"1": 1, "2": 1, "3": 2, "4": 2, "5": 1},
+        "teaching_distribution": {"mentor": 0, "mentee": 0, "even": 0},  # nobody answered it here
     }
     assert "SECRET" not in repr(figures)
     # the command prints it as a table a person reads; JSON on request
@@ -253,3 +254,15 @@ def test_retrospective_aggregates(world, ctx) -> None:
     assert figures["relationship_quality_mean"] == 3.8
     assert figures["skill_confidence"]["TikTok"] == {"responses": 5, "before_mean": 1.0, "after_mean": 3.0}
     assert "PRIVATE" not in repr(figures)
+
+
+def test_the_pulse_asks_who_did_most_of_the_teaching(world, ctx) -> None:
+    pair_id = active_pair(world, ctx)
+    meeting_id = confirmed_meeting(world, ctx, pair_id, 2)
+    with world.db.transaction() as s, pytest.raises(ProgrammeError, match="teaching must be one of"):
+        surveys.submit_pulse(s, ctx, meeting_id, "SENIOR", 4, teaching="senior")
+    with world.db.transaction() as s:
+        response = surveys.submit_pulse(s, ctx, meeting_id, "SENIOR", 4, teaching="mentee")
+        assert response.answers["teaching"] == "mentee"
+        skipped = surveys.submit_pulse(s, ctx, meeting_id, "JUNIOR", 5)
+        assert "teaching" not in skipped.answers  # the question may be skipped

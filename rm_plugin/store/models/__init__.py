@@ -15,6 +15,7 @@ from rm_plugin.store.models.outbox import AuditEntry, OutboxItem, StoredReceipt
 from rm_plugin.store.models.pairs import Pair, PairStatusChange, ReviewDecision
 from rm_plugin.store.models.people import AccountLink, ConnectorState, Person, RosterProblem, SyncState
 from rm_plugin.store.models.programme import Application, Invitation, Programme
+from rm_plugin.store.models.stories import Story, StoryConsent
 from rm_plugin.store.models.tracking import Meeting, MilestoneReached, Nudge, SurveyResponse
 from rm_plugin.store.models.web import WebRateCounter, WebSession
 
@@ -47,6 +48,8 @@ __all__ = [
     "ReviewDecision",
     "RosterProblem",
     "StoredReceipt",
+    "Story",
+    "StoryConsent",
     "SurveyResponse",
     "SyncState",
     "WebRateCounter",
