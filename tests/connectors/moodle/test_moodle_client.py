@@ -110,7 +110,8 @@ def test_an_html_page_is_reported_as_such(client: MoodleClient, expect: Expect) 
     )
     with pytest.raises(UnexpectedResponse) as caught:
         client.call("core_webservice_get_site_info")
-    assert "expected JSON but got text/html" in str(caught.value)
+    assert "an HTML page instead of JSON ('Maintenance')" in str(caught.value)
+    assert caught.value.retryable
     assert "Site is under maintenance" in caught.value.excerpt
 
 

@@ -313,7 +313,7 @@ def test_enrol_names_the_person_without_an_account_and_writes_nothing(
 def test_enrol_fails_on_an_unknown_cohort(make_connection, people: Database, expect: Expect, mock) -> None:
     expect_course(expect)
     expect_users(expect, "E100", "E200")
-    mock.post("https://moodle.example.org/webservice/rest/server.php", json=None)
+    mock.post("https://moodle.example.org/webservice/rest/server.php", body="null")
     mock.post(
         "https://moodle.example.org/webservice/rest/server.php",
         json={
