@@ -75,9 +75,14 @@ class HostError(Exception):
 
 
 class HostConnectionError(HostError):
-    """The host could not be reached or the connection broke; no usable answer arrived."""
+    """The host could not be reached or the connection broke; no usable answer arrived.
+
+    ``request_sent`` is True when the request went out before the answer failed to come (a
+    read timeout, a connection reset mid-answer): the host may have acted on it.
+    """
 
     default_retryable = True
+    request_sent = False
 
 
 class HostTimeout(HostConnectionError):

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from rm_plugin import __version__
@@ -266,6 +267,7 @@ class HttpClient:
         # requests puts the URL, query string included, into its messages: redact before keeping.
         detail = self.redactor.redact(f"{type(exc).__name__}: {exc}")
         connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        error: HostConnectionError
         if isinstance(exc, requests.ConnectTimeout):
             return HostTimeout(
                 f"could not connect within {connect:g} s; check the base URL and the network ({detail})",
@@ -273,9 +275,17 @@ class HttpClient:
                 call=call,
             )
         if isinstance(exc, requests.Timeout):
-            return HostTimeout(f"no answer within {read:g} s ({detail})", host=self.name, call=call)
+            error = HostTimeout(f"no answer within {read:g} s ({detail})", host=self.name, call=call)
+            error.request_sent = True
+            return error
         if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-            return HostConnectionError(f"could not reach the host ({detail})", host=self.name, call=call)
+            error = HostConnectionError(f"could not reach the host ({detail})", host=self.name, call=call)
+            # "Connection aborted" / a body cut short: the request went out, the answer broke off.
+            cause = exc.args[0] if exc.args else None
+            error.request_sent = isinstance(exc, requests.exceptions.ChunkedEncodingError) or isinstance(
+                cause, urllib3.exceptions.ProtocolError
+            )
+            return error
         return HostConnectionError(detail, host=self.name, call=call, retryable=False)
 
     # -- reading responses: the hooks connectors override ------------------------------------

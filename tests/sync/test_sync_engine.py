@@ -45,7 +45,7 @@ def test_every_row_is_delivered_once_with_a_receipt_and_a_rerun_calls_nobody(
 ) -> None:
     keys = add_milestones(site.database, 25)
     summary = run_sync(site)
-    assert (summary.delivered, summary.skipped, summary.retry_later, summary.parked) == (25, 0, 0, 0)
+    assert (summary.delivered, summary.already, summary.retry_later, summary.parked) == (25, 0, 0, 0)
     assert summary.per_connection["standin"]["delivered"] == 25
     assert sorted(host.host.writes) == sorted(keys)
     assert set(host.host.writes.values()) == {1}
@@ -164,7 +164,7 @@ def test_a_stored_receipt_is_handed_to_the_connector_which_then_skips_the_write(
     with site.database.transaction() as s:
         s.add(StoredReceipt(connection="standin", key=key, host_ref="w-earlier", data={}))
     summary = run_sync(site)
-    assert (summary.delivered, summary.skipped) == (0, 1)
+    assert (summary.delivered, summary.already) == (0, 1)
     assert host.host.total_calls == 0
     with site.database.transaction() as s:
         receipt = s.scalars(select(StoredReceipt)).one()

@@ -2,7 +2,13 @@
 
 from rm_plugin.store.models.agreement import Agreement, AgreementSignature, AgreementVersion
 from rm_plugin.store.models.base import Base
-from rm_plugin.store.models.outbox import AuditEntry, OutboxItem, StoredReceipt
+from rm_plugin.store.models.outbox import (
+    AuditEntry,
+    OutboxItem,
+    OutboxPrerequisite,
+    StoredReceipt,
+    WorkerJob,
+)
 from rm_plugin.store.models.pairs import Pair, PairStatusChange, ReviewDecision
 from rm_plugin.store.models.people import AccountLink, ConnectorState, Person, SyncState
 from rm_plugin.store.models.programme import Application, Invitation, Programme
@@ -22,6 +28,7 @@ __all__ = [
     "MilestoneReached",
     "Nudge",
     "OutboxItem",
+    "OutboxPrerequisite",
     "Pair",
     "PairStatusChange",
     "Person",
@@ -30,4 +37,5 @@ __all__ = [
     "StoredReceipt",
     "SurveyResponse",
     "SyncState",
+    "WorkerJob",
 ]
