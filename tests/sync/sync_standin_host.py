@@ -5,22 +5,28 @@ idempotent: posting a key twice records it twice, as Moodle's messages or Bamboo
 training records would. ``GET /deliveries?key=K`` answers 200 with the stored write or 404.
 It can inject a fixed latency, scripted failures per key (status and ``Retry-After``), and
 a ``SIGKILL`` of the worker process at its N-th write, before or after recording it.
+
+It keeps connections alive (HTTP/1.1), as a real host's web server does. Run as a script it
+serves in a process of its own (the benchmark does this, so the host's work is not counted
+as the engine's): ``GET /_stats`` reports the counts and ``POST /_reset`` clears them.
 """
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import os
 import signal
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from socketserver import ThreadingMixIn
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 Start = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -62,6 +68,8 @@ class StandinHost:
 
     def __call__(self, environ: dict[str, Any], start_response: Start) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
+        if str(environ.get("PATH_INFO", "")).startswith("/_"):  # the benchmark's own questions
+            return self._respond(method, environ, start_response)
         with self._lock:
             self.calls[method] += 1
             self.active += 1
@@ -75,6 +83,22 @@ class StandinHost:
                 self.active -= 1
 
     def _respond(self, method: str, environ: dict[str, Any], start_response: Start) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/_stats":
+            with self._lock:
+                stats = {
+                    "calls": dict(self.calls),
+                    "writes": sum(self.writes.values()),
+                    "keys": len(self.writes),
+                    "duplicates": sum(1 for n in self.writes.values() if n > 1),
+                    "max_parallel": self.max_parallel,
+                }
+            return _answer(start_response, 200, stats)
+        if environ.get("PATH_INFO") == "/_reset" and method == "POST":
+            with self._lock:
+                self.calls.clear()
+                self.writes.clear()
+                self.max_parallel = 0
+            return _answer(start_response, 200, {})
         if environ.get("PATH_INFO") != "/deliveries":
             return _answer(start_response, 404, {"error": "no such resource"})
         if method == "GET":
@@ -136,14 +160,51 @@ def _answer(
     return [data]
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
+class _Handler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive in front of the stand-in's WSGI-style ``__call__``."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    wbufsize = -1  # one send per answer: status line, headers and body together
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path, _, query = self.path.partition("?")
+        environ = {
+            "REQUEST_METHOD": self.command,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "CONTENT_LENGTH": str(length),
+            "wsgi.input": io.BytesIO(body),
+            "HTTP_X_WORKER": self.headers.get("X-Worker", ""),
+        }
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+            answer["status"], answer["headers"] = status, headers
+
+        data = b"".join(self.server.app(environ, start_response))  # type: ignore[attr-defined]
+        code, _, reason = answer["status"].partition(" ")
+        self.send_response(int(code), reason)
+        for name, value in answer["headers"]:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    def __init__(self, app: StandinHost) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.app = app
 
 
 class Served:
@@ -151,9 +212,7 @@ class Served:
 
     def __init__(self, host: StandinHost) -> None:
         self.host = host
-        self.server = make_server(
-            "127.0.0.1", 0, host, server_class=_ThreadingServer, handler_class=_QuietHandler
-        )
+        self.server = _Server(host)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -164,3 +223,17 @@ class Served:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def main() -> None:
+    """Serve in this process until stdin closes; the first line printed is the base URL."""
+    parser = argparse.ArgumentParser(description="the sync stand-in host, in a process of its own")
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args()
+    with Served(StandinHost(latency=args.latency)) as served:
+        print(served.url, flush=True)
+        sys.stdin.read()  # the parent closes our stdin (or dies) to stop us
+
+
+if __name__ == "__main__":
+    main()
