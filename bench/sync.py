@@ -149,7 +149,8 @@ def measure_backend(url: str, label: str, host_url: str, args: argparse.Namespac
         try:
             start = 0
             print(f"\n{label}")
-            print(f"  {'in flight':>9} {'rows':>7} {'rows/s':>8} {'limit/s':>8} {'of limit':>9} {'own ms/row':>11}")
+            head = ("in flight", "rows", "rows/s", "limit/s", "of limit", "own ms/row")
+            print("  {:>9} {:>7} {:>8} {:>8} {:>9} {:>11}".format(*head))
             for in_flight in (1, args.concurrency):
                 rows = args.rows if in_flight == 1 else args.rows * 2
                 add_rows(db, rows, start)
@@ -159,9 +160,9 @@ def measure_backend(url: str, label: str, host_url: str, args: argparse.Namespac
                 rate = delivered / took
                 limit = limits[in_flight]
                 own = (1 / rate - 1 / limit) * in_flight * 1000
-                print(
-                    f"  {in_flight:>9} {delivered:>7} {rate:>8.0f} {limit:>8.0f} {rate / limit:>9.2f} {own:>11.2f}"
-                )
+                ratio = rate / limit
+                cells = (in_flight, delivered, f"{rate:.0f}", f"{limit:.0f}", f"{ratio:.2f}", f"{own:.2f}")
+                print("  {:>9} {:>7} {:>8} {:>8} {:>9} {:>11}".format(*cells))
             reset(host_url)
             rerun, _ = timed_run(site, args.concurrency)
             calls = sum(stats(host_url)["calls"].values())
@@ -179,7 +180,8 @@ def measure_backend(url: str, label: str, host_url: str, args: argparse.Namespac
                     f"  drain with {backlog:>7,} rows waiting: {delivered:>6} delivered, "
                     f"{rates[backlog]:>6.0f} rows/s ({args.concurrency} in flight)"
                 )
-            print(f"  rate per row at 100,000 waiting / at 1,000 waiting: {rates[100_000] / rates[1_000]:.2f}")
+            ratio = rates[100_000] / rates[1_000]
+            print(f"  rate per row at 100,000 waiting / at 1,000 waiting: {ratio:.2f}")
             print(f"  keys written more than once: {stats(host_url)['duplicates']}")
         finally:
             site.close()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from rm_plugin.domain.records import PairInfo
 from rm_plugin.matching.applicants import DEMOGRAPHIC_TERMS
 from rm_plugin.matching.state import ManagerLookup, MatchingError, active_hr_ids, load_programme
-from rm_plugin.outbox import enqueue
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.store import Database
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Pair, PairStatusChange, Person, Programme, ReviewDecision
@@ -137,7 +137,7 @@ def _check_capacity(session: Session, pair: Pair, programme: Programme, mentee: 
 def enrol_row(programme: Programme, pair: Pair, mentee: str, mentor: str, connection: str) -> dict[str, Any]:
     """The ``enrol`` delivery an active pair owes a host (also what a late-enabled host is backfilled)."""
     return {
-        "key": f"enrol:{pair.id}:{connection}",
+        "key": enrolment_key(pair.id, connection),
         "connection": connection,
         "action": "enrol",
         "payload": {

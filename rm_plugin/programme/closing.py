@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from rm_plugin.domain.records import ProgrammeInfo
 from rm_plugin.enrolment.programmes import ProgrammeError, get_programme, programme_info
-from rm_plugin.outbox import enqueue
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Meeting, MilestoneReached, Pair, PairStatusChange, Person
 from rm_plugin.store.types import utcnow
@@ -73,7 +73,14 @@ def close_programme(
         }
         for connection in progress_connections:
             key = f"close:{slug}:{pair.id}:{connection}"
-            deliveries += enqueue(session, key=key, connection=connection, action="close", payload=payload)
+            deliveries += enqueue(
+                session,
+                key=key,
+                connection=connection,
+                action="close",
+                payload=payload,
+                after=[enrolment_key(pair.id, connection)],
+            )
     programme.status = "closed"
     programme.closed_at = utcnow()
     pair_ids = [p.id for p in session.scalars(select(Pair).where(Pair.programme_id == programme.id))]

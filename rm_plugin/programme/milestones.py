@@ -27,7 +27,7 @@ from rm_plugin.domain.milestones import (
     fill_default_milestones,
 )
 from rm_plugin.errors import ProgrammeError
-from rm_plugin.outbox import enqueue
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.programme import lookups
 from rm_plugin.store.models import (
     Agreement,
@@ -201,13 +201,16 @@ def outbox_rows(
     """The outbox rows (``enqueue`` keyword arguments) one person reaching ``item`` writes.
 
     ``progress`` are the enabled progress connections ``"*"`` stands for. The keys depend only
-    on the milestone, pair, person and connection, so writing them again adds nothing.
+    on the milestone, pair, person and connection, so writing them again adds nothing. Every
+    row follows the pair's enrolment on its connection; an award also follows the person's
+    completions on that connection (the badge's criteria), whichever of them get queued.
     """
     rows = []
     for record in item.get("records", []):
         wanted = record.get("connection", "*")
         for connection in progress if wanted == "*" else (wanted,):
             action = record["action"]
+            after = [enrolment_key(pair.id, connection)]
             if action == "award":
                 payload = {
                     "programme": programme.slug,
@@ -215,6 +218,7 @@ def outbox_rows(
                     "person": hr_id,
                     "pair_id": pair.id,
                 }
+                after += completion_keys(programme, pair.id, hr_id, connection, progress)
             else:
                 payload = {
                     "programme": programme.slug,
@@ -225,13 +229,34 @@ def outbox_rows(
                 }
             rows.append(
                 {
-                    "key": f"{action}:{programme.slug}:{item['key']}:{pair.id}:{hr_id}:{connection}",
+                    "key": row_key(action, programme.slug, item["key"], pair.id, hr_id, connection),
                     "connection": connection,
                     "action": action,
                     "payload": payload,
+                    "after": after,
                 }
             )
     return rows
+
+
+def row_key(action: str, slug: str, milestone: str, pair_id: int, hr_id: str, connection: str) -> str:
+    """The idempotency key of a milestone's row for one person on one connection."""
+    return f"{action}:{slug}:{milestone}:{pair_id}:{hr_id}:{connection}"
+
+
+def completion_keys(
+    programme: Programme, pair_id: int, hr_id: str, connection: str, progress: Sequence[str]
+) -> list[str]:
+    """The keys of every completion row the programme's milestones may write for this person on
+    ``connection``: what an award there waits for (rows never queued hold nothing back)."""
+    keys = []
+    for item in programme.milestones or []:
+        for record in item.get("records", []):
+            wanted = record.get("connection", "*")
+            targets = progress if wanted == "*" else (wanted,)
+            if record["action"] == "completion" and connection in targets:
+                keys.append(row_key("completion", programme.slug, item["key"], pair_id, hr_id, connection))
+    return keys
 
 
 def reached_by(session: Session, pair_id: int) -> list[tuple[str, str, dt.date]]:

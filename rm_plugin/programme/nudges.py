@@ -184,6 +184,7 @@ def _send(
         template=f"nudge_{level}.txt.j2",
         context=context,
         kind="nudge",
+        pair_id=pair.id,
     )
 
 
@@ -229,6 +230,7 @@ def remind_unsigned_agreements(
                     "version": agreement.current_version,
                 },
                 kind="reminder",
+                pair_id=pair.id,
             )
         for skipped in due:
             if skipped not in done:

@@ -6,6 +6,12 @@ training records would. ``GET /deliveries?key=K`` answers 200 with the stored wr
 It can inject a fixed latency, scripted failures per key (status and ``Retry-After``), and
 a ``SIGKILL`` of the worker process at its N-th write, before or after recording it.
 
+Besides HTTP statuses, a scripted answer may be a fault a restarting host or a failing proxy
+produces: ``FAULT_HTML`` (a maintenance page with status 200), ``FAULT_TRUNCATED`` (the write is
+made, its JSON answer cut short), ``FAULT_EMPTY`` (status 200, no body), ``FAULT_RESET`` (the
+connection is reset, nothing written) or ``FAULT_SLOW`` (the write is made after the client's
+timeout). ``fail_lookup`` scripts the answers to ``GET /deliveries`` the same way.
+
 It keeps connections alive (HTTP/1.1), as a real host's web server does. Run as a script it
 serves in a process of its own (the benchmark does this, so the host's work is not counted
 as the engine's): ``GET /_stats`` reports the counts and ``POST /_reset`` clears them.
@@ -18,6 +24,8 @@ import io
 import json
 import os
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -29,6 +37,16 @@ from typing import Any
 from urllib.parse import parse_qs
 
 Start = Callable[[str, list[tuple[str, str]]], Any]
+
+FAULT_HTML, FAULT_TRUNCATED, FAULT_EMPTY, FAULT_RESET, FAULT_SLOW = -1, -2, -3, -4, -5
+MAINTENANCE_PAGE = (
+    "<!DOCTYPE html><html><head><title>Site maintenance</title></head>"
+    "<body><h1>The site is being upgraded</h1><p>Please try again later.</p></body></html>"
+)
+
+
+class ResetConnection(Exception):
+    """Raised by the stand-in to make its server reset the connection without answering."""
 
 
 @dataclass
@@ -45,6 +63,9 @@ class StandinHost:
     calls: Counter[str] = field(default_factory=Counter)  # "GET"/"POST" -> count
     workers: Counter[str] = field(default_factory=Counter)  # X-Worker header -> writes
     failures: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
+    lookup_failures: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # keys in the order they were written
+    slow_seconds: float = 1.0  # how long a FAULT_SLOW write takes
     kill: KillPlan | None = None
     expect_workers: int = 0  # hold writes until this many distinct workers have called
     bodies: list[str] = field(default_factory=list)
@@ -63,8 +84,12 @@ class StandinHost:
             self.calls.clear()
 
     def fail(self, key: str, *responses: tuple[int, str | None]) -> None:
-        """Answer the next writes of ``key`` with these (status, Retry-After) before accepting one."""
+        """Answer the next writes of ``key`` with these (status or fault, Retry-After), then accept one."""
         self.failures[key] = list(responses)
+
+    def fail_lookup(self, key: str, *responses: tuple[int, str | None]) -> None:
+        """Answer the next ``GET /deliveries?key=`` of ``key`` with these (status, Retry-After)."""
+        self.lookup_failures[key] = list(responses)
 
     def __call__(self, environ: dict[str, Any], start_response: Start) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
@@ -105,6 +130,10 @@ class StandinHost:
             key = parse_qs(environ.get("QUERY_STRING", "")).get("key", [""])[0]
             with self._lock:
                 found = self.writes.get(key, 0)
+                scripted = self.lookup_failures.get(key)
+                if scripted:
+                    status, _ = scripted.pop(0)
+                    return _answer(start_response, status, {"error": f"scripted {status}"})
             if not found:
                 return _answer(start_response, 404, {"error": "not found"})
             return _answer(start_response, 200, {"id": f"w-{key}", "copies": found})
@@ -120,10 +149,19 @@ class StandinHost:
         self._hold_for_workers(worker)
         with self._lock:
             scripted = self.failures.get(key)
-            if scripted:
-                status, retry_after = scripted.pop(0)
+            status, retry_after = scripted.pop(0) if scripted else (0, None)
+            if status == FAULT_HTML:
+                return _raw(start_response, 200, "text/html; charset=utf-8", MAINTENANCE_PAGE.encode())
+            if status == FAULT_EMPTY:
+                return _raw(start_response, 200, "application/json", b"")
+            if status == FAULT_RESET:
+                raise ResetConnection
+            if status > 0:
                 headers = [("Retry-After", retry_after)] if retry_after is not None else []
                 return _answer(start_response, status, {"error": f"scripted {status}"}, headers)
+        if status == FAULT_SLOW:
+            time.sleep(self.slow_seconds)
+        with self._lock:
             self._posts += 1
             kill = (
                 self.kill if self.kill and self.kill.pid > 0 and self.kill.at_write == self._posts else None
@@ -134,8 +172,12 @@ class StandinHost:
             self.writes[key] += 1
             self.workers[worker] += 1
             self.bodies.append(body)
+            self.order.append(key)
             if kill:
                 os.kill(kill.pid, signal.SIGKILL)
+        if status == FAULT_TRUNCATED:
+            whole = json.dumps({"id": f"w-{key}", "key": key}).encode()
+            return _raw(start_response, 201, "application/json", whole[: len(whole) // 2])
         return _answer(start_response, 201, {"id": f"w-{key}"})
 
     def _hold_for_workers(self, worker: str) -> None:
@@ -157,6 +199,11 @@ def _answer(
         f"{status} {reasons.get(status, 'Error')}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *(headers or [])],
     )
+    return [data]
+
+
+def _raw(start_response: Start, status: int, content_type: str, data: bytes) -> list[bytes]:
+    start_response(f"{status} Answer", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
     return [data]
 
 
@@ -184,7 +231,13 @@ class _Handler(BaseHTTPRequestHandler):
         def start_response(status: str, headers: list[tuple[str, str]]) -> None:
             answer["status"], answer["headers"] = status, headers
 
-        data = b"".join(self.server.app(environ, start_response))  # type: ignore[attr-defined]
+        try:
+            data = b"".join(self.server.app(environ, start_response))  # type: ignore[attr-defined]
+        except ResetConnection:  # an RST instead of an answer, as a dying proxy sends
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
         code, _, reason = answer["status"].partition(" ")
         self.send_response(int(code), reason)
         for name, value in answer["headers"]:
