@@ -148,6 +148,17 @@ def claim_batch(
     return Batch(claimed, held, deferred)
 
 
+def next_due(connection: str, now: dt.datetime, limit: int) -> Any:
+    """The ids of the next ``limit`` due rows of ``connection``, in ``ix_outbox_next``'s order."""
+    c = OUTBOX.c
+    return (
+        select(c.id)
+        .where(c.connection == connection, due(now))
+        .order_by(c.next_attempt_at, c.id)
+        .limit(limit)
+    )
+
+
 def _lease(
     session: Session, worker: str, connection: str, limit: int, now: dt.datetime, lease: dt.timedelta
 ) -> list[Any]:
@@ -156,10 +167,7 @@ def _lease(
     # A materialised CTE, not a plain IN (subquery): PostgreSQL may rescan a LIMITed
     # subquery inside UPDATE and lease far more rows than asked for.
     pick = (
-        select(c.id)
-        .where(c.connection == connection, due(now))
-        .order_by(c.next_attempt_at, c.id)
-        .limit(limit)
+        next_due(connection, now, limit)
         .with_for_update(skip_locked=True)
         .cte("picked")
         .prefix_with("MATERIALIZED", dialect="postgresql")
@@ -293,14 +301,23 @@ def later_schedules(session: Session, rows: Sequence[Any]) -> dict[int, str]:
 # -- settling -------------------------------------------------------------------------------
 
 
-def settle(db: Database, worker: str, outcomes: Sequence[Outcome], now: dt.datetime) -> set[int]:
-    """Record what ``outcomes`` came to in one transaction; returns the ids whose lease held.
+@dataclass(frozen=True)
+class Settled:
+    """The ids whose lease held (the others were taken over), and how many rows parking held."""
+
+    kept: set[int]
+    held: int = 0
+
+
+def settle(db: Database, worker: str, outcomes: Sequence[Outcome], now: dt.datetime) -> Settled:
+    """Record what ``outcomes`` came to in one transaction.
 
     A row another worker took over (its lease ran out) is left as that worker has it.
     """
     kept: set[int] = set()
+    held = 0
     if not outcomes:
-        return kept
+        return Settled(kept)
     c = OUTBOX.c
     with db.transaction() as session:
         done = [o for o in outcomes if o.kind in DONE_KINDS]
@@ -331,11 +348,13 @@ def settle(db: Database, worker: str, outcomes: Sequence[Outcome], now: dt.datet
                 if _settle_retry(session, o, worker):
                     kept.add(o.item.id)
             elif o.kind == "parked":
-                if _settle_parked(session, o, worker):
+                parked = _settle_parked(session, o, worker)
+                if parked is not None:
                     kept.add(o.item.id)
+                    held += parked
             elif o.kind == "release" and _release(session, o.item.id, worker, now):
                 kept.add(o.item.id)
-    return kept
+    return Settled(kept, held)
 
 
 def _mine(row_id: int, worker: str) -> Any:
@@ -356,7 +375,8 @@ def _settle_retry(session: Session, o: Outcome, worker: str) -> bool:
     return bool(session.execute(update(OUTBOX).where(_mine(o.item.id, worker)).values(**values)).rowcount)
 
 
-def _settle_parked(session: Session, o: Outcome, worker: str) -> bool:
+def _settle_parked(session: Session, o: Outcome, worker: str) -> int | None:
+    """Park the row and hold what follows it; how many rows were held, None if the lease was lost."""
     reason = o.reason[:REASON_LIMIT]
     parked = session.execute(
         update(OUTBOX)
@@ -374,8 +394,8 @@ def _settle_parked(session: Session, o: Outcome, worker: str) -> bool:
             key=o.item.key,
             reason=reason,
         )
-        hold_dependents(session, o.item.id, o.item.key)
-    return bool(parked)
+        return hold_dependents(session, o.item.id, o.item.key)
+    return None
 
 
 def _release(session: Session, row_id: int, worker: str, now: dt.datetime) -> bool:
@@ -490,7 +510,7 @@ def settle_done(
     db: Database, item: Claimed, worker: str, host_ref: str, data: Mapping[str, Any], now: dt.datetime
 ) -> bool:
     """Mark a row delivered and store its receipt in the same transaction; False if the lease was lost."""
-    return item.id in settle(db, worker, [Outcome(item, "delivered", host_ref, data)], now)
+    return item.id in settle(db, worker, [Outcome(item, "delivered", host_ref, data)], now).kept
 
 
 def release_dead_local_workers(db: Database, now: dt.datetime) -> int:

@@ -364,11 +364,16 @@ class SyncRun:
     def _settle(self, batch: list[tuple[_Lane, Outcome]]) -> None:
         outcomes = _without_names(self.db, [o for _, o in batch])
         try:
-            kept = settle(self.db, self.worker, outcomes, self.options.clock())
+            settled = settle(self.db, self.worker, outcomes, self.options.clock())
+            kept = settled.kept
         except BaseException as exc:  # the rows stay leased; their lease ends, and they are due again
             self._errors.append(exc)
             self.stop.set()
             kept = set()
+        else:
+            if settled.held:
+                with self._summary_lock:
+                    self.summary.held += settled.held
         for (lane, _), outcome in zip(batch, outcomes, strict=True):
             name = self._record(outcome, outcome.item.id in kept)
             with lane.cond:

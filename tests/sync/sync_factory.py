@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from rm_plugin.outbox import enqueue
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.site import Site
 from rm_plugin.store import Database
 
@@ -48,4 +48,42 @@ def add_milestones(db: Database, count: int, connection: str = "standin", start:
                 },
             )
             keys.append(key)
+    return keys
+
+
+def add_pairs(
+    db: Database, count: int, connection: str = "standin", completions: int = 3, start: int = 1
+) -> dict[int, list[str]]:
+    """``count`` pairs, each an ``enrol`` row and ``completions`` rows that follow it, the
+    completions queued *before* the enrolment (as a backfill or a late approval may);
+    returns the keys per pair id, the enrolment's first."""
+    keys: dict[int, list[str]] = {}
+    with db.transaction() as session:
+        for pair_id in range(start, start + count):
+            enrol = enrolment_key(pair_id, connection)
+            keys[pair_id] = [enrol]
+            for n in range(completions):
+                key = f"completion:pilot:m{n}:{pair_id}:E{pair_id:05d}:{connection}"
+                payload = {
+                    "programme": "pilot",
+                    "milestone": f"m{n}",
+                    "person": f"E{pair_id:05d}",
+                    "pair_id": pair_id,
+                }
+                enqueue(
+                    session,
+                    key=key,
+                    connection=connection,
+                    action="completion",
+                    payload=payload,
+                    after=[enrol],
+                )
+                keys[pair_id].append(key)
+            payload = {
+                "programme": "pilot",
+                "pair_id": pair_id,
+                "mentee": f"E{pair_id:05d}",
+                "mentor": "E99999",
+            }
+            enqueue(session, key=enrol, connection=connection, action="enrol", payload=payload)
     return keys

@@ -66,6 +66,10 @@ class StandinHost:
     lookup_failures: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # keys in the order they were written
     slow_seconds: float = 1.0  # how long a FAULT_SLOW write takes
+    #: Refuse (409, permanently) a row with a ``pair_id`` before that pair's ``enrol`` row, as
+    #: Moodle refuses a completion for a user not enrolled in the course.
+    requires_enrolment: bool = False
+    error_body: dict[str, Any] | None = None  # what a scripted error status answers with
     kill: KillPlan | None = None
     expect_workers: int = 0  # hold writes until this many distinct workers have called
     bodies: list[str] = field(default_factory=list)
@@ -158,7 +162,12 @@ class StandinHost:
                 raise ResetConnection
             if status > 0:
                 headers = [("Retry-After", retry_after)] if retry_after is not None else []
-                return _answer(start_response, status, {"error": f"scripted {status}"}, headers)
+                answer = self.error_body or {"error": f"scripted {status}"}
+                return _answer(start_response, status, answer, headers)
+            pair = (doc.get("payload") or {}).get("pair_id")
+            enrolled = any(k.startswith(f"enrol:{pair}:") for k in self.writes)
+            if self.requires_enrolment and doc.get("action") != "enrol" and pair is not None and not enrolled:
+                return _answer(start_response, 409, {"errorcode": "usernotenroled", "pair": pair})
         if status == FAULT_SLOW:
             time.sleep(self.slow_seconds)
         with self._lock:
