@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rm_plugin.cli.survey_cmds",
     "rm_plugin.cli.milestone_cmds",
     "rm_plugin.cli.sync_cmds",
+    "rm_plugin.cli.worker_cmds",
     "rm_plugin.cli.demo_cmds",
 )
 
