@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from rm_plugin.errors import UserError
 from rm_plugin.site import Site
 from rm_plugin.store.types import utcnow
 from rm_plugin.sync.jobs import job_states, run_due_jobs, schedule
@@ -28,6 +29,11 @@ from rm_plugin.sync.status import outbox_status
 from rm_plugin.sync.worker import SyncOptions, SyncRun, SyncSummary
 
 log = logging.getLogger(__name__)
+
+
+class WorkerFailed(UserError):
+    """The worker stopped because a part of it failed (the database went away, say); a service
+    manager restarts it. Rows it had claimed are due again when their lease ends."""
 
 
 @dataclass
@@ -133,7 +139,7 @@ class Worker:
         self.refresh()
         log.info("%s", self.health.line())
         if self.health.error:
-            raise RuntimeError(self.health.error)
+            raise WorkerFailed(f"the worker stopped: {self.health.error}")
 
     def _guard(self, target: Callable[[], object], what: str) -> Callable[[], None]:
         def run() -> None:
