@@ -1,12 +1,14 @@
 """Benchmark: the sync engine against the host-latency limit, on SQLite and PostgreSQL.
 
 The stand-in host runs in a process of its own on 127.0.0.1 with a fixed latency per call. The
-limit is measured in the same run: a bare client (one ``requests`` session per thread, no
-engine, no database) making the same calls with 1 and with N in flight. For each backend it
+limit is measured in the same run, just before each run it is compared with (the machine's
+load moves it): a bare client (one ``requests`` session per thread, no engine, no database)
+making the same calls with 1 and with N in flight. For each backend it
 prints rows/s and the ratio to that limit with 1 and N in flight, the engine's own cost per
 row (its time per row less the bare client's, with 1 in flight), and the drain rate with 1,000
 rows waiting and with 100,000 waiting (the rate of the first ``--window`` deliveries, or of the
-whole backlog with ``--full-drain``), plus host calls a rerun with nothing new makes.
+whole backlog with ``--full-drain``; with the run's start, which reads the outbox once, and
+after it), plus host calls a rerun with nothing new makes.
 
     python bench/sync.py [--rows 2000] [--latency 0.005] [--concurrency 8]
                          [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
@@ -125,22 +127,39 @@ def clear(db: Database) -> None:
 
 def timed_run(site: Site, concurrency: int, stop_after: int | None = None) -> tuple[int, float]:
     """Deliveries made and seconds taken; with ``stop_after``, stop after that many settle."""
+    delivered, took, _ = timed_runs(site, concurrency, stop_after)
+    return delivered, took
+
+
+def timed_runs(site: Site, concurrency: int, stop_after: int | None = None) -> tuple[int, float, float]:
+    """Like :func:`timed_run`, also giving the steady rate: from the first row settled to the last
+    (a run's start, which reads the whole outbox once, is left out)."""
     stop = threading.Event()
     done = 0
+    first = last = 0.0
 
     def count(_row: object, _outcome: str) -> None:
-        nonlocal done
+        nonlocal done, first, last
         done += 1
+        last = time.perf_counter()
+        first = first or last
         if stop_after is not None and done >= stop_after:
             stop.set()
 
     began = time.perf_counter()
     summary = run_sync(site, SyncOptions(concurrency=concurrency, stop=stop), count)
     took = time.perf_counter() - began
-    return summary.delivered, took
+    steady = (done - 1) / (last - first) if done > 1 and last > first else 0.0
+    return summary.delivered, took, steady
 
 
-def measure_backend(url: str, label: str, host_url: str, args: argparse.Namespace, limits: dict) -> None:
+def limit_now(url: str, in_flight: int, rows: int) -> float:
+    """The bare client's rate measured right now: the machine's load moves it, so each engine
+    run is compared with a limit taken just before it."""
+    return bare_client_rate(url, max(rows // 4, 200 * in_flight), in_flight)
+
+
+def measure_backend(url: str, label: str, host_url: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(url)
         db.upgrade()
@@ -155,10 +174,10 @@ def measure_backend(url: str, label: str, host_url: str, args: argparse.Namespac
                 rows = args.rows if in_flight == 1 else args.rows * 2
                 add_rows(db, rows, start)
                 start += rows
+                limit = limit_now(host_url, in_flight, rows)
                 reset(host_url)
                 delivered, took = timed_run(site, in_flight)
                 rate = delivered / took
-                limit = limits[in_flight]
                 own = (1 / rate - 1 / limit) * in_flight * 1000
                 ratio = rate / limit
                 cells = (in_flight, delivered, f"{rate:.0f}", f"{limit:.0f}", f"{ratio:.2f}", f"{own:.2f}")
@@ -173,15 +192,17 @@ def measure_backend(url: str, label: str, host_url: str, args: argparse.Namespac
                 add_rows(db, backlog, start)
                 start += backlog
                 window = backlog if args.full_drain else min(backlog, args.window)
+                limit = limit_now(host_url, args.concurrency, window)
                 reset(host_url)
-                delivered, took = timed_run(site, args.concurrency, stop_after=window)
-                rates[backlog] = delivered / took
+                delivered, took, steady = timed_runs(site, args.concurrency, stop_after=window)
+                rates[backlog] = steady / limit
                 print(
                     f"  drain with {backlog:>7,} rows waiting: {delivered:>6} delivered, "
-                    f"{rates[backlog]:>6.0f} rows/s ({args.concurrency} in flight)"
+                    f"{delivered / took:>5.0f} rows/s with the run's start, {steady:>5.0f} rows/s after it "
+                    f"({args.concurrency} in flight), {rates[backlog]:.2f} of the limit ({limit:.0f}/s)"
                 )
             ratio = rates[100_000] / rates[1_000]
-            print(f"  rate per row at 100,000 waiting / at 1,000 waiting: {ratio:.2f}")
+            print(f"  rate per row at 100,000 waiting / at 1,000 waiting (each of its limit): {ratio:.2f}")
             print(f"  keys written more than once: {stats(host_url)['duplicates']}")
         finally:
             site.close()
@@ -208,27 +229,26 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000, help="rows for the 1-in-flight run (twice for N)")
     parser.add_argument("--latency", type=float, default=0.005, help="seconds the host takes per call")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--window", type=int, default=4000, help="deliveries timed per drain")
+    parser.add_argument("--window", type=int, default=2000, help="deliveries timed per drain")
     parser.add_argument("--full-drain", action="store_true", help="time the whole 100,000-row drain")
     parser.add_argument("--postgres-url", default=os.environ.get("RM_PLUGIN_TEST_POSTGRES_URL"))
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
 
     with standin_process(args.latency) as host_url:
-        bare = {n: bare_client_rate(host_url, max(args.rows // 2, 400 * n), n) for n in (1, args.concurrency)}
         print(
-            f"sync benchmark: host latency {args.latency * 1000:.1f} ms, stand-in in its own process; "
-            f"limit measured with a bare client: {bare[1]:.0f}/s with 1 in flight, "
-            f"{bare[args.concurrency]:.0f}/s with {args.concurrency} "
-            f"(latency alone allows {1 / args.latency:.0f}/s and {args.concurrency / args.latency:.0f}/s)"
+            f"sync benchmark: host latency {args.latency * 1000:.1f} ms (alone it allows "
+            f"{1 / args.latency:.0f}/s with 1 in flight, {args.concurrency / args.latency:.0f}/s with "
+            f"{args.concurrency}), stand-in in its own process; each limit is a bare client's rate "
+            "measured just before the run it is compared with"
         )
         print(f"load before: {os.getloadavg()[0]:.2f} (1-minute load average, {os.cpu_count()} cores)")
         if args.only != "postgresql":
             with tempfile.TemporaryDirectory() as tmp:
-                measure_backend(f"sqlite:///{tmp}/bench.sqlite3", "SQLite", host_url, args, bare)
+                measure_backend(f"sqlite:///{tmp}/bench.sqlite3", "SQLite", host_url, args)
         if args.postgres_url and args.only != "sqlite":
             with postgres_database(args.postgres_url) as url:
-                measure_backend(url, "PostgreSQL", host_url, args, bare)
+                measure_backend(url, "PostgreSQL", host_url, args)
         print(f"\nload after: {os.getloadavg()[0]:.2f}")
 
 
