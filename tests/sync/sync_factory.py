@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
+
+from sqlalchemy import select
 
 from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.site import Site
 from rm_plugin.store import Database
+from rm_plugin.store.models import OutboxItem
+from rm_plugin.store.types import utcnow
 
 CONNECTOR = Path(__file__).with_name("sync_standin_connector.py")
 
@@ -87,3 +92,19 @@ def add_pairs(
             }
             enqueue(session, key=enrol, connection=connection, action="enrol", payload=payload)
     return keys
+
+
+class Clock:
+    """A clock tests move by hand, starting just after the rows were written."""
+
+    def __init__(self) -> None:
+        self.start = self.now = utcnow() + dt.timedelta(seconds=1)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def rows(site: Site) -> dict[str, OutboxItem]:
+    """The site's outbox rows by key."""
+    with site.database.transaction() as s:
+        return {row.key: row for row in s.scalars(select(OutboxItem))}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sync_factory import add_milestones, load_site
+from sync_factory import Clock, add_milestones, load_site, rows
 from sync_standin_host import Served
 
 from rm_plugin import hookimpl
@@ -18,26 +18,10 @@ from rm_plugin.domain.records import Delivery, Receipt
 from rm_plugin.outbox import enqueue
 from rm_plugin.plugins import register
 from rm_plugin.site import Site
-from rm_plugin.store.models import AuditEntry, OutboxItem, StoredReceipt
-from rm_plugin.store.types import utcnow
+from rm_plugin.store.models import AuditEntry, StoredReceipt
 from rm_plugin.sync.backoff import RedeliveryPolicy as RetryPolicy
 from rm_plugin.sync.status import NothingToRetry, outbox_status, requeue
 from rm_plugin.sync.worker import SyncOptions, run_sync
-
-
-class Clock:
-    """A clock tests move by hand, starting just after the rows were written."""
-
-    def __init__(self) -> None:
-        self.start = self.now = utcnow() + dt.timedelta(seconds=1)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-def rows(site: Site) -> dict[str, OutboxItem]:
-    with site.database.transaction() as s:
-        return {row.key: row for row in s.scalars(select(OutboxItem))}
 
 
 def test_every_row_is_delivered_once_with_a_receipt_and_a_rerun_calls_nobody(

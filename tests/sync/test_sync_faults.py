@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
-from sync_factory import add_milestones
+from sync_factory import Clock, add_milestones, rows
 from sync_standin_host import FAULT_EMPTY, FAULT_HTML, FAULT_RESET, FAULT_SLOW, FAULT_TRUNCATED, Served
 
 from rm_plugin import hookimpl
@@ -20,28 +20,14 @@ from rm_plugin.domain.records import Delivery, Receipt
 from rm_plugin.outbox import enqueue
 from rm_plugin.plugins import register
 from rm_plugin.site import Site
-from rm_plugin.store.models import AuditEntry, OutboxItem, Person, StoredReceipt
-from rm_plugin.store.types import utcnow
+from rm_plugin.store.models import AuditEntry, Person, StoredReceipt
 from rm_plugin.sync.status import outbox_status
 from rm_plugin.sync.worker import SyncOptions, run_sync
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.start = self.now = utcnow() + dt.timedelta(seconds=1)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def cli(site: Site, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     result = CliRunner().invoke(build_cli(), ["--site", str(site.root), *args], env=env)
     return result.exit_code, result.output
-
-
-def rows(site: Site) -> dict[str, OutboxItem]:
-    with site.database.transaction() as s:
-        return {row.key: row for row in s.scalars(select(OutboxItem))}
 
 
 def test_maintenance_pages_cut_short_and_empty_bodies_and_resets_are_retried_then_delivered(

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import select, text
-from sync_factory import add_milestones, add_pairs, make_site_dir
+from sync_factory import Clock, add_milestones, add_pairs, make_site_dir
 from sync_standin_host import Served
 from test_sync_crash import outbox_counts, start_worker
 
@@ -73,14 +73,6 @@ def test_a_row_that_follows_a_held_row_is_held_too_naming_the_chain(site: Site, 
     assert set(held) == {completion, "award:1"}
     assert held["award:1"].startswith("waits for #") and "which waits for #" in held["award:1"]
     assert held["award:1"].endswith(f"({enrol}), which is parked")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.start = self.now = utcnow() + dt.timedelta(seconds=1)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def test_an_award_waits_for_the_completions_it_needs_instead_of_racing_them(site: Site, host: Served) -> None:
