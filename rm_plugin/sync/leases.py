@@ -37,8 +37,9 @@ AFTER = OutboxPrerequisite.__table__
 
 #: A row whose prerequisite is in flight is looked at again after at most this long. The
 #: settle that finishes the prerequisite wakes it at once; this bounds the wait when the two
-#: transactions raced.
-RECHECK_IN_FLIGHT = dt.timedelta(seconds=10)
+#: transactions raced (on PostgreSQL the settle may commit between the claim's read of the
+#: prerequisite and its own commit).
+RECHECK_IN_FLIGHT = dt.timedelta(seconds=2)
 #: ... and after this long when the prerequisite is due but no worker has claimed it yet.
 RECHECK_DUE = dt.timedelta(seconds=1)
 #: A claim that finds only rows waiting for others looks further, at most this many times.
@@ -68,11 +69,16 @@ class Claimed:
 
 @dataclass(frozen=True)
 class Batch:
-    """What one claim leased, and how many rows it held behind a parked prerequisite."""
+    """What one claim leased, and how many rows it held behind a parked prerequisite or deferred.
+
+    ``recheck_at``: the soonest a row this claim deferred behind a prerequisite in flight is due
+    again; a run that wants every due row delivered claims again then, even if nothing woke it.
+    """
 
     rows: list[Claimed]
     held: int = 0
     deferred: int = 0
+    recheck_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -117,14 +123,16 @@ def claim_batch(
     """:func:`claim`, also saying how many rows it held or deferred on the way."""
     ready: list[Any] = []
     held = deferred = 0
+    rechecks: list[dt.datetime] = []
     with db.transaction() as session:
         for _ in range(CLAIM_ROUNDS):
             wanted = limit - len(ready)
-            rows = _lease(session, worker, connection, wanted, now, lease)
+            rows = _lease(session, worker, connection, wanted, now, lease, db.dialect)
             waiting = _unfinished_prerequisites(session, [row.id for row in rows])
             if waiting:
-                h, d = _give_back(session, waiting, now)
-                held, deferred = held + h, deferred + d
+                h, soon = _give_back(session, waiting, now)
+                held, deferred = held + h, deferred + len(soon)
+                rechecks += soon
             ready += [row for row in rows if row.id not in waiting]
             if len(rows) < wanted or len(ready) >= limit:
                 break
@@ -145,7 +153,9 @@ def claim_batch(
         for row in ready
     ]
     claimed.sort(key=lambda item: (item.action != "prepare", item.id))
-    return Batch(claimed, held, deferred)
+    horizon = now + RECHECK_IN_FLIGHT
+    soonest = min((t for t in rechecks if t <= horizon), default=None)
+    return Batch(claimed, held, deferred, soonest)
 
 
 def next_due(connection: str, now: dt.datetime, limit: int) -> Any:
@@ -160,21 +170,34 @@ def next_due(connection: str, now: dt.datetime, limit: int) -> Any:
 
 
 def _lease(
-    session: Session, worker: str, connection: str, limit: int, now: dt.datetime, lease: dt.timedelta
+    session: Session,
+    worker: str,
+    connection: str,
+    limit: int,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    dialect: str,
 ) -> list[Any]:
     c = OUTBOX.c
     until = now + lease
-    # A materialised CTE, not a plain IN (subquery): PostgreSQL may rescan a LIMITed
-    # subquery inside UPDATE and lease far more rows than asked for.
-    pick = (
-        next_due(connection, now, limit)
-        .with_for_update(skip_locked=True)
-        .cte("picked")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
+    if dialect == "postgresql":
+        # A materialised CTE, not a plain IN (subquery): PostgreSQL may rescan a LIMITed
+        # subquery inside UPDATE and lease far more rows than asked for.
+        pick: Any = select(
+            next_due(connection, now, limit)
+            .with_for_update(skip_locked=True)
+            .cte("picked")
+            .prefix_with("MATERIALIZED")
+            .c.id
+        )
+    else:
+        # No CTE: the statement must start with UPDATE, so that SQLite's driver opens the
+        # transaction (and takes the write lock) here, and the claim's later reads and writes
+        # see no settle in between.
+        pick = next_due(connection, now, limit)
     stmt = (
         update(OUTBOX)
-        .where(c.id.in_(select(pick.c.id)), due(now))
+        .where(c.id.in_(pick), due(now))
         .values(locked_by=worker, lease_until=until, next_attempt_at=until, attempts=c.attempts + 1)
         .returning(c.id, c.key, c.connection, c.action, c.payload, c.attempts, c.maybe_sent)
     )
@@ -210,8 +233,11 @@ def _unfinished_prerequisites(session: Session, ids: Sequence[int]) -> dict[int,
 
 def _give_back(
     session: Session, waiting: Mapping[int, list[_Prerequisite]], now: dt.datetime
-) -> tuple[int, int]:
-    """Un-lease rows whose prerequisites are unfinished: held behind a parked one, else deferred."""
+) -> tuple[int, list[dt.datetime]]:
+    """Un-lease rows whose prerequisites are unfinished: held behind a parked one, else deferred.
+
+    Returns how many were held, and when each deferred one is due again.
+    """
     c = OUTBOX.c
     holds, defers = [], []
     for row_id, prerequisites in waiting.items():
@@ -237,7 +263,7 @@ def _give_back(
             .values(next_attempt_at=bindparam("until"), last_error=bindparam("why"), **back),
             defers,
         )
-    return len(holds), len(defers)
+    return len(holds), [d["until"] for d in defers]
 
 
 def _which(prerequisite: _Prerequisite) -> str:
@@ -372,7 +398,21 @@ def _settle_retry(session: Session, o: Outcome, worker: str) -> bool:
     }
     if o.maybe_sent:
         values["maybe_sent"] = True
-    return bool(session.execute(update(OUTBOX).where(_mine(o.item.id, worker)).values(**values)).rowcount)
+    if not session.execute(update(OUTBOX).where(_mine(o.item.id, worker)).values(**values)).rowcount:
+        return False
+    # What follows it cannot go before it: no need to look at those rows again until then.
+    c, a = OUTBOX.c, AFTER.c
+    session.execute(
+        update(OUTBOX)
+        .where(
+            c.id.in_(select(a.outbox_id).where(a.key == o.item.key)),
+            c.status == "pending",
+            c.locked_by.is_(None),
+            c.next_attempt_at < o.retry_at,
+        )
+        .values(next_attempt_at=o.retry_at)
+    )
+    return True
 
 
 def _settle_parked(session: Session, o: Outcome, worker: str) -> int | None:

@@ -43,6 +43,7 @@ from rm_plugin.store.types import utcnow
 from rm_plugin.sync.backoff import RedeliveryPolicy, classify
 from rm_plugin.sync.dispatch import deliver, resolve_before_enrolling
 from rm_plugin.sync.leases import (
+    RECHECK_IN_FLIGHT,
     Claimed,
     Outcome,
     claim_batch,
@@ -236,6 +237,7 @@ class SyncRun:
     def _drain(self, lane: _Lane) -> None:
         exhausted = False
         pause = 0.05
+        recheck_by: float | None = None  # monotonic time by which rows deferred behind rows in flight are due
         with ThreadPoolExecutor(lane.concurrency, thread_name_prefix=f"sync:{lane.name}") as pool:
             while True:
                 with lane.cond:
@@ -249,6 +251,10 @@ class SyncRun:
                         self.db, self.worker, lane.name, size, self.options.clock(), self.options.lease
                     )
                     exhausted = not batch.rows
+                    if batch.recheck_at is not None:
+                        wait_s = (batch.recheck_at - self.options.clock()).total_seconds()
+                        by = time.monotonic() + min(max(wait_s, 0.0), RECHECK_IN_FLIGHT.total_seconds())
+                        recheck_by = max(recheck_by or by, by)
                     if batch.held:
                         with self._summary_lock:
                             self.summary.count(lane.name, "held", batch.held)
@@ -260,6 +266,15 @@ class SyncRun:
                     stopping = self.stop.is_set()
                     idle = lane.queued == 0 and lane.unsettled == 0
                     if idle and (stopping or (exhausted and not lane.settled_since_claim)):
+                        if not stopping and recheck_by is not None:
+                            # A row deferred behind one in flight is normally woken when that one
+                            # settles; if the two raced, claim again once it is due.
+                            remaining = recheck_by - time.monotonic()
+                            if remaining > 0:
+                                lane.cond.wait(remaining)
+                            else:
+                                recheck_by, exhausted = None, False
+                            continue
                         if stopping or not self.options.follow:
                             return
                         lane.cond.wait(pause)  # an idle lane in a worker: poll, less and less often

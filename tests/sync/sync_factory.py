@@ -57,16 +57,22 @@ def add_milestones(db: Database, count: int, connection: str = "standin", start:
 
 
 def add_pairs(
-    db: Database, count: int, connection: str = "standin", completions: int = 3, start: int = 1
+    db: Database,
+    count: int,
+    connection: str = "standin",
+    completions: int = 3,
+    start: int = 1,
+    completions_first: bool = True,
 ) -> dict[int, list[str]]:
     """``count`` pairs, each an ``enrol`` row and ``completions`` rows that follow it, the
-    completions queued *before* the enrolment (as a backfill or a late approval may);
-    returns the keys per pair id, the enrolment's first."""
+    completions queued *before* the enrolment (as a backfill or a late approval may) unless
+    ``completions_first`` is False; returns the keys per pair id, the enrolment's first."""
     keys: dict[int, list[str]] = {}
     with db.transaction() as session:
         for pair_id in range(start, start + count):
             enrol = enrolment_key(pair_id, connection)
             keys[pair_id] = [enrol]
+            rows = []
             for n in range(completions):
                 key = f"completion:pilot:m{n}:{pair_id}:E{pair_id:05d}:{connection}"
                 payload = {
@@ -75,14 +81,7 @@ def add_pairs(
                     "person": f"E{pair_id:05d}",
                     "pair_id": pair_id,
                 }
-                enqueue(
-                    session,
-                    key=key,
-                    connection=connection,
-                    action="completion",
-                    payload=payload,
-                    after=[enrol],
-                )
+                rows.append({"key": key, "action": "completion", "payload": payload, "after": [enrol]})
                 keys[pair_id].append(key)
             payload = {
                 "programme": "pilot",
@@ -90,7 +89,9 @@ def add_pairs(
                 "mentee": f"E{pair_id:05d}",
                 "mentor": "E99999",
             }
-            enqueue(session, key=enrol, connection=connection, action="enrol", payload=payload)
+            enrolment = {"key": enrol, "action": "enrol", "payload": payload}
+            for row in [*rows, enrolment] if completions_first else [enrolment, *rows]:
+                enqueue(session, connection=connection, **row)
     return keys
 
 

@@ -37,6 +37,17 @@ def test_a_completion_queued_before_its_enrolment_is_delivered_after_it_without_
     assert set(host.host.writes.values()) == {1}
 
 
+def test_rows_queued_after_their_enrolment_all_go_in_one_run_on_a_fast_host(site: Site, host: Served) -> None:
+    # Dependents claimed while their enrolment is in flight are woken when it settles; a
+    # claim and a settle racing must not leave any for a later run.
+    host.host.requires_enrolment = True
+    keys = add_pairs(site.database, 60, completions_first=False)
+    summary = run_sync(site, SyncOptions(concurrency=8))
+    assert (summary.delivered, summary.parked, summary.retry_later) == (240, 0, 0)
+    assert delivered_in_order(host.host.order, keys)
+    assert outbox_status(site.database).total("waiting") == 0
+
+
 def test_a_parked_enrolment_holds_its_pairs_rows_with_a_reason_naming_it_and_a_retry_lets_them_go(
     site: Site, host: Served
 ) -> None:
