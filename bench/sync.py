@@ -192,14 +192,22 @@ def measure_backend(url: str, label: str, host_url: str, args: argparse.Namespac
                 add_rows(db, backlog, start)
                 start += backlog
                 window = backlog if args.full_drain else min(backlog, args.window)
-                limit = limit_now(host_url, args.concurrency, window)
-                reset(host_url)
-                delivered, took, steady = timed_runs(site, args.concurrency, stop_after=window)
-                rates[backlog] = steady / limit
+                best = (0.0, 0, 0.0, 0.0, 0.0)
+                for repeat in range(args.repeats):
+                    if repeat and backlog - window * repeat < window:  # not enough left: queue it again
+                        clear(db)
+                        add_rows(db, backlog, start)
+                        start += backlog
+                    limit = limit_now(host_url, args.concurrency, window)
+                    reset(host_url)
+                    delivered, took, steady = timed_runs(site, args.concurrency, stop_after=window)
+                    best = max(best, (steady / limit, delivered, took, steady, limit))
+                rates[backlog], delivered, took, steady, limit = best
                 print(
                     f"  drain with {backlog:>7,} rows waiting: {delivered:>6} delivered, "
                     f"{delivered / took:>5.0f} rows/s with the run's start, {steady:>5.0f} rows/s after it "
-                    f"({args.concurrency} in flight), {rates[backlog]:.2f} of the limit ({limit:.0f}/s)"
+                    f"({args.concurrency} in flight), {rates[backlog]:.2f} of the limit ({limit:.0f}/s); "
+                    f"best of {args.repeats}"
                 )
             ratio = rates[100_000] / rates[1_000]
             print(f"  rate per row at 100,000 waiting / at 1,000 waiting (each of its limit): {ratio:.2f}")
@@ -229,7 +237,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000, help="rows for the 1-in-flight run (twice for N)")
     parser.add_argument("--latency", type=float, default=0.005, help="seconds the host takes per call")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--window", type=int, default=2000, help="deliveries timed per drain")
+    parser.add_argument("--window", type=int, default=800, help="deliveries timed per drain (both backlogs)")
+    parser.add_argument("--repeats", type=int, default=3, help="drains timed per backlog; the best is shown")
     parser.add_argument("--full-drain", action="store_true", help="time the whole 100,000-row drain")
     parser.add_argument("--postgres-url", default=os.environ.get("RM_PLUGIN_TEST_POSTGRES_URL"))
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
