@@ -41,7 +41,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 @dataclass(frozen=True)
 class Job:
     name: str
-    run: Callable[[Site, dt.date], str]
+    run: Callable[[Site, dt.date | None], str]
     every: str  # the default period
     what: str
 
@@ -49,8 +49,9 @@ class Job:
 JOBS: dict[str, Job] = {}
 
 
-def register_job(name: str, run: Callable[[Site, dt.date], str], *, every: str, what: str) -> None:
-    """Add a scheduled job; ``run(site, today)`` returns one line saying what it did."""
+def register_job(name: str, run: Callable[[Site, dt.date | None], str], *, every: str, what: str) -> None:
+    """Add a scheduled job; ``run(site, today)`` returns one line saying what it did (``today``
+    is None unless a test fixes it: the services then use the site's own today)."""
     JOBS[name] = Job(name, run, every, what)
 
 
@@ -153,7 +154,7 @@ def run_due_jobs(
     worker: str,
     periods: Mapping[str, dt.timedelta],
     now: dt.datetime,
-    today: dt.date,
+    today: dt.date | None,
     on_start: Callable[[str], None] | None = None,
 ) -> list[tuple[str, str]]:
     """Run every job that is due and that this worker could lease; returns (job, outcome) pairs."""
@@ -179,7 +180,7 @@ def run_due_jobs(
 # -- the jobs -------------------------------------------------------------------------------
 
 
-def people_sync_job(site: Site, today: dt.date) -> str:
+def people_sync_job(site: Site, today: dt.date | None) -> str:
     """Incremental people sync from every enabled HR source (each gets its own cursor back)."""
     try:
         report = sync_people(site, today=today)
@@ -189,7 +190,7 @@ def people_sync_job(site: Site, today: dt.date) -> str:
     return report.lines()[0] + failed
 
 
-def nudges_job(site: Site, today: dt.date) -> str:
+def nudges_job(site: Site, today: dt.date | None) -> str:
     """Nudges (and agreement reminders) for the pairs at risk in every live programme."""
     parts = []
     with unit_of_work(site) as work:
@@ -204,7 +205,7 @@ def nudges_job(site: Site, today: dt.date) -> str:
     return "; ".join(parts) or "no live programme"
 
 
-def invitation_reminders_job(site: Site, today: dt.date) -> str:
+def invitation_reminders_job(site: Site, today: dt.date | None) -> str:
     """Invitation reminders in every programme that is open for applications."""
     parts = []
     with unit_of_work(site) as work:

@@ -91,7 +91,7 @@ class Worker:
         self.config = site.config["worker"]
         self.periods = schedule(self.config)  # unknown job names are refused before anything starts
         self.clock = clock
-        self.today = today or (lambda: clock().date())
+        self.today = today  # None: each service's own idea of today (the site's time zone)
         self.id = new_worker_id()
         self.health = Health(self.id)
         self._stop = threading.Event()
@@ -159,9 +159,8 @@ class Worker:
     def _schedule(self) -> None:
         every = min(float(self.config["poll_seconds"]), 30.0)
         while not self._stop.is_set():
-            run_due_jobs(
-                self.site, self.id, self.periods, self.clock(), self.today(), on_start=self._job_started
-            )
+            today = self.today() if self.today is not None else None
+            run_due_jobs(self.site, self.id, self.periods, self.clock(), today, on_start=self._job_started)
             self._set_state("delivering" if self.health.backlog or self.health.in_flight else "idle")
             self._stop.wait(every)
 
