@@ -96,6 +96,11 @@ class ConnectorType:
     # What the sync engine routes to it: "people" (an HR source), "progress" (receives
     # enrolments, completions and awards), "notify" (sends messages), "calendar".
     roles: tuple[str, ...] = field(default=())
+    # For a progress connection, the progress actions it takes (``enrol``, ``completion``,
+    # ``award``, ``close``); empty means all of them. Rows for "every progress connection" are
+    # written only for the connections that take their action, so an issuer of credentials is
+    # not handed enrolments it would only decline.
+    actions: tuple[str, ...] = field(default=())
 
 
 class Connection:

@@ -191,10 +191,9 @@ def _match_and_review(site: Site, result: DemoResult, echo: Echo) -> None:
         first_day = session.scalar(select(Programme.starts_on).where(Programme.slug == PROGRAMME))
     echo(f"\n6. Two reviewers approve each proposal on the programme's first day, {first_day}")
     echo(f"   (panel: {', '.join(reviewers)})")
-    progress = ProgrammeContext.from_site(site).progress
     before = _outbox_rows(site)
     panel = approve_proposals(
-        site.database, PROGRAMME, reviewers, pm=site.pm, progress_connections=progress, today=first_day
+        site.database, PROGRAMME, reviewers, ctx=ProgrammeContext.from_site(site), today=first_day
     )
     echo(f"   {len(panel.approved)} pair(s) active; {len(panel.skipped)} could not be reviewed")
     for pair_id, why in panel.skipped[:3]:

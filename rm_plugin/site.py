@@ -178,17 +178,7 @@ class Site:
     @functools.cached_property
     def database(self) -> Database:
         """The site's database, migrated to the newest schema on first use."""
-        shown = make_url(self.database_url).render_as_string(hide_password=True)
-        try:
-            db = Database(self.database_url)
-            db.upgrade()
-        except (SQLAlchemyError, ImportError, OSError) as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise DatabaseUnavailable(
-                f"cannot open the database {shown}: {reason} (check [database] url in {SITE_FILE} "
-                f"or {DATABASE_ENV})"
-            ) from None
-        return db
+        return migrated_database(self.database_url)
 
     def enabled_connections(self, role: str | None = None) -> list[ConnectionConfig]:
         """The connections whose file says ``enabled = true``, in file-name order.
@@ -216,6 +206,32 @@ def read_site_config(root: Path) -> dict[str, Any]:
     if problems + found + more:
         raise ConfigError(problems + found + more)
     return config
+
+
+def open_database(root: Path) -> Database:
+    """The site's database alone, migrated: reading ``rm-plugin.toml`` only, so no connector is
+    loaded and no host secret (``MOODLE_TOKEN`` …) is needed."""
+    return migrated_database(database_url(root, read_site_config(root)))
+
+
+def migrated_database(url: str) -> Database:
+    """The database at ``url``, migrated; an error names it without its password."""
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        db = Database(url)
+        db.upgrade()
+    except (SQLAlchemyError, ImportError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseUnavailable(
+            f"cannot open the database {shown}: {reason} (check [database] url in {SITE_FILE} "
+            f"or {DATABASE_ENV})"
+        ) from None
+    return db
+
+
+def connection_names(root: Path) -> list[str]:
+    """The connections the site's ``connectors/`` folder names, enabled or not (files not read)."""
+    return sorted(path.stem for path in (root / "connectors").glob("*.toml"))
 
 
 def database_url(root: Path, config: Mapping[str, Any]) -> str:

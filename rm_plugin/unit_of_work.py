@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -43,7 +43,8 @@ class ProgrammeContext:
     """Connection names by role, the template renderer, and the hook relay (``None``: no hooks).
 
     ``progress`` connections receive enrolments, completions and awards, ``notify`` ones
-    messages, ``calendar`` ones the agreed schedule.
+    messages, ``calendar`` ones the agreed schedule. ``takes`` names, for the progress
+    connections that take only some progress actions, which ones (see :meth:`receiving`).
     """
 
     progress: tuple[str, ...] = ()
@@ -51,6 +52,11 @@ class ProgrammeContext:
     calendar: tuple[str, ...] = ()
     renderer: Renderer = field(default_factory=Renderer)
     hook: Any = None
+    takes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def receiving(self, action: str) -> tuple[str, ...]:
+        """The progress connections that take ``action`` (``enrol``, ``completion``, ``award``, ``close``)."""
+        return tuple(name for name in self.progress if name not in self.takes or action in self.takes[name])
 
     @classmethod
     def from_site(cls, site: Site) -> ProgrammeContext:
@@ -59,12 +65,18 @@ class ProgrammeContext:
         def names(role: str) -> tuple[str, ...]:
             return tuple(c.name for c in site.enabled_connections(role=role))
 
+        takes = {
+            c.name: frozenset(site.connector_types[c.type].actions)
+            for c in site.enabled_connections(role="progress")
+            if site.connector_types[c.type].actions
+        }
         return cls(
             progress=names("progress"),
             notify=names("notify"),
             calendar=names("calendar"),
             renderer=Renderer(site.exports_dir),
             hook=site.hook,
+            takes=takes,
         )
 
 

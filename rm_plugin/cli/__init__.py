@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rm_plugin.cli.sync_cmds",
     "rm_plugin.cli.web_cmds",
     "rm_plugin.cli.badges_cmds",
+    "rm_plugin.cli.worker_cmds",
     "rm_plugin.cli.demo_cmds",
 )
 

@@ -11,7 +11,8 @@ from typing import Any, NoReturn
 import click
 
 from rm_plugin.errors import UserError
-from rm_plugin.site import Site, find_site_root
+from rm_plugin.site import Site, find_site_root, open_database
+from rm_plugin.store import Database
 
 
 class SiteHandle:
@@ -20,12 +21,27 @@ class SiteHandle:
     def __init__(self, explicit: Path | None) -> None:
         self.explicit = explicit
         self._site: Site | None = None
+        self._database: Database | None = None
 
     @property
     def site(self) -> Site:
         if self._site is None:
             self._site = Site.load(find_site_root(self.explicit))
         return self._site
+
+    @property
+    def root(self) -> Path:
+        return self._site.root if self._site is not None else find_site_root(self.explicit)
+
+    @property
+    def database(self) -> Database:
+        """The site's database without loading the site: for commands that only read or fix local
+        state (``sync status``, ``sync retry``), which must work without any host's secrets."""
+        if self._site is not None:
+            return self._site.database
+        if self._database is None:
+            self._database = open_database(self.root)
+        return self._database
 
     def keep(self, site: Site) -> None:
         """Adopt a site a command loaded itself, so it is closed with the command."""
@@ -39,6 +55,8 @@ class SiteHandle:
     ) -> None:
         if self._site is not None:
             self._site.close()
+        if self._database is not None:
+            self._database.dispose()
 
 
 def report(exc: UserError) -> NoReturn:

@@ -58,6 +58,21 @@ class PluginsSection(Schema):
     disabled = fields.List(fields.String(), load_default=list)
 
 
+#: "30s", "15m", "6h", "1d", or "off" (a scheduled job of ``rm-plugin worker``).
+EVERY = validate.Regexp(r"^(off|[1-9][0-9]*[smhd])$", error="expected a period like 30s, 15m, 6h, 1d, or off")
+
+
+class WorkerSection(Schema):
+    """``[worker]``: how ``rm-plugin worker`` polls, reports its health, and schedules jobs."""
+
+    poll_seconds = fields.Float(load_default=5.0, validate=validate.Range(min=0.1, max=300))
+    health_every = fields.Float(load_default=60.0, validate=validate.Range(min=1))
+    health_port = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=65535))
+    health_host = fields.String(load_default="127.0.0.1")
+    #: job name -> how often it runs; jobs left out run at their default period
+    jobs = fields.Dict(keys=fields.String(), values=fields.String(validate=EVERY), load_default=dict)
+
+
 class SiteConfigSchema(Schema):
     site = fields.Nested(SiteSection, load_default=lambda: SiteSection().load({}))
     database = fields.Nested(DatabaseSection, load_default=lambda: DatabaseSection().load({}))
@@ -65,6 +80,7 @@ class SiteConfigSchema(Schema):
     programme_defaults = fields.Nested(ProgrammeDefaults, load_default=lambda: ProgrammeDefaults().load({}))
     plugins = fields.Nested(PluginsSection, load_default=lambda: PluginsSection().load({}))
     web = fields.Nested(WebSection, load_default=lambda: WebSection().load({}))
+    worker = fields.Nested(WorkerSection, load_default=lambda: WorkerSection().load({}))
 
 
 class ConnectionBase(Schema):

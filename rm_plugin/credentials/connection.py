@@ -157,5 +157,6 @@ def rm_register_connector_types(register: Callable[[ConnectorType], None]) -> No
             make_connection,
             "Open Badges 3.0 credentials anyone can verify, issued for awards",
             roles=("progress",),
+            actions=("award",),
         )
     )

@@ -191,7 +191,9 @@ class Receipt:
 
     host_ref: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)
-    skipped: bool = False  # True when the host already had it and no write call was made
+    #: True when no write call was made: the host already had it, or (with ``data["reason"]``)
+    #: the host declined it, which ``sync`` and ``sync status`` show as "skipped" with the reason.
+    skipped: bool = False
 
 
 @dataclass(frozen=True)

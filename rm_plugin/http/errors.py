@@ -75,9 +75,14 @@ class HostError(Exception):
 
 
 class HostConnectionError(HostError):
-    """The host could not be reached or the connection broke; no usable answer arrived."""
+    """The host could not be reached or the connection broke; no usable answer arrived.
+
+    ``request_sent`` is True when the request went out before the answer failed to come (a
+    read timeout, a connection reset mid-answer): the host may have acted on it.
+    """
 
     default_retryable = True
+    request_sent = False
 
 
 class HostTimeout(HostConnectionError):
@@ -113,7 +118,11 @@ class HostUnavailable(HostError):
 
 
 class UnexpectedResponse(HostError):
-    """The host answered in a shape we cannot read, such as an HTML login or proxy page instead of JSON."""
+    """The host answered in a shape we cannot read, such as an HTML login or proxy page instead of JSON.
+
+    Not retryable unless the reader says so: a maintenance page or a cut-short body is worth
+    another try (see ``HttpClient.unreadable``), an answer of the wrong shape is not.
+    """
 
     def __init__(
         self,
@@ -125,11 +134,14 @@ class UnexpectedResponse(HostError):
         excerpt: str = "",
         status: int | None = None,
         request_id: str | None = None,
+        retryable: bool | None = None,
     ) -> None:
         self.content_type = content_type
-        #: A short, redacted piece of the body, to show what the host actually sent.
+        #: A short, redacted piece of the body, for a debugger; never put into the message.
         self.excerpt = excerpt
-        super().__init__(message, host=host, call=call, status=status, request_id=request_id)
+        super().__init__(
+            message, host=host, call=call, status=status, request_id=request_id, retryable=retryable
+        )
 
     def redact(self, redact: Callable[[str], str]) -> None:
         self.excerpt = redact(self.excerpt)

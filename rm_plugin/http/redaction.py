@@ -1,4 +1,5 @@
-"""Keep tokens, passwords and keys out of every log line, error message and ``repr``.
+"""Keep tokens, passwords and keys (and people's emails and names) out of every log line, error
+message and ``repr``.
 
 A connection's secrets are known exactly (the configured token, API key, password), so they are
 replaced wherever they appear, in every form a client sends them: raw, URL-encoded, JSON-escaped,
@@ -18,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus
 
+from rm_plugin.http.personal import mask_personal
 from rm_plugin.secret import MASK, Secret
 
 __all__ = ["MASK", "RedactingFilter", "Redactor", "Secret"]
@@ -121,7 +123,9 @@ class Redactor:
         # A raw header line such as "Authorization: Basic …" or "Cookie: …" in a dump.
         text = self._header_line.sub(rf"\g<1>\g<2>{MASK}", text)
         text = _BEARER.sub(rf"\g<1> {MASK}", text)
-        return _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
+        text = _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
+        # People's emails and names are kept out the same way (a host may echo its user records).
+        return mask_personal(text)
 
     def _basic(self, match: re.Match[str]) -> str:
         """``Basic <credentials>`` masked when the credentials decode to ``user:password``."""

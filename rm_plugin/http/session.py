@@ -8,6 +8,7 @@ SOAP faults) goes in a subclass's :meth:`HttpClient.error_for_response`.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from rm_plugin import __version__
@@ -54,6 +56,8 @@ _STATUS_ERRORS: dict[int, type[HostError]] = {
 _PERMANENT_SERVER_STATUSES = frozenset({501, 505})
 
 _TAG = re.compile(r"<[^>]*>")
+_HTML = re.compile(r"<(?:!doctype\s+html|html|head|body|title)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
 
 Timeout = float | tuple[float, float]
@@ -263,6 +267,7 @@ class HttpClient:
         # requests puts the URL, query string included, into its messages: redact before keeping.
         detail = self.redactor.redact(f"{type(exc).__name__}: {exc}")
         connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        error: HostConnectionError
         if isinstance(exc, requests.ConnectTimeout):
             return HostTimeout(
                 f"could not connect within {connect:g} s; check the base URL and the network ({detail})",
@@ -270,9 +275,17 @@ class HttpClient:
                 call=call,
             )
         if isinstance(exc, requests.Timeout):
-            return HostTimeout(f"no answer within {read:g} s ({detail})", host=self.name, call=call)
+            error = HostTimeout(f"no answer within {read:g} s ({detail})", host=self.name, call=call)
+            error.request_sent = True
+            return error
         if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-            return HostConnectionError(f"could not reach the host ({detail})", host=self.name, call=call)
+            error = HostConnectionError(f"could not reach the host ({detail})", host=self.name, call=call)
+            # "Connection aborted" / a body cut short: the request went out, the answer broke off.
+            cause = exc.args[0] if exc.args else None
+            error.request_sent = isinstance(exc, requests.exceptions.ChunkedEncodingError) or isinstance(
+                cause, urllib3.exceptions.ProtocolError
+            )
+            return error
         return HostConnectionError(detail, host=self.name, call=call, retryable=False)
 
     # -- reading responses: the hooks connectors override ------------------------------------
@@ -322,26 +335,66 @@ class HttpClient:
             retry_after=self.retry.parse_retry_after(response.headers.get("Retry-After")),
         )
 
-    def decode_json(self, response: requests.Response, call: str) -> Any:
-        """The JSON body, None if empty, or UnexpectedResponse (e.g. an HTML login or proxy page)."""
+    def decode_json(self, response: requests.Response, call: str, *, empty_ok: bool = True) -> Any:
+        """The JSON body, or :class:`UnexpectedResponse` when the body is not JSON.
+
+        An empty body is None when ``empty_ok`` (a host that answers some calls with no body),
+        else an error. See :meth:`unreadable` for which unreadable bodies are worth retrying.
+        """
         if not response.content:
-            return None
+            if empty_ok:
+                return None
+            raise self.unreadable(response, call, None)
         try:
             return response.json()
-        except ValueError:
-            content_type = response.headers.get("Content-Type") or "no content type"
-            excerpt = self.excerpt(response)
-            error = UnexpectedResponse(
-                f"expected JSON but got {content_type} (HTTP {response.status_code}): {excerpt}",
-                host=self.name,
-                call=call,
-                content_type=content_type,
-                excerpt=excerpt,
-                status=response.status_code,
-                request_id=self.request_id(response),
-            )
-            error.redact(self.redactor.redact)
-            raise error from None
+        except ValueError as exc:
+            raise self.unreadable(response, call, exc) from None
+
+    def unreadable(
+        self, response: requests.Response, call: str, problem: ValueError | None
+    ) -> UnexpectedResponse:
+        """The error for a body that should have been JSON and is not.
+
+        A maintenance or proxy page (HTML with any status), an empty body and JSON cut short
+        are what a host sends while it is restarting or a proxy gives up: they are retryable,
+        like a 503. JSON that is malformed before its end is a host defect and is not. The
+        message names the shape and never echoes the body: it may hold people's records.
+        """
+        content_type = response.headers.get("Content-Type") or "no content type"
+        size = len(response.content)
+        text = response.content.decode("utf-8", errors="replace")
+        looks_json = "json" in content_type.lower() or text.lstrip()[:1] in ("{", "[")
+        retryable = True
+        if problem is None:
+            what = "an empty body where JSON was expected"
+        elif looks_json and isinstance(problem, json.JSONDecodeError):
+            # the parser ran out of input: an open string, or an error at the very end
+            if problem.msg.startswith("Unterminated string") or problem.pos >= len(text.rstrip()):
+                what = f"truncated JSON: the body ends after {size} bytes, mid-value"
+            else:
+                what = f"malformed JSON ({problem.msg} at character {problem.pos} of {len(text)})"
+                retryable = False
+        elif _HTML.search(text):
+            title = _TITLE.search(text)
+            shown = self.redactor.redact(_SPACE.sub(" ", title.group(1)).strip()[:120]) if title else ""
+            what = f"an HTML page instead of JSON ({shown!r})" if shown else "an HTML page instead of JSON"
+        else:
+            what = f"a {content_type} body instead of JSON ({size} bytes)"
+        message = what if 200 <= response.status_code < 300 else f"{what} (HTTP {response.status_code})"
+        if retryable:
+            message += "; retried, as a maintenance or proxy page passes (if it persists, check the URL)"
+        error = UnexpectedResponse(
+            message,
+            host=self.name,
+            call=call,
+            content_type=content_type,
+            excerpt=self.excerpt(response),
+            status=response.status_code,
+            request_id=self.request_id(response),
+            retryable=retryable,
+        )
+        error.redact(self.redactor.redact)
+        return error
 
     def request_id(self, response: requests.Response) -> str | None:
         """The host's id for this request, to quote when asking the host's support."""

@@ -28,7 +28,7 @@ from rm_plugin.enrolment.programmes import require_running
 from rm_plugin.errors import UserError
 from rm_plugin.matching.applicants import visible, visible_score
 from rm_plugin.matching.state import ManagerLookup, MatchingError, active_hr_ids, load_programme
-from rm_plugin.outbox import enqueue
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.store import Database
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Application, Pair, PairStatusChange, Person, Programme, ReviewDecision
@@ -169,7 +169,7 @@ def enrol_row(programme: Programme, pair: Pair, mentee: str, mentor: str, connec
     """
     start = pair.starts_on or programme.starts_on
     return {
-        "key": f"enrol:{pair.id}:{connection}",
+        "key": enrolment_key(pair.id, connection),
         "connection": connection,
         "action": "enrol",
         "payload": {
@@ -200,7 +200,7 @@ def approve_pair(
 ) -> ReviewOutcome:
     """Record an approval; with enough distinct approvals the pair becomes active.
 
-    Each of ``work.ctx.progress`` (the enabled connections with role ``progress``) gets one
+    Each enabled progress connection that takes enrolments (``work.ctx.receiving("enrol")``) gets one
     ``enrol`` delivery when the pair becomes active, and ``rm_pair_approved`` fires after commit.
     The pair's clock starts the day it becomes active (``work.today``), or on the programme's
     start if that is later; a programme that is closed or past its end date makes no new pair.
@@ -230,12 +230,13 @@ def approve_pair(
     )
     pair.status = "active"
     pair.starts_on = max(programme.starts_on or work.today, work.today)
-    for connection in ctx.progress:
+    enrolled_on = ctx.receiving("enrol")
+    for connection in enrolled_on:
         enqueue(session, **enrol_row(programme, pair, mentee, mentor, connection))
     record(session, reviewer_hr_id, "match.activate", "pair", pair.id, approved_by=approvers)
     info = pair_info(pair, programme, mentee, mentor)
     fire_after_commit(session, ctx.hook, "rm_pair_approved", pair=info, approved_by=list(approvers))
-    return ReviewOutcome(info.id, "active", len(approvers), required, tuple(approvers), ctx.progress)
+    return ReviewOutcome(info.id, "active", len(approvers), required, tuple(approvers), enrolled_on)
 
 
 @dataclass(frozen=True)
@@ -285,14 +286,18 @@ def approve(
     progress_connections: Sequence[str] = (),
     programme_slug: str | None = None,
     today: dt.date | None = None,
+    ctx: ProgrammeContext | None = None,
 ) -> ReviewOutcome:
     """:func:`approve_pair` in a transaction of its own.
 
     :param progress_connections: names of the enabled connections with role ``progress``;
-        each gets one ``enrol`` delivery when the pair becomes active.
+        each gets one ``enrol`` delivery when the pair becomes active (unless ``ctx`` is given).
     :param today: the day of the decision (default: today), which starts an activated pair's clock.
+    :param ctx: a site's programme context (:meth:`ProgrammeContext.from_site`), which knows
+        which connections take enrolments; it replaces ``pm`` and ``progress_connections``.
     """
-    ctx = ProgrammeContext(progress=tuple(progress_connections), hook=pm.hook if pm is not None else None)
+    if ctx is None:
+        ctx = ProgrammeContext(progress=tuple(progress_connections), hook=pm.hook if pm is not None else None)
     with db.transaction() as session:
         work = UnitOfWork(session, ctx, today or dt.date.today())
         return approve_pair(work, pair_id, reviewer_hr_id, programme_slug=programme_slug)
@@ -428,6 +433,7 @@ def approve_proposals(
     pm: pluggy.PluginManager | None = None,
     progress_connections: Sequence[str] = (),
     today: dt.date | None = None,
+    ctx: ProgrammeContext | None = None,
 ) -> PanelResult:
     """Have a pool of reviewers approve every proposed pair of a programme (the demo's panel).
 
@@ -458,7 +464,13 @@ def approve_proposals(
         try:
             for reviewer in allowed[:needed]:
                 outcome = approve(
-                    db, pair_id, reviewer, pm=pm, progress_connections=progress_connections, today=today
+                    db,
+                    pair_id,
+                    reviewer,
+                    pm=pm,
+                    progress_connections=progress_connections,
+                    today=today,
+                    ctx=ctx,
                 )
         except MatchingError as exc:
             skipped.append((pair_id, str(exc)))

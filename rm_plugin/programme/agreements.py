@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.enrolment.programmes import require_running
 from rm_plugin.errors import NotFound, ProgrammeError
-from rm_plugin.outbox import enqueue
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.agreement_body import merge_edit, seed_body
 from rm_plugin.programme.pair_dates import work_start
@@ -297,6 +297,7 @@ def queue_calendar(session: Session, ctx: ProgrammeContext, pair: Pair, agreemen
             connection=connection,
             action="calendar",
             payload=payload,
+            after=[enrolment_key(pair.id, connection)],  # the pair's group and course come first
         )
 
 

@@ -56,7 +56,10 @@ def backfill_connection(
     for pair in pairs:
         mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
         assert mentee is not None and mentor is not None
-        enrolments += enqueue(session, **enrol_row(programme, pair, mentee.hr_id, mentor.hr_id, connection))
+        if connection in ctx.receiving("enrol"):
+            enrolments += enqueue(
+                session, **enrol_row(programme, pair, mentee.hr_id, mentor.hr_id, connection)
+            )
         reached = session.execute(
             select(MilestoneReached.milestone, Person.hr_id, MilestoneReached.reached_on)
             .join(Person, Person.id == MilestoneReached.person_id)
@@ -67,7 +70,9 @@ def backfill_connection(
             item = definitions.get(key)
             if item is None:  # a milestone since removed from the list records nothing now
                 continue
-            for row in milestones.outbox_rows(programme, pair, item, hr_id, reached_on, ctx.progress):
+            for row in milestones.outbox_rows(
+                programme, pair, item, hr_id, reached_on, ctx.progress, ctx.takes
+            ):
                 if row["connection"] == connection:
                     rows += enqueue(session, **row)
     session.flush()

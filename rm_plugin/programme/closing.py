@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from rm_plugin.domain.records import PairInfo, ProgrammeInfo
 from rm_plugin.enrolment.programmes import ProgrammeError, get_programme, programme_info
-from rm_plugin.outbox import enqueue
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Meeting, MilestoneReached, Pair, PairStatusChange, Person
 from rm_plugin.store.types import utcnow
@@ -46,7 +46,7 @@ def close_pair(
 ) -> int:
     """End an active pair on ``end``: status, host deliveries, and ``rm_pair_closed`` after commit.
 
-    Returns the number of ``close`` deliveries queued (one per progress connection).
+    Returns the number of ``close`` deliveries queued (one per progress connection that takes them).
     """
     session = work.session
     session.add(
@@ -65,9 +65,16 @@ def close_pair(
         "reason": reason,
     }
     deliveries = 0
-    for connection in work.ctx.progress:
+    for connection in work.ctx.receiving("close"):
         key = f"close:{programme_slug}:{pair.id}:{connection}"
-        deliveries += enqueue(session, key=key, connection=connection, action="close", payload=payload)
+        deliveries += enqueue(
+            session,
+            key=key,
+            connection=connection,
+            action="close",
+            payload=payload,
+            after=[enrolment_key(pair.id, connection)],
+        )
     info = PairInfo(
         id=pair.id,
         programme_slug=programme_slug,

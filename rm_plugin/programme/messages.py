@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rm_plugin.outbox import enqueue
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.unit_of_work import ProgrammeContext
 
 
@@ -24,13 +24,22 @@ def send_message(
     template: str,
     context: Mapping[str, Any],
     kind: str,
+    pair_id: int | None = None,
 ) -> int:
-    """Queue one message to ``audience`` (HR ids) on every notify connection; returns rows added."""
+    """Queue one message to ``audience`` (HR ids) on every notify connection; returns rows added.
+
+    A message about a pair (``pair_id``) follows the pair's enrolment on that connection.
+    """
     message = ctx.renderer.message(template, context)
     payload = {"audience": list(audience), "subject": message.subject, "body": message.body, "kind": kind}
     added = 0
     for connection in ctx.notify:
         added += enqueue(
-            session, key=f"notify:{key}:{connection}", connection=connection, action="notify", payload=payload
+            session,
+            key=f"notify:{key}:{connection}",
+            connection=connection,
+            action="notify",
+            payload=payload,
+            after=[enrolment_key(pair_id, connection)] if pair_id is not None else [],
         )
     return added

@@ -10,7 +10,7 @@ host action in the caller's transaction; ``rm_milestone_reached`` fires after co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from rm_plugin.domain.milestones import (
 )
 from rm_plugin.enrolment.programmes import require_running
 from rm_plugin.errors import ProgrammeError
-from rm_plugin.outbox import enqueue
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.programme import lookups
 from rm_plugin.store.models import (
     Agreement,
@@ -180,7 +180,7 @@ def _reach(
         session.add(
             MilestoneReached(pair_id=pair.id, milestone=item["key"], person_id=person_id, reached_on=on)
         )
-        for row in outbox_rows(programme, pair, item, person.hr_id, on, ctx.progress):
+        for row in outbox_rows(programme, pair, item, person.hr_id, on, ctx.progress, ctx.takes):
             enqueue(session, **row)
     session.flush()
     if ctx.hook is not None:
@@ -198,17 +198,27 @@ def outbox_rows(
     hr_id: str,
     on: dt.date,
     progress: Sequence[str],
+    takes: Mapping[str, Collection[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """The outbox rows (``enqueue`` keyword arguments) one person reaching ``item`` writes.
 
-    ``progress`` are the enabled progress connections ``"*"`` stands for. The keys depend only
-    on the milestone, pair, person and connection, so writing them again adds nothing.
+    ``progress`` are the enabled progress connections ``"*"`` stands for, less those that
+    ``takes`` says do not take the row's action (``ProgrammeContext.takes``); a connection a
+    milestone names itself gets its row whatever it takes. The keys depend only
+    on the milestone, pair, person and connection, so writing them again adds nothing. Every
+    row follows the pair's enrolment on its connection; an award also follows the person's
+    completions on that connection (the badge's criteria), whichever of them get queued.
     """
     rows = []
     for record in item.get("records", []):
         wanted = record.get("connection", "*")
-        for connection in progress if wanted == "*" else (wanted,):
-            action = record["action"]
+        action = record["action"]
+        if wanted == "*":
+            targets = [c for c in progress if takes is None or c not in takes or action in takes[c]]
+        else:
+            targets = [wanted]
+        for connection in targets:
+            after = [enrolment_key(pair.id, connection)]
             if action == "award":
                 payload = {
                     "programme": programme.slug,
@@ -216,6 +226,7 @@ def outbox_rows(
                     "person": hr_id,
                     "pair_id": pair.id,
                 }
+                after += completion_keys(programme, pair.id, hr_id, connection, progress)
             else:
                 payload = {
                     "programme": programme.slug,
@@ -226,13 +237,34 @@ def outbox_rows(
                 }
             rows.append(
                 {
-                    "key": f"{action}:{programme.slug}:{item['key']}:{pair.id}:{hr_id}:{connection}",
+                    "key": row_key(action, programme.slug, item["key"], pair.id, hr_id, connection),
                     "connection": connection,
                     "action": action,
                     "payload": payload,
+                    "after": after,
                 }
             )
     return rows
+
+
+def row_key(action: str, slug: str, milestone: str, pair_id: int, hr_id: str, connection: str) -> str:
+    """The idempotency key of a milestone's row for one person on one connection."""
+    return f"{action}:{slug}:{milestone}:{pair_id}:{hr_id}:{connection}"
+
+
+def completion_keys(
+    programme: Programme, pair_id: int, hr_id: str, connection: str, progress: Sequence[str]
+) -> list[str]:
+    """The keys of every completion row the programme's milestones may write for this person on
+    ``connection``: what an award there waits for (rows never queued hold nothing back)."""
+    keys = []
+    for item in programme.milestones or []:
+        for record in item.get("records", []):
+            wanted = record.get("connection", "*")
+            targets = progress if wanted == "*" else (wanted,)
+            if record["action"] == "completion" and connection in targets:
+                keys.append(row_key("completion", programme.slug, item["key"], pair_id, hr_id, connection))
+    return keys
 
 
 def reached_by(session: Session, pair_id: int) -> list[tuple[str, str, dt.date]]:

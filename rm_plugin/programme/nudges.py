@@ -316,6 +316,7 @@ def _nudge(session: Session, ctx: ProgrammeContext, programme: Programme, pair: 
     send_message(
         session, ctx, key=f"nudge:{programme.slug}:{pair.id}:{risk.lapse}:{level}",
         audience=audience, template=f"nudge_{level}.txt.j2", context=context, kind="nudge",
+        pair_id=pair.id,
     )  # fmt: skip
     # Lower levels this run jumped over are recorded as skipped, so they never follow this one;
     # an admin level that could not be sent (no admin) is not recorded, so it goes out later.
@@ -350,6 +351,7 @@ def _remind_to_sign(
                 "version": risk.version,
             },
             kind="reminder",
+            pair_id=pair.id,
         )
     for due in risk.due:
         if due not in risk.recorded:

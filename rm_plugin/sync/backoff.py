@@ -14,14 +14,21 @@ from dataclasses import dataclass
 
 import requests
 
+from rm_plugin.http.personal import mask_personal
+
 
 @dataclass(frozen=True)
 class Failure:
-    """How a delivery failed: worth retrying or not, after how long the host asked, and why."""
+    """How a delivery failed: worth retrying or not, after how long the host asked, and why.
+
+    ``maybe_sent``: the request went out and no answer came (a read timeout, a reset
+    mid-answer), so the host may have acted on it.
+    """
 
     retryable: bool
     retry_after: float | None
     reason: str
+    maybe_sent: bool = False
 
 
 # A connector that lets a raw requests error escape (instead of the HTTP foundation's
@@ -30,14 +37,38 @@ TRANSPORT_ERRORS = (requests.exceptions.ConnectionError, requests.exceptions.Tim
 
 
 def classify(exc: BaseException) -> Failure:
-    """Read an exception by duck typing, so any connector's error tree works."""
+    """Read an exception by duck typing, so any connector's error tree works.
+
+    The reason is the error's own one-line text with people's emails and personal fields
+    masked; the HTTP foundation's errors already name the call and code, never a whole body.
+    """
     transient = isinstance(exc, (ConnectionError, TimeoutError, *TRANSPORT_ERRORS))
     retryable = getattr(exc, "retryable", transient)
     retry_after = getattr(exc, "retry_after", None)
     if not isinstance(retry_after, int | float) or isinstance(retry_after, bool) or retry_after < 0:
         retry_after = None
-    reason = str(exc).strip() or type(exc).__name__
-    return Failure(bool(retryable), float(retry_after) if retry_after is not None else None, reason)
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return Failure(
+        bool(retryable),
+        float(retry_after) if retry_after is not None else None,
+        mask_personal(reason),
+        _maybe_sent(exc),
+    )
+
+
+def _maybe_sent(exc: BaseException) -> bool:
+    """Whether the request may have reached the host although no answer came back."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # the error, and what it was raised from
+        if seen is None:
+            break
+        sent = getattr(seen, "request_sent", None)
+        if sent is not None:
+            return bool(sent)
+        if isinstance(seen, requests.exceptions.ReadTimeout | requests.exceptions.ChunkedEncodingError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @dataclass(frozen=True)

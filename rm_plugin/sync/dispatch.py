@@ -15,13 +15,10 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from rm_plugin.connections import AccountDirectory
 from rm_plugin.domain.records import Delivery, ProgrammeInfo, Receipt
 from rm_plugin.store import Database
-from rm_plugin.store.models import OutboxItem
-from rm_plugin.sync.leases import Claimed
+from rm_plugin.sync.leases import Claimed, later_schedules
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +42,14 @@ class Undeliverable(Exception):
 def deliver(hook: Any, item: Claimed, db: Database | None = None) -> Receipt:
     """Call the one hook that delivers ``item``; raise :class:`Undeliverable` if nobody answered.
 
-    With ``db``, a calendar row a newer one of the same pair replaced is settled here instead.
+    A calendar row a newer one of the same pair replaced is settled here instead: the claim
+    found the newer row (``item.superseded_by``), or, given ``db``, it is looked up now.
     """
     name = HOOKS.get(item.action)
     if name is None:
         raise Undeliverable(f"unknown action {item.action!r}; expected one of {', '.join(sorted(HOOKS))}")
-    if item.action == "calendar" and db is not None:
-        newer = superseded_by(db, item)
+    if item.action == "calendar":
+        newer = item.superseded_by or (superseded_by(db, item) if db is not None else None)
         if newer is not None:
             return Receipt(data={"superseded_by": newer}, skipped=True)
     caller = getattr(hook, name)
@@ -107,23 +105,8 @@ def superseded_by(db: Database, item: Claimed) -> str | None:
 
     Rows are numbered in the order they were queued; a parked later row does not count.
     """
-    pair_id = item.payload.get("pair_id")
-    if pair_id is None:
-        return None
     with db.transaction() as session:
-        rows = session.execute(
-            select(OutboxItem.key, OutboxItem.payload).where(
-                OutboxItem.connection == item.connection,
-                OutboxItem.action == "calendar",
-                OutboxItem.id > item.id,
-                OutboxItem.status != "parked",
-                OutboxItem.key.like(f"%:{pair_id}:%"),
-            )
-        ).all()
-    for key, payload in rows:
-        if str((payload or {}).get("pair_id")) == str(pair_id):
-            return str(key)
-    return None
+        return later_schedules(session, [item]).get(item.id)
 
 
 def resolve_before_enrolling(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from marshmallow import EXCLUDE
 
 from rm_plugin.config import ConfigError, read_toml, validate
 from rm_plugin.config.site_schema import ConnectionBase
 from rm_plugin.errors import UserError
-from rm_plugin.site import Site
+from rm_plugin.site import Site, connection_names
 
 DEFAULT_CONCURRENCY = int(ConnectionBase().fields["concurrency"].load_default)
 
@@ -40,3 +42,10 @@ def require_connection(site: Site, name: str, *, enabled: bool) -> None:
         raise UserError(f"no connection {name!r} in connectors/ (known: {names})")
     if enabled and not known.enabled:
         raise UserError(f"connection {name!r} is disabled ({known.file}: enabled = false)")
+
+
+def require_known_connection(root: Path, name: str) -> None:
+    """Like :func:`require_connection`, from the file names alone (no connector file is read)."""
+    names = connection_names(root)
+    if name not in names:
+        raise UserError(f"no connection {name!r} in connectors/ (known: {', '.join(names) or 'none'})")

@@ -157,11 +157,38 @@ def test_html_where_json_was_expected_is_an_unexpected_response(mocked, client) 
         client.request_json("GET", "/api/v1/employees", call_name="core_user_get_users_by_field")
     err = caught.value
     assert str(err).startswith(
-        "moodle-main: core_user_get_users_by_field failed: "
-        "expected JSON but got text/html; charset=utf-8 (HTTP 200): Moodle: Log in"
+        "moodle-main: core_user_get_users_by_field failed: an HTML page instead of JSON ('Moodle: Log in'); "
+        "retried, as a maintenance or proxy page passes"
     )
-    assert err.content_type == "text/html; charset=utf-8" and not err.retryable
+    # a maintenance page ("Moodle is being upgraded") looks the same: worth another try later
+    assert err.content_type == "text/html; charset=utf-8" and err.retryable
     assert TOKEN not in str(err) + err.excerpt
+
+
+USERS = '[{"id": 1001, "username": "e1001", "email": "ann.smith@example.org", "fullname": "Ann Smith"}]'
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "says", "retryable"),
+    [
+        (USERS[:61], "application/json", "truncated JSON: the body ends after 61 bytes", True),
+        ("", "application/json", "an empty body where JSON was expected", True),
+        ('{"a": 1,, "email": "ann.smith@example.org"}', "application/json", "malformed JSON", False),
+        ("Service temporarily unavailable", "text/plain", "a text/plain body instead of JSON", True),
+    ],
+)
+def test_an_unreadable_body_says_what_it_was_never_echoes_it_and_is_retried_when_transient(
+    mocked, client, body, content_type, says, retryable
+) -> None:
+    mocked.get(URL, body=body, content_type=content_type)
+    with pytest.raises(UnexpectedResponse) as caught:
+        client.decode_json(
+            client.request("GET", "/api/v1/employees"), "core_user_get_users_by_field", empty_ok=False
+        )
+    err = caught.value
+    assert says in str(err) and err.retryable is retryable
+    assert "expected JSON but got" not in str(err)
+    assert "ann.smith" not in str(err) + err.excerpt and "Smith" not in str(err) + err.excerpt
 
 
 def test_an_html_proxy_error_page_reads_as_one_short_line(mocked, client) -> None:

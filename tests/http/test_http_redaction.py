@@ -34,8 +34,8 @@ def test_secret_fields_in_query_form_json_and_xml_are_masked() -> None:
         "https://m.example/webservice/rest/server.php?wstoken=***&wsfunction=core_x&moodlewsrestformat=json"
     )
     form = "users[0][username]=ann&users[0][password]=pw1&users%5B1%5D%5Bpassword%5D=pw2"
-    assert redactor.redact(form) == (
-        "users[0][username]=ann&users[0][password]=***&users%5B1%5D%5Bpassword%5D=***"
+    assert redactor.redact(form) == (  # a username is personal data: masked too
+        "users[0][username]=***&users[0][password]=***&users%5B1%5D%5Bpassword%5D=***"
     )
     body = '{"refresh_token": "r1", "client_secret": "it\'s \\"x\\"", "grant_type": "refresh_token"}'
     assert redactor.redact(body) == (
@@ -131,3 +131,13 @@ def test_logging_filter_masks_message_args_and_traceback() -> None:
     text = stream.getvalue()
     assert "tok123" not in text and "pw1" not in text
     assert "wstoken=***" in text and "RuntimeError" in text
+
+
+def test_emails_and_names_are_masked_like_secrets() -> None:
+    redactor = Redactor()
+    answer = '[{"id": 7, "username": "asmith", "email": "ann.smith@example.org", "fullname": "Ann Smith"}]'
+    assert redactor.redact(answer) == '[{"id": 7, "username": "***", "email": "***", "fullname": "***"}]'
+    assert redactor.redact("no user matches ann.smith@example.org") == "no user matches ***"
+    assert redactor.redact("<wd:Formatted_Name>Ann Smith</wd:Formatted_Name>") == (
+        "<wd:Formatted_Name>***</wd:Formatted_Name>"
+    )

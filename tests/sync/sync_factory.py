@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
-from rm_plugin.outbox import enqueue
+from sqlalchemy import select
+
+from rm_plugin.outbox import enqueue, enrolment_key
 from rm_plugin.site import Site
 from rm_plugin.store import Database
+from rm_plugin.store.models import OutboxItem
+from rm_plugin.store.types import utcnow
 
 CONNECTOR = Path(__file__).with_name("sync_standin_connector.py")
 
@@ -49,3 +54,58 @@ def add_milestones(db: Database, count: int, connection: str = "standin", start:
             )
             keys.append(key)
     return keys
+
+
+def add_pairs(
+    db: Database,
+    count: int,
+    connection: str = "standin",
+    completions: int = 3,
+    start: int = 1,
+    completions_first: bool = True,
+) -> dict[int, list[str]]:
+    """``count`` pairs, each an ``enrol`` row and ``completions`` rows that follow it, the
+    completions queued *before* the enrolment (as a backfill or a late approval may) unless
+    ``completions_first`` is False; returns the keys per pair id, the enrolment's first."""
+    keys: dict[int, list[str]] = {}
+    with db.transaction() as session:
+        for pair_id in range(start, start + count):
+            enrol = enrolment_key(pair_id, connection)
+            keys[pair_id] = [enrol]
+            rows = []
+            for n in range(completions):
+                key = f"completion:pilot:m{n}:{pair_id}:E{pair_id:05d}:{connection}"
+                payload = {
+                    "programme": "pilot",
+                    "milestone": f"m{n}",
+                    "person": f"E{pair_id:05d}",
+                    "pair_id": pair_id,
+                }
+                rows.append({"key": key, "action": "completion", "payload": payload, "after": [enrol]})
+                keys[pair_id].append(key)
+            payload = {
+                "programme": "pilot",
+                "pair_id": pair_id,
+                "mentee": f"E{pair_id:05d}",
+                "mentor": "E99999",
+            }
+            enrolment = {"key": enrol, "action": "enrol", "payload": payload}
+            for row in [*rows, enrolment] if completions_first else [enrolment, *rows]:
+                enqueue(session, connection=connection, **row)
+    return keys
+
+
+class Clock:
+    """A clock tests move by hand, starting just after the rows were written."""
+
+    def __init__(self) -> None:
+        self.start = self.now = utcnow() + dt.timedelta(seconds=1)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def rows(site: Site) -> dict[str, OutboxItem]:
+    """The site's outbox rows by key."""
+    with site.database.transaction() as s:
+        return {row.key: row for row in s.scalars(select(OutboxItem))}

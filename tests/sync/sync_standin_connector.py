@@ -1,14 +1,14 @@
-"""A connector for the stand-in host, written like a real one (requests, timeouts, error tree).
+"""A connector for the stand-in host, written like a real one: on the shared HTTP foundation.
 
 It is self-contained so a test can drop it into a site's ``hooks/`` folder. The host's writes
 are not idempotent, so before repeating one it looks at the stored receipt, and on any
-attempt after the first (an earlier try may have reached the host) it asks the host.
+attempt after the first (an earlier try may have reached the host) it asks the host. What is
+transient and what is permanent is the foundation's call, as for every real connector.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,6 +18,9 @@ from marshmallow import Schema, fields
 from rm_plugin import hookimpl
 from rm_plugin.connections import Connection, ConnectionContext, ConnectorType
 from rm_plugin.domain.records import Delivery, ProgrammeInfo, Receipt
+from rm_plugin.http import HostError, HttpClient, RetryPolicy
+
+CALL = "/deliveries"
 
 
 class StandinConfig(Schema):
@@ -25,43 +28,31 @@ class StandinConfig(Schema):
     timeout = fields.Float(load_default=10.0)
 
 
-class HostRefused(Exception):
-    """The host said no; ``retryable`` and ``retry_after`` as the HTTP foundation's HostError has them."""
+class StandinClient(HttpClient):
+    """A 404 from a look-up means "not there", not an error."""
 
-    def __init__(self, message: str, retryable: bool, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.retry_after = retry_after
+    def error_for_response(self, response: requests.Response, call: str) -> HostError | None:
+        if response.status_code == 404 and response.request.method == "GET":
+            return None
+        return super().error_for_response(response, call)
 
 
 class StandinConnection(Connection):
     def __init__(self, context: ConnectionContext, config: Mapping[str, Any]) -> None:
         super().__init__(context, config)
-        self._local = threading.local()
+        self.client = StandinClient(
+            context.name,
+            config["url"],
+            headers={"X-Worker": str(os.getpid())},
+            timeout=float(config["timeout"]),
+            retry=RetryPolicy(max_attempts=1),  # the sync engine retries, with its own backoff
+        )
 
-    @property
-    def http(self) -> requests.Session:
-        if not hasattr(self._local, "session"):
-            self._local.session = requests.Session()
-            self._local.session.headers["X-Worker"] = str(os.getpid())
-        return self._local.session
-
-    def _call(self, method: str, **kwargs: Any) -> requests.Response:
-        url = f"{self.config['url']}/deliveries"
-        try:
-            response = self.http.request(method, url, timeout=self.config["timeout"], **kwargs)
-        except requests.RequestException as exc:
-            raise HostRefused(f"{method} {url}: {type(exc).__name__}", retryable=True) from exc
-        if response.status_code in (429, 502, 503, 504):
-            after = response.headers.get("Retry-After")
-            raise HostRefused(
-                f"{method} /deliveries: HTTP {response.status_code}",
-                retryable=True,
-                retry_after=float(after) if after else None,
-            )
-        if response.status_code >= 400 and response.status_code != 404:
-            raise HostRefused(f"{method} /deliveries: HTTP {response.status_code} refused", retryable=False)
-        return response
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        response = self.client.request(method, CALL, call_name=f"{method} {CALL}", **kwargs)
+        if response.status_code == 404:
+            return None
+        return self.client.decode_json(response, f"{method} {CALL}", empty_ok=False)
 
     def _deliver(self, delivery: Delivery) -> Receipt | None:
         if not self.owns(delivery.connection):
@@ -70,11 +61,11 @@ class StandinConnection(Connection):
             return Receipt(host_ref=str(delivery.previous_receipt.get("host_ref", "")), skipped=True)
         if delivery.attempt > 1:
             found = self._call("GET", params={"key": delivery.key})
-            if found.status_code == 200:
-                return Receipt(host_ref=found.json()["id"], skipped=True)
+            if found is not None:
+                return Receipt(host_ref=found["id"], skipped=True)
         body = {"key": delivery.key, "action": delivery.action, "payload": dict(delivery.payload)}
         made = self._call("POST", json=body)
-        return Receipt(host_ref=made.json()["id"])
+        return Receipt(host_ref=made["id"])
 
     @hookimpl
     def rm_enrol_pair(self, delivery: Delivery) -> Receipt | None:
@@ -106,10 +97,10 @@ class StandinConnection(Connection):
             return None
         key = f"prepare:{programme.slug}"
         found = self._call("GET", params={"key": key})
-        if found.status_code == 200:
-            return Receipt(host_ref=found.json()["id"], skipped=True)
+        if found is not None:
+            return Receipt(host_ref=found["id"], skipped=True)
         made = self._call("POST", json={"key": key, "action": "prepare", "payload": {"name": programme.name}})
-        return Receipt(host_ref=made.json()["id"])
+        return Receipt(host_ref=made["id"])
 
 
 @hookimpl

@@ -28,13 +28,26 @@ def test_sync_then_status_then_retry(site: Site, host: Served) -> None:
     code, out = run(site, "sync", "status")
     assert code == 0
     lines = out.splitlines()
-    assert lines[1].split() == ["standin", "0", "0", "3", "1"]
-    assert f"{keys[2]} (attempts 1): POST /deliveries: HTTP 422 refused" in out
+    assert lines[0].split() == [
+        "connection",
+        "pending",
+        "in",
+        "flight",
+        "waiting",
+        "done",
+        "skipped",
+        "held",
+        "parked",
+    ]
+    assert lines[1].split() == ["standin", "0", "0", "0", "3", "0", "0", "1"]
+    assert (
+        f'{keys[2]} (attempts 1): standin: POST /deliveries failed: Error: {{"error": "scripted 422"}}' in out
+    )
 
     code, out = run(site, "sync", "retry")
-    assert code == 2 and "say which parked rows to retry" in out
+    assert code == 2 and "say which rows to retry" in out
     code, out = run(site, "sync", "retry", "9999")
-    assert code == 1 and "not parked (or no such row): #9999; nothing was requeued" in out
+    assert code == 1 and "#9999: no such row; nothing was changed" in out
     code, out = run(site, "sync", "retry", "--all")
     assert code == 0 and "requeued 1 row(s)" in out
     code, out = run(site, "sync")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sync_factory import add_milestones, load_site
+from sync_factory import Clock, add_milestones, load_site, rows
 from sync_standin_host import Served
 
 from rm_plugin import hookimpl
@@ -18,26 +18,10 @@ from rm_plugin.domain.records import Delivery, Receipt
 from rm_plugin.outbox import enqueue
 from rm_plugin.plugins import register
 from rm_plugin.site import Site
-from rm_plugin.store.models import AuditEntry, OutboxItem, StoredReceipt
-from rm_plugin.store.types import utcnow
+from rm_plugin.store.models import AuditEntry, StoredReceipt
 from rm_plugin.sync.backoff import RedeliveryPolicy as RetryPolicy
 from rm_plugin.sync.status import NothingToRetry, outbox_status, requeue
 from rm_plugin.sync.worker import SyncOptions, run_sync
-
-
-class Clock:
-    """A clock tests move by hand, starting just after the rows were written."""
-
-    def __init__(self) -> None:
-        self.start = self.now = utcnow() + dt.timedelta(seconds=1)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-def rows(site: Site) -> dict[str, OutboxItem]:
-    with site.database.transaction() as s:
-        return {row.key: row for row in s.scalars(select(OutboxItem))}
 
 
 def test_every_row_is_delivered_once_with_a_receipt_and_a_rerun_calls_nobody(
@@ -45,7 +29,7 @@ def test_every_row_is_delivered_once_with_a_receipt_and_a_rerun_calls_nobody(
 ) -> None:
     keys = add_milestones(site.database, 25)
     summary = run_sync(site)
-    assert (summary.delivered, summary.skipped, summary.retry_later, summary.parked) == (25, 0, 0, 0)
+    assert (summary.delivered, summary.already, summary.retry_later, summary.parked) == (25, 0, 0, 0)
     assert summary.per_connection["standin"]["delivered"] == 25
     assert sorted(host.host.writes) == sorted(keys)
     assert set(host.host.writes.values()) == {1}
@@ -112,7 +96,10 @@ def test_transient_failures_back_off_exponentially_then_park(site: Site, host: S
     assert last.parked == 1
     row = rows(site)[key]
     assert row.status == "parked"
-    assert row.last_error == "gave up after 3 attempts: POST /deliveries: HTTP 503"
+    assert row.last_error == (
+        "gave up after 3 attempts: standin: POST /deliveries failed: "
+        'Error: {"error": "scripted 503"} (HTTP 503)'
+    )
     assert host.host.writes[key] == 0
 
 
@@ -122,9 +109,22 @@ def test_a_permanent_failure_is_parked_with_its_reason_and_can_be_retried(site: 
     summary = run_sync(site)
     assert (summary.delivered, summary.parked) == (2, 1)
     report = outbox_status(site.database)
-    assert report.counts == {"standin": {"pending": 0, "done": 2, "parked": 1}}
+    assert report.counts == {
+        "standin": {
+            "pending": 0,
+            "in_flight": 0,
+            "waiting": 0,
+            "done": 2,
+            "skipped": 0,
+            "held": 0,
+            "parked": 1,
+        }
+    }
     [parked] = report.parked
-    assert (parked.key, parked.reason) == (keys[1], "POST /deliveries: HTTP 400 refused")
+    assert parked.key == keys[1]
+    assert (
+        parked.reason == 'standin: POST /deliveries failed: Bad Request: {"error": "scripted 400"} (HTTP 400)'
+    )
     with site.database.transaction() as s:
         audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "outbox.parked")).one()
         assert audit.entity_id == str(parked.id)
@@ -141,9 +141,13 @@ def test_a_permanent_failure_is_parked_with_its_reason_and_can_be_retried(site: 
 def test_requeue_refuses_rows_that_are_not_parked_and_changes_nothing(site: Site) -> None:
     add_milestones(site.database, 2)
     ids = sorted(row.id for row in rows(site).values())
-    with pytest.raises(NothingToRetry, match=f"#{ids[0]}, #9999"):
+    with pytest.raises(NothingToRetry) as refused:
         requeue(site.database, ids=[ids[0], 9999])
-    with pytest.raises(ValueError, match="say which parked rows"):
+    assert str(refused.value) == (
+        f"#{ids[0]}: due already (the next `rm-plugin sync` delivers it); "
+        "#9999: no such row; nothing was changed"
+    )
+    with pytest.raises(ValueError, match="say which rows"):
         requeue(site.database)
     assert {row.status for row in rows(site).values()} == {"pending"}
 
@@ -164,7 +168,7 @@ def test_a_stored_receipt_is_handed_to_the_connector_which_then_skips_the_write(
     with site.database.transaction() as s:
         s.add(StoredReceipt(connection="standin", key=key, host_ref="w-earlier", data={}))
     summary = run_sync(site)
-    assert (summary.delivered, summary.skipped) == (0, 1)
+    assert (summary.delivered, summary.already) == (0, 1)
     assert host.host.total_calls == 0
     with site.database.transaction() as s:
         receipt = s.scalars(select(StoredReceipt)).one()

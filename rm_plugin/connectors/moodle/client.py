@@ -58,7 +58,7 @@ class MoodleClient(HttpClient):
         response = self.request(
             "POST", ENDPOINT, data=data, call_name=function, idempotent=function in REPEATABLE
         )
-        body = self.decode_json(response, function)
+        body = self.decode_json(response, function, empty_ok=False)
         if isinstance(body, Mapping):
             for warning in body.get("warnings") or ():
                 self.log.warning(
@@ -68,14 +68,16 @@ class MoodleClient(HttpClient):
                     warning.get("item", ""),
                     warning.get("itemid", ""),
                     warning.get("warningcode", ""),
-                    self.redactor.redact(str(warning.get("message", ""))),
+                    self.redactor.redact(str(warning.get("message", "")))[:300],
                 )
         return body
 
     def error_for_response(self, response: requests.Response, call: str) -> HostError | None:
         if response.status_code >= 400:
             return self.error_from_status(response, call)
-        body = self.decode_json(response, call)  # an HTML or proxy page raises UnexpectedResponse
+        # Moodle answers every function with JSON, ``null`` included: an empty body, a cut-short
+        # one or an HTML maintenance page raises a retryable UnexpectedResponse here.
+        body = self.decode_json(response, call, empty_ok=False)
         if isinstance(body, Mapping) and "exception" in body and "errorcode" in body:
             return error_for(
                 call,

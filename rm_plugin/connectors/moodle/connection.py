@@ -381,7 +381,6 @@ class MoodleConnection(Connection):
                 host=self.name,
                 call=USER_BADGES,
                 code="badgepending",
-                retry_after=300.0,
             )
         return self._badge_receipt(badge, uid, skipped=False)
 

@@ -82,7 +82,6 @@ class PairGroups:
                 host=self.client.name,
                 call=GET_GROUPS,
                 code="nogroup",
-                retry_after=60.0,
             )
         return group_id
 

@@ -40,5 +40,6 @@ def rm_register_connector_types(register: Callable[[ConnectorType], None]) -> No
             make_connection,
             "progress as a score in the LMS gradebook (LTI Assignment and Grade Services)",
             roles=("progress",),
+            actions=("completion",),
         )
     )

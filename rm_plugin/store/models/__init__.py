@@ -11,7 +11,13 @@ from rm_plugin.store.models.lti import (
     LtiRegistrationToken,
     LtiToolKey,
 )
-from rm_plugin.store.models.outbox import AuditEntry, OutboxItem, StoredReceipt
+from rm_plugin.store.models.outbox import (
+    AuditEntry,
+    OutboxItem,
+    OutboxPrerequisite,
+    StoredReceipt,
+    WorkerJob,
+)
 from rm_plugin.store.models.pairs import Pair, PairStatusChange, ReviewDecision
 from rm_plugin.store.models.people import AccountLink, ConnectorState, Person, RosterProblem, SyncState
 from rm_plugin.store.models.programme import Application, Invitation, Programme
@@ -41,6 +47,7 @@ __all__ = [
     "MilestoneReached",
     "Nudge",
     "OutboxItem",
+    "OutboxPrerequisite",
     "Pair",
     "PairStatusChange",
     "Person",
@@ -54,4 +61,5 @@ __all__ = [
     "SyncState",
     "WebRateCounter",
     "WebSession",
+    "WorkerJob",
 ]

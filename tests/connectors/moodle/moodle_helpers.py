@@ -87,7 +87,10 @@ def expect(mock: responses.RequestsMock) -> Expect:
                 match=match,
                 content_type=kw.get("content_type", "text/html"),
             )
-        return mock.post(ENDPOINT, json=answer, status=status, match=match)
+        # Moodle sends JSON ``null`` for a function with no result, never an empty body.
+        return mock.post(
+            ENDPOINT, body=json.dumps(answer), status=status, match=match, content_type="application/json"
+        )
 
     return add
 

@@ -7,12 +7,14 @@ import logging
 import pytest
 import requests
 import responses
+import urllib3
 from moodle_helpers import BASE, ENDPOINT, TOKEN, Expect, body
 
 from rm_plugin.connectors.moodle import MoodleClient, MoodleError
 from rm_plugin.connectors.moodle.encoding import php_form
 from rm_plugin.http import (
     AuthenticationError,
+    HostConnectionError,
     HostTimeout,
     HostUnavailable,
     InvalidRequest,
@@ -110,7 +112,8 @@ def test_an_html_page_is_reported_as_such(client: MoodleClient, expect: Expect) 
     )
     with pytest.raises(UnexpectedResponse) as caught:
         client.call("core_webservice_get_site_info")
-    assert "expected JSON but got text/html" in str(caught.value)
+    assert "an HTML page instead of JSON ('Maintenance')" in str(caught.value)
+    assert caught.value.retryable
     assert "Site is under maintenance" in caught.value.excerpt
 
 
@@ -169,3 +172,27 @@ def test_warnings_are_logged_without_the_token(
 def test_the_token_must_be_a_secret() -> None:
     with pytest.raises(TypeError):
         MoodleClient("moodle", BASE, TOKEN)  # type: ignore[arg-type]
+
+
+def test_a_cut_short_answer_to_a_write_is_retryable_and_says_truncated_json(
+    client: MoodleClient, expect: Expect
+) -> None:
+    users = '[{"id": 41, "username": "e100", "email": "ann@example.org", "fullname": "Ann Smith"}]'
+    fields = {"messages[0][touserid]": "41", "messages[0][text]": "hi"}
+    expect("core_message_send_instant_messages", fields, body=users[:40], content_type="application/json")
+    with pytest.raises(UnexpectedResponse) as caught:
+        client.call("core_message_send_instant_messages", {"messages": [{"touserid": 41, "text": "hi"}]})
+    err = caught.value
+    assert err.retryable and "truncated JSON: the body ends after 40 bytes" in str(err)
+    assert "ann@example.org" not in str(err) + err.excerpt and "Ann Smith" not in str(err) + err.excerpt
+    assert client.calls_by_name["core_message_send_instant_messages"] == 1  # the outbox retries, guarded
+
+
+def test_a_reset_connection_is_retryable_and_may_have_reached_moodle(client: MoodleClient, mock) -> None:
+    reset = requests.ConnectionError(
+        urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError(104, "reset by peer"))
+    )
+    mock.post(ENDPOINT, body=reset)
+    with pytest.raises(HostConnectionError) as caught:
+        client.call("enrol_manual_enrol_users", {"enrolments": [{"roleid": 5, "userid": 41, "courseid": 12}]})
+    assert caught.value.retryable and caught.value.request_sent
