@@ -3,7 +3,7 @@
 A job is a function of the site that calls the same services the CLI calls and returns one
 line saying what it did. It is registered with one line at the end of this module::
 
-    register_job("at_risk", check_at_risk, every="1d", what="at-risk checks, every live programme")
+    register_job("retention", retention_job, every="1d", what="private notes past retention")
 
 ``[worker.jobs]`` in ``rm-plugin.toml`` sets how often each runs (or ``off``). A worker runs a
 job only after leasing its row of ``worker_jobs`` in one ``UPDATE`` whose ``WHERE`` says the
@@ -13,6 +13,7 @@ same time or twice for one period. A worker that dies mid-job leaves its lease t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
@@ -23,9 +24,10 @@ from sqlalchemy.exc import IntegrityError
 
 from rm_plugin.enrolment.programmes import list_programmes, live_programmes
 from rm_plugin.errors import UserError
-from rm_plugin.people.roster_import import NoSource, sync_people
-from rm_plugin.programme import recruitment
-from rm_plugin.programme.nudges import nudge_programme
+from rm_plugin.people.roster_import import NoSource
+from rm_plugin.programme import recruitment, retention
+from rm_plugin.programme.leavers import sync_roster
+from rm_plugin.programme.nudges import at_risk_pairs, nudge_programme
 from rm_plugin.site import SITE_FILE, Site
 from rm_plugin.store import Database
 from rm_plugin.store.models import WorkerJob
@@ -181,9 +183,13 @@ def run_due_jobs(
 
 
 def people_sync_job(site: Site, today: dt.date | None) -> str:
-    """Incremental people sync from every enabled HR source (each gets its own cursor back)."""
+    """Incremental people sync from every enabled HR source (each gets its own cursor back).
+
+    The same service as ``rm-plugin people sync``: people who left lose their proposals and
+    their active pairs close.
+    """
     try:
-        report = sync_people(site, today=today)
+        report = sync_roster(site, today=today)
     except NoSource as exc:
         return f"nothing to do: {exc}"
     failed = f"; failed: {', '.join(report.failed_sources)}" if report.failed_sources else ""
@@ -220,6 +226,31 @@ def invitation_reminders_job(site: Site, today: dt.date | None) -> str:
     return "; ".join(parts) or "no open programme"
 
 
+def at_risk_job(site: Site, today: dt.date | None) -> str:
+    """Count the pairs at risk in every live programme, by kind (reads only; nudging is its own job)."""
+    parts = []
+    with unit_of_work(site) as work:
+        for programme in live_programmes(work):
+            risks = at_risk_pairs(work, programme.slug, today)
+            kinds = {kind: sum(r.kind == kind for r in risks) for kind in ("meetings", "agreement")}
+            parts.append(
+                f"{programme.slug}: {len(risks)} at risk "
+                f"({kinds['meetings']} not meeting, {kinds['agreement']} not signed)"
+            )
+    return "; ".join(parts) or "no live programme"
+
+
+def retention_job(site: Site, today: dt.date | None) -> str:
+    """Delete the private notes and survey free text each programme's retention time says must go."""
+    with unit_of_work(site) as work:
+        if today is not None:
+            work = dataclasses.replace(work, today=today)
+        report = retention.run(work)
+    return "; ".join(report.lines()) or "nothing to delete"
+
+
 register_job("people_sync", people_sync_job, every="6h", what="incremental people sync from every HR source")
 register_job("nudges", nudges_job, every="1d", what="nudges and agreement reminders, every live programme")
 register_job("invitation_reminders", invitation_reminders_job, every="1d", what="invitation reminders")
+register_job("at_risk", at_risk_job, every="1d", what="pairs at risk, counted per live programme")
+register_job("retention", retention_job, every="1d", what="private notes and survey free text past retention")

@@ -160,6 +160,27 @@ def test_a_pair_with_someone_marked_left_is_never_approved(site_root: Path) -> N
     site.close()
 
 
+def test_the_worker_s_people_sync_job_settles_leavers_like_the_command(site_root: Path) -> None:
+    """The scheduled job calls the same service as ``people sync``: no door skips the leaver rule."""
+    from rm_plugin.sync import jobs
+
+    write_roster(site_root, ORG)
+    site = Site.load(site_root, load_entrypoints=False)
+    jobs.people_sync_job(site, None)
+    with site.database.transaction() as s:
+        prog = programme(s, reviewers_required=1)
+        people = {p.hr_id: p for p in s.scalars(select(Person))}
+        apply(s, prog, people["SEN-A"], "mentee", skills_wanted={"ai": 3})
+        apply(s, prog, people["JUN-B1"], "mentor", skills_offered=["ai"])
+    (proposed,) = propose(site.database, site.pm, "rm-2026").proposed
+    approve_as(site, proposed.pair_id, "REV-1")
+    write_roster(site_root, [row for row in ORG if row[0] != "JUN-B1"])
+    outcome = jobs.people_sync_job(site, dt.date(2026, 5, 4))
+    assert "1 marked as left" in outcome
+    assert status_of(site)[("SEN-A", "JUN-B1")] == "closed"
+    site.close()
+
+
 def random_roster(rnd: random.Random, n: int) -> list[tuple[str, int, str]]:
     people = [("P0", 10, "")]
     levels = {"P0": 10}

@@ -116,3 +116,17 @@ def test_the_command_shows_what_would_go(site_root: Path) -> None:
     result = CliRunner().invoke(build_cli(), ["--site", str(site_root), "retention", "run", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "rm: would delete 1 private note(s)" in result.output
+
+
+def test_the_worker_s_daily_job_deletes_what_outlived_its_time(site_root: Path) -> None:
+    from rm_plugin.sync import jobs
+
+    site = Site.load(site_root, load_entrypoints=False)
+    seed(site.database)
+    assert jobs.schedule({})["retention"] == dt.timedelta(days=1)
+    assert "nothing has outlived" in jobs.retention_job(site, dt.date(2026, 4, 2))
+    outcome = jobs.retention_job(site, dt.date(2026, 7, 1))
+    assert "rm: deleted 1 private note(s)" in outcome
+    notes, _ = texts(site.database)
+    assert notes == ["", "we talked about the reorganisation"]
+    site.close()
