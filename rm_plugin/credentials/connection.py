@@ -20,14 +20,14 @@ from sqlalchemy.exc import IntegrityError
 
 from rm_plugin import hookimpl
 from rm_plugin.config import ConfigError
-from rm_plugin.connections import Connection, ConnectionContext, ConnectorType
+from rm_plugin.connections import ConnectionContext, ConnectorType
 from rm_plugin.credentials.issuing import CannotIssue, issue
 from rm_plugin.credentials.keys import CredentialKeys
 from rm_plugin.credentials.settings import CONNECTOR_TYPE, BadgesConfig, BadgeSettings
 from rm_plugin.domain.records import Delivery, HealthReport, ProgrammeInfo, Receipt
 from rm_plugin.http import HostError
 from rm_plugin.lti.keys import ToolKeyError
-from rm_plugin.store import Database
+from rm_plugin.lti.own_tables import OwnTablesConnection
 from rm_plugin.store.models import IssuedCredential
 
 #: Two workers may take the same next bit of the status list; the loser tries again this often.
@@ -38,21 +38,11 @@ class NotIssued(HostError):
     """What no retry can fix (no key, no [web] settings, an unknown person); parked with the reason."""
 
 
-class BadgesConnection(Connection):
+class BadgesConnection(OwnTablesConnection):
     def __init__(self, context: ConnectionContext, config: Mapping[str, Any]) -> None:
         super().__init__(context, config)
-        self._database: Database | None = None
         #: Injectable for tests: the clock.
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
-
-    @property
-    def database(self) -> Database:
-        if self._database is None:
-            from rm_plugin.site import database_url, read_site_config
-
-            root = self.context.site_root
-            self._database = Database(database_url(root, read_site_config(root)))
-        return self._database
 
     def settings(self) -> BadgeSettings:
         from rm_plugin.site import read_site_config
@@ -98,11 +88,7 @@ class BadgesConnection(Connection):
         )
 
     def _nothing(self, delivery: Delivery) -> Receipt | None:
-        if not self.owns(delivery.connection):
-            return None
-        return Receipt(
-            skipped=True, data={"reason": f"credentials are issued for awards, not {delivery.action}"}
-        )
+        return self.decline(delivery, f"credentials are issued for awards, not {delivery.action}")
 
     @hookimpl
     def rm_enrol_pair(self, delivery: Delivery) -> Receipt | None:

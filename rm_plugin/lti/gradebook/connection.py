@@ -12,15 +12,15 @@ from sqlalchemy import func, select
 
 from rm_plugin import hookimpl
 from rm_plugin.config import ConfigError
-from rm_plugin.connections import Connection, ConnectionContext
+from rm_plugin.connections import ConnectionContext
 from rm_plugin.domain.records import Delivery, HealthReport, ProgrammeInfo, Receipt
 from rm_plugin.http import HostError
 from rm_plugin.lti import claims as c
 from rm_plugin.lti.ags import AgsClient, PlatformGrant, Score, next_timestamp
 from rm_plugin.lti.deep_linking import PROGRESS_TAG
 from rm_plugin.lti.keys import ToolKeyError, ToolKeys
+from rm_plugin.lti.own_tables import OwnTablesConnection
 from rm_plugin.secret import Secret
-from rm_plugin.store import Database
 from rm_plugin.store.models import LtiGradeTarget, LtiPlatform, MilestoneReached, Person, Programme
 
 DEFAULT_LABEL = "Reverse mentoring: progress"
@@ -35,10 +35,11 @@ class NotDeliverable(HostError):
     """What no retry can fix (no signing key, no web secret); parked with the reason."""
 
 
-class LtiGradesConnection(Connection):
+class LtiGradesConnection(OwnTablesConnection):
+    """The grade targets and the tool's keys are the portal's own tables."""
+
     def __init__(self, context: ConnectionContext, config: Mapping[str, Any]) -> None:
         super().__init__(context, config)
-        self._database: Database | None = None
         self._clients: dict[int, AgsClient] = {}
         self._lock = threading.Lock()
         # One score at a time per grade target in this process: two rows of one person posted
@@ -47,16 +48,6 @@ class LtiGradesConnection(Connection):
         #: Injectable for tests: the transport, the clock.
         self.http_session: Any = None
         self.clock = lambda: dt.datetime.now(dt.UTC)
-
-    @property
-    def database(self) -> Database:
-        """The site's database: the grade targets and the tool's keys are the portal's own tables."""
-        if self._database is None:
-            from rm_plugin.site import database_url, read_site_config
-
-            root = self.context.site_root
-            self._database = Database(database_url(root, read_site_config(root)))
-        return self._database
 
     def _secret(self) -> Secret:
         from rm_plugin.site import read_site_config
@@ -195,9 +186,7 @@ class LtiGradesConnection(Connection):
     # --- the other progress rows: nothing to do in a gradebook ------------------------------
 
     def _nothing(self, delivery: Delivery) -> Receipt | None:
-        if not self.owns(delivery.connection):
-            return None
-        return Receipt(skipped=True, data={"reason": f"a gradebook has no {delivery.action}"})
+        return self.decline(delivery, f"a gradebook has no {delivery.action}")
 
     @hookimpl
     def rm_enrol_pair(self, delivery: Delivery) -> Receipt | None:
