@@ -242,7 +242,7 @@ class HttpClient:
             # service that redirects (to a login page, say) is misconfigured, not answering.
             response = self.session.send(prepared, timeout=timeout, allow_redirects=False, **settings)
         except requests.RequestException as exc:
-            error: HostError | None = self._transport_error(exc, call, timeout)
+            error: HostError | None = self._transport_error(exc, call, timeout, url)
             outcome = type(error).__name__
         else:
             try:
@@ -263,7 +263,9 @@ class HttpClient:
             )
         return response, error
 
-    def _transport_error(self, exc: requests.RequestException, call: str, timeout: Timeout) -> HostError:
+    def _transport_error(
+        self, exc: requests.RequestException, call: str, timeout: Timeout, url: str
+    ) -> HostError:
         # requests puts the URL, query string included, into its messages: redact before keeping.
         detail = self.redactor.redact(f"{type(exc).__name__}: {exc}")
         connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
@@ -279,7 +281,13 @@ class HttpClient:
             error.request_sent = True
             return error
         if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
-            error = HostConnectionError(f"could not reach the host ({detail})", host=self.name, call=call)
+            where = self.redactor.redact(urlsplit(url).netloc)
+            reason = self.redactor.redact(_root_cause(exc))
+            error = HostConnectionError(
+                f"could not reach the host {where}: {reason}; check the base URL and the network",
+                host=self.name,
+                call=call,
+            )
             # "Connection aborted" / a body cut short: the request went out, the answer broke off.
             cause = exc.args[0] if exc.args else None
             error.request_sent = isinstance(exc, requests.exceptions.ChunkedEncodingError) or isinstance(
@@ -416,3 +424,19 @@ class HttpClient:
         text = self.redactor.redact_body(response.content)
         text = _SPACE.sub(" ", _TAG.sub(" ", text)).strip()
         return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: The operating system's words inside requests' nested messages: "[Errno 111] Connection refused".
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def _root_cause(exc: requests.RequestException) -> str:
+    """The innermost reason of a connection failure ("Connection refused", "Name or service not
+    known"), without the pool, the retry count and the URL that requests wraps around it."""
+    reason: Any = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", None) or reason  # urllib3's MaxRetryError wraps the cause
+    text = str(reason)
+    found = _ERRNO.findall(text)
+    if found:
+        return found[-1].strip()
+    return text.rsplit(": ", 1)[-1].strip() or type(reason).__name__

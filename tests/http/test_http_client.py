@@ -76,6 +76,24 @@ def test_a_broken_connection_is_a_retryable_connection_error(mocked, client) -> 
     assert caught.value.retryable and type(caught.value) is HostConnectionError
 
 
+def test_a_refused_connection_names_the_host_and_the_reason_not_the_pool_s_message(policy, sleep) -> None:
+    """A real connection to a closed port on this machine: the message says where and why, in
+    one line a person can act on, without urllib3's pool and retry wrapping or the query string."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again when the block ends: nothing listens there
+    closed = HttpClient("bamboohr", f"http://127.0.0.1:{port}", retry=policy)
+    with closed, pytest.raises(HostConnectionError) as caught:
+        closed.request("GET", "/api/v1/employees", params={"token": TOKEN})
+    message = str(caught.value)
+    assert f"could not reach the host 127.0.0.1:{port}: Connection refused" in message
+    assert "HTTPConnectionPool" not in message and "retries" not in message
+    assert TOKEN not in message
+    assert caught.value.retryable and len(sleep.waits) == 3
+
+
 def test_503_then_success_retries_once_after_a_backoff(mocked, client, sleep) -> None:
     mocked.get(URL, status=503)
     mocked.get(URL, json={"data": [1]})
