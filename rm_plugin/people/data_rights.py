@@ -4,7 +4,9 @@ Both walk the schema rather than a hand-kept list, so a table added later is cov
 
 - A row is about a person when one of its person columns (a foreign key to ``people``) names
   them, when it belongs to one of their pairs (a foreign key to ``pairs``), or, in tables with
-  neither, when a text or JSON value mentions their HR id, work email or full name.
+  neither, when a text or JSON value mentions their HR id, work email or full name as a whole
+  token (Ann Lee is not in Ann Leeds; folded calendar lines are joined first). Of such a row
+  the export keeps the structured values only where they mention the person.
 - Rows that belong to one person only (:data:`ROW_OWNER`: a survey answer, an application) are
   theirs alone: the partner's are not exported. Free text has an author (:data:`TEXT_AUTHOR`): a
   private note goes to whoever wrote it, never to the other member of the pair.
@@ -13,7 +15,8 @@ Erasure keeps the rows that programme figures count (pairs, meetings, survey rat
 milestones) and pseudonymises the person in them: their ``people`` row gets a fresh pseudonym for
 an HR id and loses name, email and HR details; their free text and notes are emptied; host
 account links and sessions are deleted; every other mention of their HR id, email or name in
-any text or JSON value is replaced. Every table that references ``people`` needs a rule in
+any text or JSON value is replaced, except in other people's rows of ``people``, where only a
+manager link to them follows the pseudonym. Every table that references ``people`` needs a rule in
 :data:`ERASURE` (a test enforces it). Success stories of the person's pairs are unpublished
 and their consents withdrawn; the text of a story they drafted is emptied.
 Credentials already issued stay valid unless ``revoke`` is asked; their stored copy is dropped.
@@ -23,10 +26,9 @@ The audit log keeps one entry: that an erasure happened, to which pseudonym, and
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -109,13 +111,45 @@ class Subject:
     full_name: str
     pair_ids: tuple[int, ...]
 
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """Their HR id, email and full name as whole tokens: "Ann Lee" is not in "Ann Leeds", nor
+        al@example.com in sal@example.com."""
+        found = [_token(self.hr_id)]
+        if self.email:
+            found.append(re.compile(rf"{_EMAIL_BEFORE}{re.escape(self.email)}{_EMAIL_AFTER}", re.IGNORECASE))
+        if self.full_name:
+            found.append(re.compile(rf"(?<!\w){re.escape(self.full_name)}(?!\w)"))
+        return tuple(found)
+
     def mentions(self, value: Any) -> bool:
-        text = value if isinstance(value, str) else json.dumps(value, default=str)
-        return bool(
-            _token(self.hr_id).search(text)
-            or (self.email and self.email.lower() in text.lower())
-            or (self.full_name and self.full_name in text)
-        )
+        patterns = self.patterns()
+        return any(pattern.search(unfold(text)) for text in _strings(value) for pattern in patterns)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every key and scalar of a JSON value as text (a payload's strings are searched as they
+    are, not as JSON-escaped text, where a folded line would be ``\\r\\n``)."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+    elif value is not None:
+        yield value if isinstance(value, str) else str(value)
+
+
+#: What may not touch an email address on either side for it to be the whole address.
+_EMAIL_BEFORE = r"(?<![A-Za-z0-9._%+-])"
+_EMAIL_AFTER = r"(?![A-Za-z0-9-]|\.[A-Za-z0-9])"
+#: A folded line of iCalendar text (RFC 5545 §3.1): a line break followed by a space or a tab.
+_FOLD = re.compile(r"\r?\n[ \t]")
+
+
+def unfold(text: str) -> str:
+    """Calendar text with its folded lines joined, so a name split across a fold is seen whole."""
+    return _FOLD.sub("", text)
 
 
 def _token(hr_id: str) -> re.Pattern[str]:
@@ -149,7 +183,9 @@ def _rows_about(session: Session, table: Table, who: Subject) -> list[dict[str, 
         condition = or_(*parts)
     else:
         return [
-            dict(row) for row in session.execute(select(table)).mappings() if _mentions_row(table, row, who)
+            _only_what_mentions(table, row, who)
+            for row in session.execute(select(table)).mappings()
+            if _mentions_row(table, row, who)
         ]
     return [dict(row) for row in session.execute(select(table).where(condition)).mappings()]
 
@@ -164,6 +200,18 @@ def _mentions_row(table: Table, row: Mapping[str, Any], who: Subject) -> bool:
     ):
         return True
     return any(row[c.name] is not None and who.mentions(row[c.name]) for c in _text_columns(table))
+
+
+def _only_what_mentions(table: Table, row: Mapping[str, Any], who: Subject) -> dict[str, Any]:
+    """A row of a table with no person column (the outbox, receipts, the audit log) found by a
+    mention: its structured values (a payload, a host's answer) only where they mention the
+    person; the rest of such a row is somebody else's business."""
+    out = dict(row)
+    for column in _text_columns(table):
+        value = out[column.name]
+        if isinstance(value, Mapping | list) and not who.mentions(value):
+            out[column.name] = WITHHELD
+    return out
 
 
 def _author_is(row: Mapping[str, Any], author: str, who: Subject) -> bool:
@@ -229,17 +277,15 @@ def blank_text(value: Any) -> Any:
 
 
 def _scrubber(who: Subject, pseudonym: str) -> Callable[[Any], Any]:
-    token = _token(who.hr_id)
-    email = re.compile(re.escape(who.email), re.IGNORECASE) if who.email else None
-    name = re.compile(re.escape(who.full_name)) if who.full_name else None
+    token, *others = who.patterns()
 
     def scrub(value: Any) -> Any:
         if isinstance(value, str):
-            value = token.sub(pseudonym, value)
-            if email is not None:
-                value = email.sub(ERASED, value)
-            if name is not None:
-                value = name.sub(ERASED, value)
+            if not who.mentions(value):
+                return value
+            value = token.sub(pseudonym, unfold(value))
+            for pattern in others:
+                value = pattern.sub(ERASED, value)
             return value
         if isinstance(value, Mapping):
             return {scrub(k): scrub(v) for k, v in value.items()}
@@ -383,9 +429,11 @@ def erase_person(
     session.flush()
     _pseudonymise(session, who, pseudonym)
     scrub = _scrubber(who, pseudonym)
+    # Other people's rows are theirs: only a manager link to the erased person follows the pseudonym.
+    session.execute(update(Person).where(Person.manager_hr_id == who.hr_id).values(manager_hr_id=pseudonym))
     for table in Base.metadata.sorted_tables:
         columns = _text_columns(table)
-        if not columns:
+        if not columns or table.name == PEOPLE:
             continue
         keys = list(table.primary_key.columns)
         for row in session.execute(select(*keys, *columns)).all():

@@ -15,17 +15,19 @@ from sqlalchemy.engine import make_url
 from rm_plugin.cli import build_cli
 from rm_plugin.demo import PROGRAMME, run_demo
 from rm_plugin.errors import UserError
+from rm_plugin.outbox import enqueue
 from rm_plugin.people import data_rights
 from rm_plugin.programme.closing import close_programme
 from rm_plugin.programme.surveys import aggregate
 from rm_plugin.site import Site
-from rm_plugin.store import Database
+from rm_plugin.store import Database, audit
 from rm_plugin.store.models import (
     AuditEntry,
     Base,
     IssuedCredential,
     Meeting,
     MilestoneReached,
+    OutboxItem,
     Pair,
     Person,
     Programme,
@@ -191,3 +193,46 @@ def test_erasure_is_refused_while_the_person_is_in_an_active_pair(db: Database) 
 
 def test_every_table_that_references_people_has_an_erasure_rule() -> None:
     assert data_rights.unruled_tables() == []
+
+
+def test_erasure_and_export_match_whole_names_and_addresses_not_parts_of_someone_else_s(
+    db: Database,
+) -> None:
+    """Ann Lee (al@example.com) is not Ann Leeds (sal@example.com): exporting or erasing one
+    leaves the other's row, and the audit lines about the other, as they were."""
+    with db.transaction() as s:
+        s.add_all(
+            [
+                Person(hr_id="E1", email="al@example.com", given_name="Ann", family_name="Lee"),
+                Person(hr_id="E2", email="sal@example.com", given_name="Ann", family_name="Leeds"),
+            ]
+        )
+        audit.record(s, "E2", "asked", "person", "E2", note="Ann Leeds asked about sal@example.com")
+        audit.record(s, "E9", "asked", "person", "E1", note="Ann Lee wrote from al@example.com.")
+    with db.transaction() as s:
+        exported = data_rights.export_person(s, "E1")
+    notes = [row["detail"]["note"] for row in exported["tables"]["audit_log"]]
+    assert notes == ["Ann Lee wrote from al@example.com."]
+    with db.transaction() as s:
+        data_rights.erase_person(s, "E1", by="admin")
+    with db.transaction() as s:
+        other = s.scalar(select(Person).where(Person.hr_id == "E2"))
+        assert other is not None and (other.email, other.family_name) == ("sal@example.com", "Leeds")
+        details = [e.detail.get("note") for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert details[0] == "Ann Leeds asked about sal@example.com"
+    assert details[1] == "[erased] wrote from [erased]."
+
+
+def test_a_name_folded_across_calendar_lines_is_erased_too(db: Database) -> None:
+    """iCalendar folds lines at 75 octets (RFC 5545 §3.1), which can split a name in two; the
+    stored invitation is unfolded before it is searched."""
+    with db.transaction() as s:
+        s.add(Person(hr_id="E7", email="cf@example.com", given_name="Christopher", family_name="Fitzgerald"))
+        folded = "SUMMARY:Reverse mentoring: agreement review with Christopher Fitz\r\n gerald\r\n"
+        enqueue(s, key="calendar:1", connection="files", action="calendar", payload={"ics": folded})
+    with db.transaction() as s:
+        assert [r["key"] for r in data_rights.export_person(s, "E7")["tables"]["outbox"]] == ["calendar:1"]
+        data_rights.erase_person(s, "E7", by="admin")
+    with db.transaction() as s:
+        ics = s.scalar(select(OutboxItem.payload).where(OutboxItem.key == "calendar:1"))["ics"]
+    assert "Fitz" not in ics and "[erased]" in ics
