@@ -54,7 +54,7 @@ def create_programme(
     mistake is found when it is typed and not at the next ``match propose``.
     """
     problems = []
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         problems.append(f"slug {slug!r} must be 2-63 lowercase letters, digits or dashes")
     elif session.scalar(select(Programme.id).where(Programme.slug == slug)) is not None:
         problems.append(f"a programme {slug!r} already exists")

@@ -56,6 +56,15 @@ def test_programme_errors_are_all_named(db: Database) -> None:
         get_programme(s, "nope")
 
 
+@pytest.mark.parametrize("slug", ["pilot\n", "Pilot", "p", "-pilot", "pilot 2"])
+def test_a_slug_is_refused_unless_it_is_all_lowercase_letters_digits_and_dashes(
+    db: Database, slug: str
+) -> None:
+    """A slug goes into URLs, file names and download headers: a trailing newline is no slug."""
+    with db.transaction() as s, pytest.raises(ProgrammeError, match="must be 2-63 lowercase"):
+        create_programme(s, slug=slug, name="Pilot", defaults=DEFAULTS)
+
+
 def test_applications_import_reports_bad_rows_and_updates_on_rerun(db: Database, tmp_path: Path) -> None:
     csv = tmp_path / "apps.csv"
     csv.write_text(

@@ -339,3 +339,24 @@ def test_times_show_in_the_persons_own_time_zone(
     ):
         shown = format_datetime(created, "medium", tzinfo=zoneinfo.ZoneInfo(zone), locale="en")
         assert shown in page, zone
+
+
+@pytest.mark.parametrize("typed", ["²", "9" * 5000, "-5", "1e3"])
+def test_minutes_that_are_not_a_whole_number_are_refused_on_the_page_not_with_a_crash(
+    app: Flask, platform: FakePlatform, pairs: dict[str, int], typed: str
+) -> None:
+    pair_id = pairs["E1001"]
+    _mentee, mentor = _signed(app, platform, pair_id)
+    meetings = f"/portal/pairs/{pair_id}/meetings"
+    import datetime as dt
+
+    form = {
+        "held_on": dt.date.today().isoformat(),
+        "minutes": typed,
+        "mode": "video",
+        "topics": "",
+        "note": "",
+    }
+    answered = post(mentor, meetings, meetings, form)
+    assert answered.status_code == 303
+    assert "minutes" in text(mentor.get(meetings, base_url=TOOL)).lower()

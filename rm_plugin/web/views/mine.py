@@ -18,6 +18,7 @@ from rm_plugin.people import data_rights
 from rm_plugin.web.portal import portal
 from rm_plugin.web.views.acting import acting
 from rm_plugin.web.views.badges import settings
+from rm_plugin.web.views.limits import limit
 
 bp = Blueprint("mine", __name__, url_prefix="/portal/mine")
 FORMATS = ("jwt", "json", "png", "svg")
@@ -71,8 +72,10 @@ def data_page() -> str:
 
 @bp.post("/data")
 def data_download() -> Response:
-    """Everything stored about the signed-in person, as JSON (``people export`` for oneself)."""
+    """Everything stored about the signed-in person, as JSON (``people export`` for oneself).
+    It reads every table, so it counts against the rate limit like a launch."""
     with acting() as (_work, me):
+        limit("data-export")
         hr_id = me.hr_id
     exported = data_rights.export_for(portal().site, hr_id)
     return _download(json.dumps(exported, indent=2, ensure_ascii=False), "application/json", "my-data.json")

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from rm_plugin.errors import NotFound, NotPermitted, UserError
 from rm_plugin.programme import agreement_pages, agreements, meetings, participant, surveys
 from rm_plugin.web.views.acting import acting, refused
+from rm_plugin.web.views.numbers import whole_number
 
 bp = Blueprint("pairs", __name__, url_prefix="/portal/pairs/<int:pair_id>")
 
@@ -130,7 +131,7 @@ def log_meeting(pair_id: int) -> Response:
         participant.member_pair(work, me.hr_id, pair_id)
         try:
             held_on = _date(form.get("held_on", ""))
-            minutes = int(form.get("minutes", "")) if form.get("minutes", "").isdigit() else -1
+            minutes = whole_number(form.get("minutes", ""), -1)
             logged = meetings.log_as_member(
                 work, me.hr_id, held_on=held_on, minutes=minutes, mode=form.get("mode", ""),
                 topics=[t for t in form.get("topics", "").split(",") if t.strip()],

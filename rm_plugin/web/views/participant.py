@@ -13,6 +13,7 @@ from rm_plugin.enrolment import apply as applying
 from rm_plugin.errors import NotPermitted, UserError
 from rm_plugin.programme import participant
 from rm_plugin.web.views.acting import acting, refused
+from rm_plugin.web.views.numbers import whole_number
 
 bp = Blueprint("participant", __name__, url_prefix="/portal")
 
@@ -36,7 +37,7 @@ def _answers(form: dict[str, list[str]]) -> applying.Answers:
         skill = one(f"wanted_skill_{i}")
         if skill:
             priority = one(f"wanted_priority_{i}")
-            wanted[skill] = int(priority) if priority.isdigit() else 0
+            wanted[skill] = whole_number(priority, 0)
     return applying.Answers(
         role=one("role"),
         skills_offered=listed("skills_offered"),
