@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 SITE_FILE = "rm-plugin.toml"
 
 
+#: The shortest ``[web] secret_key`` taken: the keys it derives are no stronger than it is.
+MIN_SECRET_LENGTH = 32
+
+
 @dataclass(frozen=True)
 class WebSettings:
     public_url: str
@@ -52,6 +56,15 @@ class WebSettings:
                     SITE_FILE,
                     "web.secret_key",
                     "missing; set secret_key_file (make one with `rm-plugin web secret`) or ${ENV_VAR}",
+                )
+            )
+        elif len(secret.reveal().strip()) < MIN_SECRET_LENGTH:
+            problems.append(
+                ConfigProblem(
+                    SITE_FILE,
+                    "web.secret_key",
+                    f"too short: at least {MIN_SECRET_LENGTH} characters, since it encrypts the tool's "
+                    "signing keys and signs sessions (`rm-plugin web secret` makes one)",
                 )
             )
         if problems:

@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 
 #: Seconds a worker reuses the list of platform origins before asking the database again.
 ORIGINS_TTL = 30.0
@@ -69,4 +69,6 @@ def init_app(app: Flask, origins: PlatformOrigins) -> None:
         # No Referer: URLs may carry one-time codes (registration, hand-off ticket).
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure:  # behind a trusted proxy, ProxyFix has set the scheme it was asked in
+            response.headers["Strict-Transport-Security"] = "max-age=31536000"
         return response

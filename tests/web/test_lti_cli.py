@@ -25,6 +25,15 @@ def test_without_a_web_table_every_missing_key_is_named(site_root: Path) -> None
     assert "error: rm-plugin.toml: web.secret_key: missing" in out
 
 
+def test_a_short_web_secret_is_named_as_too_short(site_root: Path) -> None:
+    add_web_table(site_root)
+    (site_root / "secrets" / "web-secret").write_text("changeme\n")
+    code, out = run(site_root, "lti", "config")
+    assert code == 2
+    assert "error: rm-plugin.toml: web.secret_key: too short: at least 32 characters" in out
+    assert "changeme" not in out
+
+
 def test_web_secret_writes_an_owner_only_file_once(site_root: Path) -> None:
     code, out = run(site_root, "web", "secret")
     assert code == 0 and 'secret_key_file = "secrets/web-secret"' in out

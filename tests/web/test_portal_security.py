@@ -84,6 +84,9 @@ def test_only_registered_platforms_may_frame_the_portal(client: FlaskClient) -> 
     assert "X-Frame-Options" not in response.headers
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"  # TOOL is https
+    plain = client.get("/portal/", base_url=TOOL.replace("https:", "http:"))
+    assert "Strict-Transport-Security" not in plain.headers
 
 
 def test_login_and_launch_are_rate_limited_across_workers(
