@@ -176,11 +176,11 @@ def test_cli_exits_non_zero_only_when_nothing_could_be_imported(site_root: Path)
     ],
 )
 def test_row_checks(tmp_path: Path, row: str, reason: str) -> None:
-    from rm_plugin.connectors.csv.reader import COLUMNS, read_roster
+    from rm_plugin.connectors.csv.reader import read_roster
 
     path = tmp_path / "p.csv"
     path.write_text(HEADER + row + "\n")
-    read = read_roster(path, source="csv", columns={c: c for c in COLUMNS}, date_formats=["%Y-%m-%d"])
+    read = read_roster(path, source="csv", columns={}, date_formats=["%Y-%m-%d"])
     assert read.rows == [] and read.usable
     assert read.problems[0].reason.startswith(reason)
 
@@ -196,28 +196,54 @@ def sync_and_people(site_root: Path, rows: list[str], **kwargs: object) -> tuple
 
 
 def test_an_unusable_file_or_header_is_not_a_roster_in_which_everyone_left(site_root: Path) -> None:
+    """The source fails as a whole (its reason on one line) and nobody is marked as left."""
     sync_and_people(site_root, GOOD)
-    (site_root / "people.csv").write_text("id,mail\nE1,ceo@example.com\n")
+    (site_root / "people.csv").write_text("id,mail,job_level,manager_hr_id\nE1,ceo@example.com,10,\n")
     site = Site.load(site_root, load_entrypoints=False)
     report = sync_people(site)
-    assert report.left == 0
-    assert [p.reason for p in report.problems] == [
-        "the header has no column 'hr_id' (hr_id); the header read was 'id,mail'; map it under [columns]"
-    ]
+    assert report.left == 0 and report.problems == [] and report.failed_sources == ["csv"]
+    assert report.source_errors["csv"] == (
+        "line 1: the header has no column 'hr_id' (hr_id, required); the header read was "
+        "'id,mail,job_level,manager_hr_id'; map it under [columns] in connectors/csv.toml; "
+        "line 1: the header has no column 'email' (email, required); the header read was "
+        "'id,mail,job_level,manager_hr_id'; map it under [columns] in connectors/csv.toml"
+    )
     (site_root / "people.csv").write_bytes(
         (HEADER + "E1,ceo@example.com,J\xf6rg,Boss,10,,Exec,2010-01-04,,\n").encode("latin-1")
     )
     report = sync_people(site)
     assert report.left == 0
-    assert (
-        "not readable as utf-8-sig" in report.problems[0].reason
-        and "set `encoding`" in report.problems[0].reason
-    )
+    assert "not readable as utf-8-sig" in report.source_errors["csv"]
+    assert "set `encoding`" in report.source_errors["csv"]
     (site_root / "people.csv").unlink()
     report = sync_people(site)
-    assert report.left == 0 and "cannot read the roster" in report.problems[0].reason
+    assert report.left == 0 and "cannot read the roster" in report.source_errors["csv"]
+    assert any(line.startswith("  source failed, nothing changed for it: csv: ") for line in report.lines())
     assert {p.status for p in people(site).values()} == {"active"}
     site.close()
+
+
+def test_a_roster_without_its_manager_or_level_column_clears_nobody_s_chain(site_root: Path) -> None:
+    """Without manager_hr_id every chain would be cleared and rule 2 unchecked; without
+    job_level, every level. A column mapped under [columns] but absent is named the same way,
+    and `check` reads the header and says so before any sync."""
+    _, stored = sync_and_people(site_root, GOOD)
+    before = {hr_id: (p.manager_hr_id, p.job_level) for hr_id, p in stored.items()}
+    no_manager = [",".join(c for i, c in enumerate(r.split(",")) if i != 5) for r in GOOD]
+    header = HEADER.replace("manager_hr_id,", "")
+    (site_root / "people.csv").write_text(header + "\n".join(no_manager) + "\n")
+    site = Site.load(site_root, load_entrypoints=False)
+    report = sync_people(site)
+    assert report.failed_sources == ["csv"]
+    assert "no column 'manager_hr_id' (manager_hr_id, required)" in report.source_errors["csv"]
+    after = {hr_id: (p.manager_hr_id, p.job_level) for hr_id, p in people(site).items()}
+    assert after == before
+    site.close()
+    csv_toml = site_root / "connectors" / "csv.toml"
+    csv_toml.write_text(csv_toml.read_text() + '\n[columns]\nmanager_hr_id = "Manager ID"\n')
+    result = CliRunner().invoke(build_cli(), ["--site", str(site_root), "check"])
+    assert result.exit_code == 1
+    assert "no column 'Manager ID' (manager_hr_id, as mapped under [columns])" in result.output
 
 
 def test_a_row_whose_manager_was_rejected(site_root: Path) -> None:
@@ -354,17 +380,16 @@ def test_a_semicolon_file_an_empty_file_and_a_bad_byte_each_say_what_is_wrong(si
     site_file.write_text(HEADER.replace(",", ";") + GOOD[0].replace(",", ";") + "\n")
     site = Site.load(site_root, load_entrypoints=False)
     try:
-        (problem,) = sync_people(site).problems
-        assert "the header read was 'hr_id;email;given_name;" in problem.reason
-        assert "is the file separated by ';'? set `delimiter` accordingly" in problem.reason
+        why = sync_people(site).source_errors["csv"]
+        assert "the header read was 'hr_id;email;given_name;" in why
+        assert "is the file separated by ';'? set `delimiter` in connectors/csv.toml accordingly" in why
         site_file.write_text("")
-        (problem,) = sync_people(site).problems
-        assert problem.reason.startswith("the file is empty")
+        assert sync_people(site).source_errors["csv"].startswith("line 1: the file is empty")
         rows = [f"E{i},p{i}@example.com,P,{i},3,,Sales,2020-01-01,," for i in range(10, 400)]
         rows[300] = rows[300].replace(",P,", ",J\xf6rg,")  # line 302: the header is line 1
         site_file.write_bytes((HEADER + "\n".join(rows) + "\n").encode("latin-1"))
-        (problem,) = sync_people(site).problems
-        assert problem.where == "line 302" and "byte 0xf6" in problem.reason
+        why = sync_people(site).source_errors["csv"]
+        assert why.startswith("line 302: ") and "byte 0xf6" in why
     finally:
         site.close()
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")

@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import csv
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from rm_plugin import hookimpl
 from rm_plugin.connections import Connection, ConnectionContext, ConnectorType
-from rm_plugin.connectors.csv.reader import COLUMNS, read_roster
-from rm_plugin.domain.records import HealthReport, PeopleBatch
+from rm_plugin.connectors.csv.reader import COLUMNS, header_problems, read_header, read_roster
+from rm_plugin.domain.records import HealthReport, PeopleBatch, RowProblem
 from rm_plugin.domain.roster import check_roster
+from rm_plugin.errors import UserError
 
 
 class CsvConfig(Schema):
@@ -43,6 +45,14 @@ class CsvConfig(Schema):
     def _path_or_sample(self, data: Mapping[str, Any], **_: Any) -> None:
         if not data.get("sample") and not data.get("path"):
             raise ValidationError("give the roster file's path, or sample = true", "path")
+
+
+class RosterUnreadable(UserError):
+    """The roster file or its header cannot be used: the source fails and nobody is marked as left."""
+
+    def __init__(self, source: str, problems: Sequence[RowProblem]) -> None:
+        super().__init__("; ".join(f"{p.where}: {p.reason}" for p in problems))
+        self.source = source
 
 
 def sample_roster_path() -> Path:
@@ -73,6 +83,8 @@ class CsvSource(Connection):
             languages_separator=self.config["languages_separator"],
             level_range=(self.config["min_level"], self.config["max_level"]),
         )
+        if not read.usable and not read.rows:  # no roster at all: the source failed, nothing changes
+            raise RosterUnreadable(self.name, read.problems)
         good, roster_problems = check_roster(read.rows)
         return PeopleBatch(
             source=self.name,
@@ -87,7 +99,15 @@ class CsvSource(Connection):
             return None
         if not self.path.is_file():
             return HealthReport(self.name, problems=(f"roster file {self.path} does not exist",))
-        return HealthReport(self.name, summary=f"(roster {self.path.name})")
+        try:
+            header = read_header(self.path, self.config["delimiter"], self.config["encoding"])
+        except (OSError, UnicodeError, csv.Error) as exc:
+            return HealthReport(self.name, problems=(f"cannot read the header of {self.path}: {exc}",))
+        problems = header_problems(header, self.config["columns"], self.config["delimiter"])
+        if problems:
+            return HealthReport(self.name, problems=tuple(problems))
+        shown = "the bundled sample roster" if self.config.get("sample") else f"roster {self.path.name}"
+        return HealthReport(self.name, summary=f"({shown})")
 
 
 def make_connection(context: ConnectionContext, config: Mapping[str, Any]) -> CsvSource:

@@ -49,15 +49,13 @@ def read_roster(
         with path.open(newline="", encoding=encoding) as fh:
             reader = csv.DictReader(fh, delimiter=delimiter)
             fieldnames = reader.fieldnames or []
-            header = set(fieldnames)
             if not fieldnames:
                 reason = "the file is empty: a roster starts with a header line, e.g. hr_id,email,…"
                 return RosterRead([], [RowProblem(source, "line 1", reason)], usable=False)
-            for required in ("hr_id", "email"):
-                name = columns.get(required, required)
-                if name not in header:
-                    reason = _header_problem(fieldnames, name, required, delimiter)
-                    return RosterRead([], [RowProblem(source, "line 1", reason)], usable=False)
+            missing = header_problems(fieldnames, columns, delimiter)
+            if missing:
+                problems = [RowProblem(source, "line 1", reason) for reason in missing]
+                return RosterRead([], problems, usable=False)
             usable = True
             for found in records(reader):
                 line = found.last_line
@@ -94,16 +92,41 @@ def read_roster(
     return RosterRead(rows, problems, usable=usable)
 
 
-def _header_problem(fieldnames: Sequence[str], name: str, required: str, delimiter: str) -> str:
-    """Why the header lacks a required column, with what it was and what to change."""
+#: Columns a roster must have: who people are, and what the rules stand on (the seniority rule
+#: reads the level, the management-chain rule the manager). A file without one would clear that
+#: field for everybody, and rule 2 could not be checked for anyone.
+REQUIRED = ("hr_id", "email", "job_level", "manager_hr_id")
+
+
+def header_problems(fieldnames: Sequence[str], columns: Mapping[str, str], delimiter: str) -> list[str]:
+    """Every column the header lacks: the required ones, and any mapped under [columns]."""
+    header = set(fieldnames)
+    wanted = dict.fromkeys(REQUIRED) | dict.fromkeys(columns)
+    named = {field: columns.get(field, field) for field in wanted}
+    absent = [(field, name) for field, name in named.items() if name not in header]
+    if not absent:
+        return []
     shown = delimiter.join(fieldnames)
     if len(shown) > 120:
         shown = shown[:117] + "..."
-    reason = f"the header has no column {name!r} ({required}); the header read was {shown!r}"
     others = [d for d in (";", ",", "\t", "|") if d != delimiter and d in shown]
     if len(fieldnames) == 1 and others:
-        return f"{reason}, one column: is the file separated by {others[0]!r}? set `delimiter` accordingly"
-    return f"{reason}; map it under [columns]"
+        return [
+            f"the header read was {shown!r}, one column: is the file separated by {others[0]!r}? "
+            "set `delimiter` in connectors/csv.toml accordingly"
+        ]
+    return [
+        f"the header has no column {name!r} ({field}, "
+        + ("as mapped under [columns]" if field in columns else "required")
+        + f"); the header read was {shown!r}; map it under [columns] in connectors/csv.toml"
+        for field, name in absent
+    ]
+
+
+def read_header(path: Path, delimiter: str, encoding: str) -> list[str]:
+    """The roster's header line alone, for ``check``; raises OSError, UnicodeDecodeError, csv.Error."""
+    with path.open(newline="", encoding=encoding) as fh:
+        return next(csv.reader(fh, delimiter=delimiter), [])
 
 
 def _undecodable_line(path: Path, encoding: str, fallback: int) -> tuple[int, str]:
