@@ -46,7 +46,7 @@ FILES_HOST = (
     "The files host stands in for Moodle or an HR system: it writes each delivery it receives as a "
     "JSON line in {where}, so you can read what a real host would be sent."
 )
-DEMO_PORTAL = "http://localhost:8000"  # what `rm-plugin serve` answers on by default
+DEMO_PORTAL = "http://localhost:8080"  # what `rm-plugin serve` answers on by default
 
 Echo = Callable[[str], None]
 
@@ -271,7 +271,7 @@ def _credentials(site: Site, result: DemoResult, echo: Echo) -> None:
     echo("\n9. Open Badges 3.0 credentials for the completed pairs (the badges connection)")
     issued = badges.issued(site)
     result.figures["credentials"] = len(issued)
-    for line in badges.describe(site, issued):
+    for line in badges.describe(site, issued, result.kept):
         echo(f"   {line}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -19,11 +20,14 @@ from rm_plugin.programme import retention as retention_service
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (default: standard output).",
+    help="Write to this file, readable by you only (default: standard output, when it is not a terminal).",
 )
 @pass_site
 def export(handle: SiteHandle, hr_id: str, out: Path | None) -> None:
     """Every record about a person, as JSON: their own notes included, other people's left out."""
+    if out is None and sys.stdout.isatty():
+        # Notes and personal details scrolled onto a shared screen or into a terminal's history.
+        raise click.UsageError("this is personal data: give --out FILE, or redirect the output to a file")
     text = json.dumps(data_rights.export_for(handle.site, hr_id), indent=2, ensure_ascii=False) + "\n"
     if out is None:
         click.echo(text, nl=False)

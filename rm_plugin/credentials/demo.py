@@ -64,15 +64,20 @@ def issued(site: Site) -> list[issuing.CredentialLine]:
         return issuing.list_credentials(session, settings)
 
 
-def describe(site: Site, lines: list[issuing.CredentialLine]) -> list[str]:
-    """Where the credentials are, in a few lines."""
+def describe(site: Site, lines: list[issuing.CredentialLine], kept: bool) -> list[str]:
+    """Where the credentials are, in a few lines; the commands to look at them only for a site
+    that outlives the demo."""
     if not lines:
         return ["no credential issued (no pair completed, or the badges connection is off)"]
     first = lines[0]
-    return [
+    out = [
         f"{len(lines)} credential(s) issued, signed as VC-JWT, one per person of each completed pair",
         f"e.g. {first.hr_id}: {first.url}",
-        f"list them: rm-plugin --site {site.root} badges list",
-        f"see a verification page: rm-plugin --site {site.root} serve, then open the address above",
-        "a participant downloads theirs (baked PNG, SVG, JSON) at /portal/mine/credentials",
     ]
+    if kept:
+        out += [
+            f"list them: rm-plugin --site {site.root} badges list",
+            f"see a verification page: rm-plugin --site {site.root} serve, then open the address above",
+        ]
+    out.append("a participant downloads theirs (baked PNG, SVG, JSON) at /portal/mine/credentials")
+    return out

@@ -236,3 +236,28 @@ def test_a_name_folded_across_calendar_lines_is_erased_too(db: Database) -> None
     with db.transaction() as s:
         ics = s.scalar(select(OutboxItem.payload).where(OutboxItem.key == "calendar:1"))["ics"]
     assert "Fitz" not in ics and "[erased]" in ics
+
+
+def test_an_export_is_never_poured_onto_a_terminal(site_root: Path) -> None:
+    """Without --out the JSON goes to a file or a pipe; a terminal (here a pseudo-terminal) is
+    refused before anything is read."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "rm_plugin", "--site", str(site_root), "people", "export", "E1001"],
+            stdout=follower,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2
+    assert "this is personal data: give --out FILE, or redirect the output to a file" in done.stderr
