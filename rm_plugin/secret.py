@@ -6,7 +6,12 @@ to the transport and adds them to its redaction list.
 
 from __future__ import annotations
 
+import base64
 import hmac
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MASK = "***"
 
@@ -44,3 +49,13 @@ class Secret:
 
     def __bool__(self) -> bool:
         return bool(self._value)
+
+
+def sealing_key(secret: Secret, purpose: bytes) -> Fernet:
+    """An encryption key derived from ``secret`` for one ``purpose``: what is sealed with it is
+    useless to whoever holds a copy of the database without the site's config, and a value
+    sealed for one purpose cannot be opened as another."""
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"rm-plugin", info=purpose).derive(
+        secret.reveal().encode("utf-8")
+    )
+    return Fernet(base64.urlsafe_b64encode(derived))

@@ -11,20 +11,17 @@ moment ago, still finds the key it needs.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rm_plugin.lti import jose
-from rm_plugin.secret import Secret
+from rm_plugin.secret import Secret, sealing_key
 from rm_plugin.store.models import LtiToolKey
 from rm_plugin.store.models.keys import SigningKeyColumns
 
@@ -50,13 +47,6 @@ class KeyInfo:
     publish_until: dt.datetime | None
 
 
-def _fernet(secret: Secret, purpose: bytes) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"rm-plugin", info=purpose).derive(
-        secret.reveal().encode("utf-8")
-    )
-    return Fernet(base64.urlsafe_b64encode(derived))
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -74,7 +64,7 @@ class KeyStore:
     owner: str
 
     def __init__(self, secret: Secret, clock: Callable[[], dt.datetime] = _now) -> None:
-        self._fernet = _fernet(secret, self.purpose)
+        self._fernet = sealing_key(secret, self.purpose)
         self.clock = clock
 
     def __repr__(self) -> str:

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import requests
+from cryptography.fernet import InvalidToken
 from requests.auth import AuthBase
 
 from rm_plugin.connections import StateStore
 from rm_plugin.http import AuthenticationError, HostError, HttpClient, InvalidRequest, UnexpectedResponse
-from rm_plugin.secret import Secret
+from rm_plugin.secret import Secret, sealing_key
 
 #: Used when the token answer has no ``expires_in`` (Workday's own Prism client refreshes this often).
 DEFAULT_LIFETIME = dt.timedelta(minutes=15)
@@ -66,24 +67,34 @@ class StateTokenStore:
     """Keeps the newest refresh token in the connection's state, under the key ``oauth``.
 
     A stored token is used only while the configured one is unchanged: an admin who pastes a
-    new refresh token into the config starts a new chain.
+    new refresh token into the config starts a new chain. It is stored sealed with a key
+    derived from the configured token, so a copy of the database alone cannot call Workday.
     """
 
     KEY = "oauth"
+    PURPOSE = b"workday refresh token"
 
     def __init__(self, state: StateStore) -> None:
         self.state = state
 
     def exchange(self, configured: Secret, refresh: Callable[[Secret], Secret | None]) -> None:
         origin = fingerprint(configured)
+        seal = sealing_key(configured, self.PURPOSE)
         with self.state.locked(self.KEY) as value:
             current = configured
-            if value.get("from") == origin and value.get("refresh_token"):
-                current = Secret(str(value["refresh_token"]))
+            if value.get("from") == origin and value.get("sealed"):
+                try:
+                    current = Secret(seal.decrypt(str(value["sealed"]).encode()).decode())
+                except InvalidToken:
+                    current = configured  # sealed under another token: start the chain again
+            elif value.get("from") == origin and value.get("refresh_token"):
+                current = Secret(str(value["refresh_token"]))  # stored in the clear by an older release
             rotated = refresh(current)
-            if rotated is not None and rotated.reveal() != current.reveal():
+            in_clear = "refresh_token" in value
+            newest = rotated if rotated is not None else (current if in_clear else None)
+            if newest is not None and (newest.reveal() != current.reveal() or in_clear):
                 value.clear()
-                value.update({"from": origin, "refresh_token": rotated.reveal()})
+                value.update({"from": origin, "sealed": seal.encrypt(newest.reveal().encode()).decode()})
 
 
 @dataclass

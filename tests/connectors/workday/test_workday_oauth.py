@@ -161,3 +161,37 @@ def test_rotated_refresh_tokens_are_kept_in_the_database_for_the_next_run(tmp_pa
 
     store.exchange(Secret(REFRESH), lambda current: seen.append(current.reveal()))
     assert seen == ["rotated-3"]
+
+
+def test_a_rotated_refresh_token_is_stored_sealed_and_an_older_clear_one_is_sealed_on_use(db):
+    """A copy of the database alone must not be able to call Workday: the stored token is
+    encrypted with a key derived from the configured one."""
+    from sqlalchemy import select
+
+    from rm_plugin.secret import Secret
+    from rm_plugin.store.models import ConnectorState
+
+    def stored() -> dict:
+        with db.transaction() as s:
+            return s.scalars(select(ConnectorState.value)).one()
+
+    state = StoredState(lambda: db, "workday")
+    store = StateTokenStore(state)
+    store.exchange(Secret(REFRESH), lambda current: Secret("rotated-secret-2"))
+    assert "rotated-secret-2" not in str(stored()) and set(stored()) == {"from", "sealed"}
+    seen: list[str] = []
+    store.exchange(Secret(REFRESH), lambda current: seen.append(current.reveal()))
+    assert seen == ["rotated-secret-2"]
+
+    with state.locked(StateTokenStore.KEY) as value:  # as an older release left it: in the clear
+        value.clear()
+        value.update({"from": stored_from(REFRESH), "refresh_token": "clear-3"})
+    store.exchange(Secret(REFRESH), lambda current: seen.append(current.reveal()))
+    assert seen[-1] == "clear-3" and "clear-3" not in str(stored()) and "sealed" in stored()
+
+
+def stored_from(token: str) -> str:
+    from rm_plugin.connectors.workday.oauth import fingerprint
+    from rm_plugin.secret import Secret
+
+    return fingerprint(Secret(token))
