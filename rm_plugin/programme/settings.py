@@ -168,6 +168,11 @@ def parse_settings(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def parse_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Typed settings and columns from ``values``, and each bad one keyed by its name (no raise)."""
+    return _parse(values)
+
+
 def _parse(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     problems: list[tuple[str, str]] = []
     out: dict[str, Any] = {}
