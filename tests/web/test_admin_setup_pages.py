@@ -112,7 +112,8 @@ def test_every_bad_setup_value_is_named_at_its_field_and_nothing_is_saved(
     page = text(response)
     fields = {
         "name": "at most 200", "ends_on": "must be after", "reviewers_required": "from 1 to 10",
-        "cadence_days": "every fortnight", "mentor_capacity": "from 1 to 20", "admin_hr_id": "not an active person",
+        "cadence_days": "every fortnight", "mentor_capacity": "from 1 to 20",
+        "admin_hr_id": "not an active person",
         "rules-min_overlap_hours": "hours &gt;= 0", "weights-skills": "lots", "reminder_days": "soon",
         "milestones": "magic",
     }  # fmt: skip
@@ -169,7 +170,8 @@ def test_a_programme_is_created_by_someone_who_runs_one_or_whom_the_site_lists(
     with org.database.transaction() as s:
         assert s.scalars(select(Programme.slug)).all() == [SLUG]
     created = post(admin, "/admin/new", "/admin/new", {
-        "slug": "rm-2027", "name": "Reverse mentoring 2027", "starts_on": "2027-01-04", "ends_on": "2027-06-30",
+        "slug": "rm-2027", "name": "Reverse mentoring 2027",
+        "starts_on": "2027-01-04", "ends_on": "2027-06-30",
         "objectives": "digital-skills", "enrolment": "invite", "cadence_days": "10", "allow_mutual": "on",
         "rules.shared_language": "on", "weights.interests": "2",
     })  # fmt: skip
