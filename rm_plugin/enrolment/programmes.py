@@ -94,7 +94,7 @@ def creation_problems(
     """Every reason a programme cannot be created so, each keyed by the field it is about."""
     overrides = overrides or {}
     problems: list[tuple[str, str]] = []
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         problems.append(("slug", f"slug {slug!r} must be 2-63 lowercase letters, digits or dashes"))
     elif session.scalar(select(Programme.id).where(Programme.slug == slug)) is not None:
         problems.append(("slug", f"a programme {slug!r} already exists"))

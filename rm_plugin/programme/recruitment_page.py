@@ -84,7 +84,7 @@ def invite_from_form(
     for key in ("min_level", "max_level"):
         text = form.get(key, "").strip()
         if text:
-            if text.isdigit():
+            if text.isascii() and text.isdigit():  # "²" is a digit to isdigit, not to int
                 rule[key] = int(text)
             else:
                 problems.append(

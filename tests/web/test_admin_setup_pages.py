@@ -247,7 +247,7 @@ def test_invitations_and_the_reminder_go_once(app: Flask, platform: FakePlatform
     assert "E9999 is not an active person" in shown
     again = _follow(admin, post(admin, page + "/invite", page, {"hr_ids": "E1001 E1004"}))
     assert "Sent to 0 person(s); 2 had been invited before." in again
-    bad = _follow(admin, post(admin, page + "/invite", page, {"min_level": "senior", "max_level": "x"}))
+    bad = _follow(admin, post(admin, page + "/invite", page, {"min_level": "senior", "max_level": "²"}))
     assert "min level must be a job level" in bad and "max level must be a job level" in bad
     assert "Reminded 2 person(s)." in _follow(admin, post(admin, page + "/remind", page, {}))
     final = _follow(admin, post(admin, page + "/remind", page, {}))
