@@ -25,6 +25,28 @@ class ProgrammeError(UserError):
     """A programme, pair, agreement, meeting or survey action was refused; nothing was written."""
 
 
+class FieldProblems(ProgrammeError):
+    """Several problems found at once, each tied to the field it is about (``"cadence_days"``,
+    ``"rules.min_overlap_hours"``, ``"milestones"``; ``""`` for the whole), so a form can show
+    each next to its field; the message holds them all, one per line, for the command line."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("\n".join(message for _, message in problems))
+        self.problems = problems
+
+    def by_field(self) -> dict[str, list[str]]:
+        """The messages grouped by field, in the order they were found."""
+        grouped: dict[str, list[str]] = {}
+        for key, message in self.problems:
+            grouped.setdefault(key, []).append(message)
+        return grouped
+
+
+def keyed(lines: list[str]) -> list[tuple[str, str]]:
+    """Problems worded ``"<field>: what is wrong"`` (rules, weights), keyed by that field."""
+    return [(line.split(":", 1)[0] if ":" in line else "", line) for line in lines]
+
+
 class NotFound(ProgrammeError):
     """The programme, pair, meeting, agreement or person asked for does not exist."""
 

@@ -1,4 +1,5 @@
-"""``rm-plugin applications``: bring programme applications in from a CSV file."""
+"""``rm-plugin applications``: bring programme applications in from a CSV file, list them, and
+weigh the skills mentees want against the skills mentors offer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.enrolment.application_list import ROLES, list_applications
 from rm_plugin.enrolment.applications import import_file as applications_import_file
+from rm_plugin.enrolment.skill_supply import skill_supply
 from rm_plugin.sample import applications_csv
 from rm_plugin.unit_of_work import unit_of_work
 
@@ -56,6 +58,26 @@ def list_command(handle: SiteHandle, programme_slug: str, role: str | None) -> N
         click.echo(f"{r.hr_id:<8} {r.role:<6} {r.name:<{width}}  {r.submitted_on}  {skills}{flags}")
     counts = {name: sum(r.role == name for r in rows) for name in ROLES}
     click.echo(f"{len(rows)} application(s): {counts['mentee']} mentee(s), {counts['mentor']} mentor(s)")
+
+
+@applications.command("skills")
+@click.argument("programme_slug")
+@pass_site
+def skills_command(handle: SiteHandle, programme_slug: str) -> None:
+    """For each skill mentees of PROGRAMME_SLUG want, how many mentor applicants offer it."""
+    with unit_of_work(handle.site) as work:
+        balances = skill_supply(work, programme_slug)
+    if not balances:
+        click.echo(f"no mentee of {programme_slug} has said what they want to learn yet")
+        return
+    width = max(len(b.skill) for b in balances)
+    click.echo(f"{'skill':<{width}}  mentees  mentors")
+    for b in balances:
+        flag = "  no mentor offers it" if b.unmet else "  too few mentors" if b.short else ""
+        click.echo(f"{b.skill:<{width}}  {b.mentees:>7}  {b.mentors:>7}{flag}")
+    short = sum(b.short for b in balances)
+    if short:
+        click.echo(f"{short} skill(s) need more mentors: recruit mentors who offer them before matching")
 
 
 COMMANDS = [applications]

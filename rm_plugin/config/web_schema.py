@@ -35,6 +35,8 @@ class WebSection(Schema):
     session_hours = fields.Integer(strict=True, load_default=8, validate=validate.Range(min=1, max=168))
     identity = fields.Nested(IdentitySection, load_default=lambda: IdentitySection().load({}))
     rate_limit = fields.Nested(RateLimitSection, load_default=lambda: RateLimitSection().load({}))
+    #: HR ids who may create programmes in the portal (anyone who runs a programme already may too).
+    programme_creators = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
 
     @validates("public_url")
     def _check_public_url(self, value: Any, **_: Any) -> None:

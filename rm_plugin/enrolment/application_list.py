@@ -27,10 +27,20 @@ class ApplicationRow:
     skills: tuple[str, ...]  # offered by a mentor; wanted by a mentee, highest priority first
     submitted_on: dt.date
     person_status: str  # active | left
+    job_level: int | None = None
+    department: str = ""
 
 
-def list_applications(work: UnitOfWork, programme_slug: str, role: str | None = None) -> list[ApplicationRow]:
-    """A programme's applications, mentees first, then by HR id; ``role`` keeps one role."""
+def list_applications(
+    work: UnitOfWork,
+    programme_slug: str,
+    role: str | None = None,
+    *,
+    level: int | None = None,
+    department: str | None = None,
+) -> list[ApplicationRow]:
+    """A programme's applications, mentees first, then by HR id; ``role``, ``level`` (job level)
+    and ``department`` each keep only the applications that match."""
     if role is not None and role not in ROLES:
         raise ProgrammeError(f"role must be mentee or mentor, not {role!r}")
     programme = get_programme(work.session, programme_slug)
@@ -42,6 +52,10 @@ def list_applications(work: UnitOfWork, programme_slug: str, role: str | None = 
     )
     if role is not None:
         query = query.where(Application.role == role)
+    if level is not None:
+        query = query.where(Person.job_level == level)
+    if department:
+        query = query.where(Person.department == department)
     rows = []
     for application, person in work.session.execute(query).all():
         if application.role == "mentor":
@@ -58,6 +72,31 @@ def list_applications(work: UnitOfWork, programme_slug: str, role: str | None = 
                 skills=skills,
                 submitted_on=application.submitted_at.date(),
                 person_status=person.status,
+                job_level=person.job_level,
+                department=person.department or "",
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class ApplicantFilters:
+    """The values an admin may filter a programme's applications by: those its applicants have."""
+
+    levels: list[int]
+    departments: list[str]
+
+
+def applicant_filters(work: UnitOfWork, programme_slug: str) -> ApplicantFilters:
+    """The job levels and departments of a programme's applicants, sorted."""
+    programme = get_programme(work.session, programme_slug)
+    rows = work.session.execute(
+        select(Person.job_level, Person.department)
+        .join(Application, Application.person_id == Person.id)
+        .where(Application.programme_id == programme.id)
+        .distinct()
+    ).all()
+    return ApplicantFilters(
+        levels=sorted({level for level, _ in rows if level is not None}),
+        departments=sorted({department for _, department in rows if department}),
+    )

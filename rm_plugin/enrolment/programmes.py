@@ -16,7 +16,7 @@ from rm_plugin.domain.milestones import check_milestones, defaults_for_settings,
 from rm_plugin.domain.programme_rules import DEFAULT_WEIGHTS, rule_problems, unknown_terms, weight_problems
 from rm_plugin.domain.records import ProgrammeInfo
 from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
-from rm_plugin.errors import ProgrammeError
+from rm_plugin.errors import FieldProblems, ProgrammeError, keyed
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Programme
 from rm_plugin.unit_of_work import UnitOfWork
@@ -48,32 +48,17 @@ def create_programme(
     actor: str = "admin",
     **overrides: Any,
 ) -> Programme:
-    """Create a programme; raises ProgrammeError with every reason it cannot be created.
+    """Create a programme; raises FieldProblems (a ProgrammeError) with every reason it cannot be.
 
     The matching ``rules`` and ``weights`` are checked here, every bad key named at once, so a
     mistake is found when it is typed and not at the next ``match propose``.
     """
-    problems = []
-    if not SLUG.fullmatch(slug):
-        problems.append(f"slug {slug!r} must be 2-63 lowercase letters, digits or dashes")
-    elif session.scalar(select(Programme.id).where(Programme.slug == slug)) is not None:
-        problems.append(f"a programme {slug!r} already exists")
-    if not name.strip():
-        problems.append("name must not be empty")
-    elif long_name := text_limits.too_long("name", name.strip(), text_limits.NAME):
-        problems.append(long_name)
-    if enrolment not in ("open", "invite"):
-        problems.append(f"enrolment must be 'open' or 'invite', not {enrolment!r}")
-    if starts_on and ends_on and ends_on <= starts_on:
-        problems.append(f"end date {ends_on} must be after start date {starts_on}")
-    unknown = set(overrides) - set(RULE_FIELDS) - {"rules", "weights", "milestones", "settings"}
-    if unknown:
-        problems.append(f"unknown programme setting(s): {', '.join(sorted(unknown))}")
-    problems += rule_problems(overrides.get("rules") or {})
-    problems += weight_problems(overrides.get("weights") or {})
-    problems += check_milestones(overrides.get("milestones") or [])
+    problems = creation_problems(
+        session, slug=slug, name=name, enrolment=enrolment, starts_on=starts_on, ends_on=ends_on,
+        overrides=overrides,
+    )  # fmt: skip
     if problems:
-        raise ProgrammeError("\n".join(problems))
+        raise FieldProblems(problems)
     values = {key: defaults[key] for key in RULE_FIELDS if key in defaults}
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = dict(values.pop("settings", None) or {})
@@ -94,6 +79,40 @@ def create_programme(
     session.flush()
     record(session, actor, "programme.create", "programme", programme.id, slug=slug)
     return programme
+
+
+def creation_problems(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    enrolment: str = "open",
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> list[tuple[str, str]]:
+    """Every reason a programme cannot be created so, each keyed by the field it is about."""
+    overrides = overrides or {}
+    problems: list[tuple[str, str]] = []
+    if not SLUG.fullmatch(slug):
+        problems.append(("slug", f"slug {slug!r} must be 2-63 lowercase letters, digits or dashes"))
+    elif session.scalar(select(Programme.id).where(Programme.slug == slug)) is not None:
+        problems.append(("slug", f"a programme {slug!r} already exists"))
+    if not name.strip():
+        problems.append(("name", "name must not be empty"))
+    elif long_name := text_limits.too_long("name", name.strip(), text_limits.NAME):
+        problems.append(("name", long_name))
+    if enrolment not in ("open", "invite"):
+        problems.append(("enrolment", f"enrolment must be 'open' or 'invite', not {enrolment!r}"))
+    if starts_on and ends_on and ends_on <= starts_on:
+        problems.append(("ends_on", f"end date {ends_on} must be after start date {starts_on}"))
+    unknown = set(overrides) - set(RULE_FIELDS) - {"rules", "weights", "milestones", "settings"}
+    if unknown:
+        problems.append(("", f"unknown programme setting(s): {', '.join(sorted(unknown))}"))
+    problems += keyed(rule_problems(overrides.get("rules") or {}))
+    problems += keyed(weight_problems(overrides.get("weights") or {}))
+    problems += [("milestones", line) for line in check_milestones(overrides.get("milestones") or [])]
+    return problems
 
 
 def creation_warnings(programme: Programme, today: dt.date) -> list[str]:

@@ -30,6 +30,8 @@ class WebSettings:
     session_lifetime: dt.timedelta = dt.timedelta(hours=8)
     identity: IdentityRule = field(default_factory=IdentityRule)
     launches_per_minute: int = 60
+    #: HR ids who may create programmes in the portal, besides those who run one already.
+    programme_creators: tuple[str, ...] = ()
 
     @property
     def urls(self) -> ToolUrls:
@@ -78,4 +80,5 @@ class WebSettings:
             session_lifetime=dt.timedelta(hours=int(web["session_hours"])),
             identity=IdentityRule.from_config(web["identity"]),
             launches_per_minute=int(web["rate_limit"]["launches_per_minute"]),
+            programme_creators=tuple(web["programme_creators"]),
         )

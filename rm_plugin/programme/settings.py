@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rm_plugin.domain import text_limits
 from rm_plugin.domain.milestones import check_milestones, defaults_for_settings
 from rm_plugin.domain.programme_rules import rule_problems, unknown_terms, weight_problems
-from rm_plugin.errors import ProgrammeError
+from rm_plugin.errors import FieldProblems, ProgrammeError, keyed
 from rm_plugin.matching.applicants import OBJECTIVES
 from rm_plugin.programme import lookups, milestones
 from rm_plugin.programme.meetings import MAX_MINUTES
@@ -101,6 +102,26 @@ def _enrolment(value: Any) -> str:
     return value.strip()
 
 
+def _flag(value: Any) -> bool:
+    """true or false (yes/no, on/off)"""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0", ""):
+        return False
+    raise ValueError
+
+
+def _objectives(value: Any) -> list[str]:
+    """objectives separated by commas, e.g. digital-skills, dei (empty: none)"""
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError
+    return list(dict.fromkeys(item.strip() for item in items if item.strip()))
+
+
 def _hr_id(value: Any) -> str:
     """the HR id of an active person"""
     return _name(value)
@@ -115,6 +136,14 @@ def _date(value: Any) -> dt.date:
 
 # Programme columns an admin may change the same way (the same ranges as ``programme create``).
 COLUMNS: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "name": (_name, "the programme's name as participants see it"),
+    "objectives": (
+        _objectives,
+        "what the programme is for; an objective such as dei lets matching use opt-in data",
+    ),
+    "starts_on": (_date, "the programme's first day; it no longer changes once a pair was approved"),
+    "tenure_tiebreak": (_flag, "tenure breaks ties when job levels are equal"),
+    "allow_mutual": (_flag, "mutual learning: the senior also teaches topics back"),
     "admin_hr_id": (_hr_id, "who gets the escalated nudges (an active person)"),
     "cadence_days": (_whole(1, 365), "days between agreed meetings in new agreements"),
     "enrolment": (_enrolment, "open (anyone eligible applies) or invite (invited people only)"),
@@ -135,22 +164,27 @@ def parse_settings(values: Mapping[str, Any]) -> dict[str, Any]:
     """Typed settings and columns from ``values``; every unknown key and bad value named in one error."""
     out, problems = _parse(values)
     if problems:
-        raise ProgrammeError("\n".join(problems))
+        raise FieldProblems(problems)
     return out
 
 
-def _parse(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    problems: list[str] = []
+def parse_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Typed settings and columns from ``values``, and each bad one keyed by its name (no raise)."""
+    return _parse(values)
+
+
+def _parse(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    problems: list[tuple[str, str]] = []
     out: dict[str, Any] = {}
     for key, raw in values.items():
         if key not in KNOWN:
-            problems.append(f"unknown setting {key!r}; known: {', '.join(sorted(KNOWN))}")
+            problems.append((key, f"unknown setting {key!r}; known: {', '.join(sorted(KNOWN))}"))
             continue
         parse = KNOWN[key][0]
         try:
             out[key] = parse(raw)
         except (TypeError, ValueError):
-            problems.append(f"setting {key} must be {parse.__doc__}, not {raw!r}")
+            problems.append((key, f"setting {key} must be {parse.__doc__}, not {raw!r}"))
     return out, problems
 
 
@@ -193,20 +227,14 @@ def update_programme(
     at once.
     """
     programme = lookups.programme(session, programme_slug)
-    parsed, problems = _parse(settings or {})
+    problems = change_problems(session, programme, settings, milestone_list, rules, weights)
+    if problems:
+        raise FieldProblems(problems)
+    parsed, _ = _parse(settings or {})
     columns = {k: v for k, v in parsed.items() if k in COLUMNS}
     typed = {k: v for k, v in parsed.items() if k in SETTINGS}
-    problems += _column_problems(session, programme, columns)
-    set_rules = {k: v for k, v in (rules or {}).items() if v is not None}
     set_weights = {k: v for k, v in (weights or {}).items() if v is not None}
-    problems += rule_problems(set_rules) + weight_problems(set_weights)
     notes: list[str] = []
-    if milestone_list is not None:
-        problems += check_milestones(milestone_list)
-        if not milestone_list:
-            problems.append("the milestone list is empty; a programme needs at least one milestone")
-    if problems:
-        raise ProgrammeError("\n".join(problems))
     if rules:
         programme.rules = {k: v for k, v in {**(programme.rules or {}), **rules}.items() if v is not None}
     if weights:
@@ -270,6 +298,29 @@ def update_programme(
     )
 
 
+def change_problems(
+    session: Session,
+    programme: Programme,
+    settings: Mapping[str, Any] | None = None,
+    milestone_list: Sequence[Mapping[str, Any]] | None = None,
+    rules: Mapping[str, Any] | None = None,
+    weights: Mapping[str, Any] | None = None,
+) -> list[tuple[str, str]]:
+    """Every problem with a change :func:`update_programme` is asked for, keyed by its field
+    (a setting's key, ``rules.<key>``, ``weights.<term>``, ``milestones``)."""
+    parsed, problems = _parse(settings or {})
+    problems += _column_problems(session, programme, {k: v for k, v in parsed.items() if k in COLUMNS})
+    problems += keyed(rule_problems({k: v for k, v in (rules or {}).items() if v is not None}))
+    problems += keyed(weight_problems({k: v for k, v in (weights or {}).items() if v is not None}))
+    if milestone_list is not None:
+        problems += [("milestones", line) for line in check_milestones(milestone_list)]
+        if not milestone_list:
+            problems.append(
+                ("milestones", "the milestone list is empty; a programme needs at least one milestone")
+            )
+    return problems
+
+
 def _plain(value: Any) -> Any:
     """A value as JSON holds it (dates as ISO text), for the audit log and the admin's summary."""
     return value.isoformat() if isinstance(value, dt.date) else value
@@ -281,41 +332,64 @@ def read_milestone_file(path: Path) -> Any:
     JSON may hold the list itself or ``{"milestones": [...]}``. Errors name the file and line;
     the list itself is checked by :func:`update_programme`.
     """
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("json", "toml"):
+        raise ProgrammeError(f"{path}: the milestone file must end in .toml or .json")
+    return milestones_from_text(path.read_text(encoding="utf-8"), suffix, str(path))
+
+
+def milestones_from_text(text: str, kind: str, source: str) -> Any:
+    """The milestone list in ``text``, ``kind`` ``json`` or ``toml`` (as in a milestone file);
+    errors name ``source`` and the line."""
+    if kind == "json":
         try:
             loaded = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ProgrammeError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+            raise ProgrammeError(f"{source}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
         if isinstance(loaded, dict):
             if set(loaded) != {"milestones"}:
-                raise ProgrammeError(f'{path}: expected a list, or an object with only "milestones"')
+                raise ProgrammeError(f'{source}: expected a list, or an object with only "milestones"')
             loaded = loaded["milestones"]
         return loaded
-    if path.suffix.lower() == ".toml":
-        try:
-            loaded = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ProgrammeError(f"{path}: not valid TOML ({exc})") from exc
-        if set(loaded) != {"milestones"}:
-            raise ProgrammeError(f"{path}: expected only [[milestones]] tables, found {sorted(loaded)}")
-        return loaded["milestones"]
-    raise ProgrammeError(f"{path}: the milestone file must end in .toml or .json")
+    try:
+        loaded = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgrammeError(f"{source}: not valid TOML ({exc})") from exc
+    if set(loaded) != {"milestones"}:
+        raise ProgrammeError(f"{source}: expected only [[milestones]] tables, found {sorted(loaded)}")
+    return loaded["milestones"]
 
 
-def _column_problems(session: Session, programme: Programme, columns: Mapping[str, Any]) -> list[str]:
-    """What only the stored rows can confirm: the admin is an active person, the end follows the start."""
-    problems = []
-    ends_on = columns.get("ends_on")
-    if ends_on is not None and programme.starts_on is not None and ends_on <= programme.starts_on:
-        problems.append(
-            f"setting ends_on: {ends_on} must be after the programme's start, {programme.starts_on}"
+def _column_problems(
+    session: Session, programme: Programme, columns: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """What only the stored rows can confirm: the admin is an active person, the end follows the
+    start, a name fits, and the start date stays once a pair was approved."""
+    problems: list[tuple[str, str]] = []
+    starts_on = columns.get("starts_on", programme.starts_on)
+    if "starts_on" in columns and columns["starts_on"] != programme.starts_on:
+        approved = session.scalar(
+            select(Pair.id).where(Pair.programme_id == programme.id, Pair.status.in_(("active", "closed")))
         )
+        if approved is not None:
+            problems.append(
+                ("starts_on", f"setting starts_on: {programme.slug} already has approved pairs, so its start "
+                 f"date ({programme.starts_on}) no longer changes")
+            )  # fmt: skip
+    ends_on = columns.get("ends_on")
+    if ends_on is not None and starts_on is not None and ends_on <= starts_on:
+        problems.append(
+            ("ends_on", f"setting ends_on: {ends_on} must be after the programme's start, {starts_on}")
+        )
+    if "name" in columns and (long_name := text_limits.too_long("name", columns["name"], text_limits.NAME)):
+        problems.append(("name", f"setting {long_name}"))
     if "admin_hr_id" in columns:
         hr_id = columns["admin_hr_id"]
         status = session.scalar(select(Person.status).where(Person.hr_id == hr_id))
         if status is None:
-            problems.append(f"setting admin_hr_id: no person with HR id {hr_id!r}")
+            problems.append(("admin_hr_id", f"setting admin_hr_id: no person with HR id {hr_id!r}"))
         elif status != "active":
-            problems.append(f"setting admin_hr_id: {hr_id} is {status}, not an active person")
+            problems.append(
+                ("admin_hr_id", f"setting admin_hr_id: {hr_id} is {status}, not an active person")
+            )
     return problems

@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from rm_plugin.domain import text_limits
-from rm_plugin.errors import NotFound, ProgrammeError
+from rm_plugin.errors import NotFound, NotPermitted, ProgrammeError
 from rm_plugin.programme import lookups
 from rm_plugin.store import audit
 from rm_plugin.store.models import Pair, Person, Programme, Story, StoryConsent
@@ -349,6 +349,60 @@ def list_stories(work: UnitOfWork, hr_id: str, programme_slug: str) -> list[Stor
         who = lookups.person(session, hr_id)
         query = query.where((Pair.mentee_id == who.id) | (Pair.mentor_id == who.id))
     return [_listing(session, story) for story in session.scalars(query.order_by(Story.id))]
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """A story with its text, for its members and the programme's admin."""
+
+    listing: StoryListing
+    learned: str
+    changed: str
+
+
+@dataclass(frozen=True)
+class PairStory:
+    """A pair's story as one of its members sees it (``story`` is None until one is drafted)."""
+
+    pair_id: int
+    programme_slug: str
+    programme_name: str
+    hr_id: str
+    story: StoryView | None
+
+    @property
+    def my_consent(self) -> ConsentState | None:
+        if self.story is None:
+            return None
+        return next((c for c in self.story.listing.consents if c.hr_id == self.hr_id), None)
+
+
+def _view(session: Session, story: Story) -> StoryView:
+    return StoryView(_listing(session, story), story.learned, story.changed)
+
+
+def pair_story(work: UnitOfWork, hr_id: str, pair_id: int) -> PairStory:
+    """Pair ``pair_id``'s story for ``hr_id``; NotPermitted unless they are in the approved pair."""
+    session = work.session
+    pair = lookups.pair(session, pair_id)
+    lookups.member(session, pair, hr_id)
+    if pair.status not in APPROVED:
+        raise NotPermitted(f"pair {pair_id} is {pair.status}; only an approved pair tells its story")
+    programme = session.get(Programme, pair.programme_id)
+    assert programme is not None
+    story = session.scalar(select(Story).where(Story.pair_id == pair.id))
+    return PairStory(
+        pair.id, programme.slug, programme.name, hr_id, _view(session, story) if story is not None else None
+    )
+
+
+def story_for_admin(work: UnitOfWork, admin_hr_id: str, programme_slug: str, story_id: int) -> StoryView:
+    """Story ``story_id`` of the programme, with its text, for the programme's admin only."""
+    session = work.session
+    programme = lookups.programme(session, programme_slug)
+    if not _is_admin(programme, admin_hr_id):
+        raise NotPermitted(f"{admin_hr_id} is not the admin of {programme_slug}")
+    return _view(session, _story_in(session, programme, story_id))
 
 
 def withdraw_all_for_person(work: UnitOfWork, person_id: int) -> int:

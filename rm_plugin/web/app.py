@@ -88,7 +88,7 @@ def create_app(
     headers.init_app(app, portal.origins)
     i18n.init_app(app, site.root, str(site.config["site"]["timezone"]))
 
-    from rm_plugin.web.views import admin, badges, lti, mine, pairs, participant
+    from rm_plugin.web.views import admin, admin_setup, badges, lti, mine, pairs, participant, stories
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(participant.bp)
@@ -96,6 +96,8 @@ def create_app(
     app.register_blueprint(admin.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(mine.bp)
+    app.register_blueprint(admin_setup.bp)
+    app.register_blueprint(stories.bp)
     app.add_url_rule("/.well-known/jwks.json", "jwks_well_known", lti.jwks)
 
     @app.get("/")

@@ -35,9 +35,16 @@ def test_every_rule_the_readme_names_can_be_changed_and_is_audited(world, rm_set
         "--setting", "admin_hr_id=OTHER", "--setting", "cadence_days=21", "--setting", "enrolment=open",
         "--setting", "reviewers_required=3", "--setting", "mentor_capacity=2", "--setting", "min_level_gap=3",
         "--setting", "mentor_max_level=4", "--setting", "mentee_min_level=7",
-        "--setting", "ends_on=2027-06-30",
+        "--setting", "ends_on=2027-06-30", "--setting", "name=Reverse mentoring, second round",
+        "--setting", "objectives=digital-skills, dei", "--setting", "starts_on=2026-02-01",
+        "--setting", "tenure_tiebreak=yes", "--setting", "allow_mutual=true",
     )  # fmt: skip
     assert rules(world) == {
+        "name": "Reverse mentoring, second round",
+        "objectives": ["digital-skills", "dei"],
+        "starts_on": dt.date(2026, 2, 1),
+        "tenure_tiebreak": True,
+        "allow_mutual": True,
         "admin_hr_id": "OTHER",
         "cadence_days": 21,
         "enrolment": "open",

@@ -146,10 +146,11 @@ class Walk:
     violations: list[str] = field(default_factory=list)
     shots: list[Path] = field(default_factory=list)
 
-    def check(self, page: Any, name: str) -> None:
+    def check(self, page: Any, name: str, ready: str = "main") -> None:
+        """Screenshot the page and run axe in its frame, once ``ready`` (a selector) is there."""
         from axe_playwright_python.sync_playwright import Axe
 
-        page.frame_locator("#contentframe").locator("main").wait_for()
+        page.frame_locator("#contentframe").locator(ready).first.wait_for()
         portal_frame = page.main_frame.child_frames[0]
         portal_frame.evaluate("window.scrollTo(0, 0)")
         # The frame is another site's process: let it paint twice before the picture is taken.
