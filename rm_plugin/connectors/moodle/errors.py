@@ -20,6 +20,9 @@ from rm_plugin.http import (
 
 # The transport exception's class name in the HTTP foundation's message: "... (ConnectionError: ...".
 _TRANSPORT_CLASS = re.compile(r"\((\w+): ")
+# The HTTP foundation's words for a refused or unresolved connection: "could not reach the host
+# 127.0.0.1:9: Connection refused; check …": the system's reason is kept.
+_UNREACHABLE_REASON = re.compile(r"could not reach the host \S+: (.+?); check")
 # Moodle's words when the role lacks the protocol's capability: "(missing capability: webservice/rest:use)".
 _MISSING_CAPABILITY = re.compile(r"missing capability: ([a-z]+/[a-z_]+:[a-z_]+)")
 
@@ -71,12 +74,13 @@ def for_connection_line(error: HostError, *, url: str, config_file: str) -> str:
     """``error`` for a line that already names the connection (``check``, ``moodle accounts``).
 
     An unreachable host says what to check instead of the transport library's text, keeping the
-    transport error's class name so the cause can still be told apart.
+    system's reason ("Connection refused") or the transport error's class name so the cause can
+    still be told apart.
     """
     if isinstance(error, HostConnectionError) and error.message.startswith(
         ("could not reach", "could not connect")
     ):
-        found = _TRANSPORT_CLASS.search(error.message)
+        found = _UNREACHABLE_REASON.search(error.message) or _TRANSPORT_CLASS.search(error.message)
         cause = f" ({found.group(1)})" if found else ""
         return (
             f"{error.call} failed: cannot reach {url}: check `url` in {config_file} and the network "

@@ -145,7 +145,7 @@ def test_moodle_accounts_prints_one_error_line_when_moodle_cannot_be_reached(
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert errors == [
         f"error: moodle: core_user_get_users_by_field failed: cannot reach http://127.0.0.1:{port}: check "
-        "`url` in connectors/moodle.toml and the network between this server and Moodle (ConnectionError)"
+        "`url` in connectors/moodle.toml and the network between this server and Moodle (Connection refused)"
     ]
     assert "Traceback" not in result.output and TOKEN not in result.output
 
@@ -169,6 +169,6 @@ def test_check_says_what_to_do_when_moodle_cannot_be_reached(
     assert (
         f"problem: moodle: core_webservice_get_site_info failed: cannot reach http://127.0.0.1:{port}: "
         "check `url` in connectors/moodle.toml and the network between this server and Moodle "
-        "(ConnectionError)"
+        "(Connection refused)"
     ) in result.output.splitlines()
     assert "moodle: moodle:" not in result.output and "Max retries" not in result.output
