@@ -1,10 +1,11 @@
 """The launch: the platform form-posts a signed ``id_token`` and our ``state`` back (LTI 1.3
 Core §5.1.2 and §5.1.3; 1EdTech Security Framework §5.1.3).
 
-The state is consumed first, by one atomic DELETE, whatever happens next: a launch can be tried
-once. Then the token must be signed by a key of the platform that state was made for, issued by
-that platform to our client id, current, carry the nonce made with the state, and name a
-deployment we know. Messages say what failed without quoting the token or any claim value.
+The state is consumed first, by one atomic DELETE committed in a transaction of its own, whatever
+happens next: a launch can be tried once, and a forged token spends the state it was sent with.
+Then the token must be signed by a key of the platform that state was made for, issued by that
+platform to our client id, current, carry the nonce made with the state, and name a deployment we
+know. Messages say what failed without quoting the token or any claim value.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rm_plugin.lti import jose
 from rm_plugin.lti.login import state_hash
 from rm_plugin.lti.platform_keys import PlatformKeyError, PlatformKeys
 from rm_plugin.lti.platforms import has_deployment
+from rm_plugin.store import Database
 from rm_plugin.store.models import LtiLoginState, LtiPlatform
 
 #: Clock difference tolerated between the platform and us (Moodle's id_token lives 60 s).
@@ -94,7 +96,7 @@ def consume_state(session: Session, state: str, now: dt.datetime) -> tuple[int, 
 
 
 def validate_launch(
-    session: Session,
+    database: Database,
     *,
     id_token: str,
     state: str,
@@ -106,34 +108,36 @@ def validate_launch(
         raise LaunchError(
             "missing", "the launch lacks its id_token or state; open the activity from your course"
         )
-    platform_id, nonce = consume_state(session, state, now)
-    platform = session.get(LtiPlatform, platform_id)
-    if platform is None:
-        raise LaunchError("platform", "the platform of this launch is no longer registered")
+    with database.transaction() as session:
+        platform_id, nonce = consume_state(session, state, now)
     try:
         kid = jose.header(id_token).get("kid")
-        key = keys.key_for(session, platform, str(kid) if kid is not None else None)
+        key = keys.key_for(database, platform_id, str(kid) if kid is not None else None)
         body = jose.verify(id_token, key)
     except jose.InvalidToken as exc:
         raise LaunchError("signature", f"the launch token was refused: {exc}") from None
     except PlatformKeyError as exc:
         raise LaunchError("key", f"the launch token was refused: {exc}") from None
-    _check_claims(body, platform, nonce, now, leeway)
-    deployment_id = str(body.get(c.DEPLOYMENT_ID) or "")
-    if not deployment_id or not has_deployment(session, platform.id, deployment_id):
-        raise LaunchError(
-            "deployment", "the launch names a deployment of the tool that is not registered here"
+    with database.transaction() as session:
+        platform = session.get(LtiPlatform, platform_id)
+        if platform is None:
+            raise LaunchError("platform", "the platform of this launch is no longer registered")
+        _check_claims(body, platform, nonce, now, leeway)
+        deployment_id = str(body.get(c.DEPLOYMENT_ID) or "")
+        if not deployment_id or not has_deployment(session, platform.id, deployment_id):
+            raise LaunchError(
+                "deployment", "the launch names a deployment of the tool that is not registered here"
+            )
+        message_type = str(body.get(c.MESSAGE_TYPE) or "")
+        return Launch(
+            platform_id=platform.id,
+            issuer=platform.issuer,
+            client_id=platform.client_id,
+            deployment_id=deployment_id,
+            message_type=message_type,
+            sub=str(body.get("sub") or ""),
+            claims=body,
         )
-    message_type = str(body.get(c.MESSAGE_TYPE) or "")
-    return Launch(
-        platform_id=platform.id,
-        issuer=platform.issuer,
-        client_id=platform.client_id,
-        deployment_id=deployment_id,
-        message_type=message_type,
-        sub=str(body.get("sub") or ""),
-        claims=body,
-    )
 
 
 def _check_claims(

@@ -163,6 +163,31 @@ def test_an_unsigned_token_is_refused(client: FlaskClient, platform: FakePlatfor
     assert response.status_code == 401
 
 
+def test_a_state_tried_with_a_forged_token_is_spent(client: FlaskClient, platform: FakePlatform) -> None:
+    forger_pem, _ = jose.new_rsa_key()
+    sent = login(client, platform)
+    forged = platform.id_token(sent["nonce"], sign_with=forger_pem)
+    genuine = platform.id_token(sent["nonce"])
+    refused = client.post("/lti/launch", data={"id_token": forged, "state": sent["state"]}, base_url=TOOL)
+    assert refused.status_code == 401
+    late = client.post("/lti/launch", data={"id_token": genuine, "state": sent["state"]}, base_url=TOOL)
+    assert late.status_code == 401
+    assert "already used or has expired" in late.get_data(as_text=True)
+
+
+def test_forged_unknown_kids_cannot_make_the_tool_fetch_the_key_set_again_and_again(
+    client: FlaskClient, platform: FakePlatform
+) -> None:
+    pem, _ = jose.new_rsa_key()
+    for number in range(5):
+        sent = login(client, platform)
+        forged = jose.sign({"nonce": sent["nonce"]}, pem, f"forged-kid-{number}")
+        form = {"id_token": forged, "state": sent["state"]}
+        response = client.post("/lti/launch", data=form, base_url=TOOL)
+        assert response.status_code == 401
+    assert platform.jwks_fetches == 1  # the first fetch is recorded though its launch failed
+
+
 def test_the_platform_key_rotation_is_followed_and_forged_kids_cost_one_fetch(
     site, app: Flask, platform: FakePlatform
 ) -> None:

@@ -62,14 +62,13 @@ def launch() -> Response | tuple[str, int]:
     limit("lti-launch")
     p = portal()
     try:
-        with p.database.transaction() as s:
-            checked = validate_launch(
-                s,
-                id_token=request.form.get("id_token", ""),
-                state=request.form.get("state", ""),
-                keys=p.platform_keys,
-                now=p.now(),
-            )
+        checked = validate_launch(
+            p.database,
+            id_token=request.form.get("id_token", ""),
+            state=request.form.get("state", ""),
+            keys=p.platform_keys,
+            now=p.now(),
+        )
     except LaunchError as exc:
         log.warning("lti launch refused reason=%s", exc.reason)
         return render_template("error.html", title=_("This launch was refused"), detail=str(exc)), 401
