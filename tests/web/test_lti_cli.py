@@ -120,9 +120,41 @@ def test_register_url_is_one_time_and_platforms_can_be_added_by_hand(site_root: 
         "1",
     )
     assert code == 1
-    assert "issuer must be an http(s) URL" in out and "client id must not be empty" in out
-    assert "authentication request URL must be an http(s) URL" in out
+    assert "issuer must be an https URL" in out and "client id must not be empty" in out
+    assert "authentication request URL must be an https URL" in out
     code, out = run(site_root, "lti", "platform", "remove", "1")
     assert code == 0 and "removed platform 1" in out
     code, out = run(site_root, "lti", "platform", "remove", "1")
     assert code == 1 and "no platform 1" in out
+
+
+def _add_platform(root: Path, base: str) -> tuple[int, str]:
+    return run(
+        root,
+        "lti",
+        "platform",
+        "add",
+        "--issuer",
+        base,
+        "--client-id",
+        "abc",
+        "--auth-url",
+        f"{base}/mod/lti/auth.php",
+        "--jwks-url",
+        f"{base}/mod/lti/certs.php",
+        "--token-url",
+        f"{base}/mod/lti/token.php",
+        "--deployment-id",
+        "1",
+    )
+
+
+def test_platform_urls_must_be_https_except_on_loopback(site_root: Path) -> None:
+    add_web_table(site_root)
+    code, out = _add_platform(site_root, "http://moodle.example")
+    assert code == 1
+    for label in ("issuer", "authentication request URL", "public keyset URL", "access token URL"):
+        assert f"{label} must be an https URL (plain http only for 127.0.0.1, ::1 or localhost)" in out
+    for loopback in ("http://127.0.0.1:8081", "http://localhost:8081", "http://[::1]:8081"):
+        code, out = _add_platform(site_root, loopback)
+        assert code == 0, out
