@@ -56,6 +56,8 @@ def create_app(
 ) -> Flask:
     """The portal for ``site``; raises ConfigError when ``[web]`` lacks what it needs."""
     settings = settings or WebSettings.from_site(site)
+    for warning in settings.identity.warnings():
+        log.warning("%s", warning)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key.reveal(),

@@ -158,3 +158,23 @@ def test_platform_urls_must_be_https_except_on_loopback(site_root: Path) -> None
     for loopback in ("http://127.0.0.1:8081", "http://localhost:8081", "http://[::1]:8081"):
         code, out = _add_platform(site_root, loopback)
         assert code == 0, out
+
+
+def test_check_warns_when_a_custom_parameter_names_the_person(site_root: Path, caplog) -> None:
+    add_web_table(site_root)
+    code, out = run(site_root, "check")
+    assert code == 0 and "custom parameter" not in out
+    with (site_root / "rm-plugin.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[web.identity]\nclaim = "custom.hr_id"\n')
+    code, out = run(site_root, "check")
+    assert code == 0, out
+    assert "warning: web: [web.identity] claim = 'custom.hr_id' is a custom parameter" in out
+    assert "can sign in as anybody" in out
+    from rm_plugin.web.app import create_app
+
+    site = Site.load(site_root, load_entrypoints=False)
+    try:
+        create_app(site)
+    finally:
+        site.close()
+    assert "is a custom parameter" in caplog.text
