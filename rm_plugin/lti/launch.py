@@ -4,8 +4,9 @@ Core §5.1.2 and §5.1.3; 1EdTech Security Framework §5.1.3).
 The state is consumed first, by one atomic DELETE committed in a transaction of its own, whatever
 happens next: a launch can be tried once, and a forged token spends the state it was sent with.
 Then the token must be signed by a key of the platform that state was made for, issued by that
-platform to our client id, current, carry the nonce made with the state, and name a deployment we
-know. Messages say what failed without quoting the token or any claim value.
+platform to our client id, current, carry the nonce made with the state, name a deployment we
+know, and name as its target the page of this tool the login was started for (same origin and
+path). Messages say what failed without quoting the token or any claim value.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -79,20 +81,27 @@ class Launch:
         return settings if isinstance(settings, Mapping) else {}
 
 
-def consume_state(session: Session, state: str, now: dt.datetime) -> tuple[int, str]:
-    """Delete the login state atomically and return (platform id, nonce); a state can be used once,
-    by one worker, before it expires."""
+@dataclass(frozen=True)
+class LoginState:
+    platform_id: int
+    nonce: str
+    target_link_uri: str
+
+
+def consume_state(session: Session, state: str, now: dt.datetime) -> LoginState:
+    """Delete the login state atomically and return what the login stored; a state can be used
+    once, by one worker, before it expires."""
     row = session.execute(
         delete(LtiLoginState)
         .where(LtiLoginState.state_hash == state_hash(state), LtiLoginState.expires_at > now)
-        .returning(LtiLoginState.platform_id, LtiLoginState.nonce)
+        .returning(LtiLoginState.platform_id, LtiLoginState.nonce, LtiLoginState.target_link_uri)
     ).first()
     if row is None:
         raise LaunchError(
             "state",
             "this launch was already used or has expired; open the activity again from your course",
         )
-    return int(row[0]), str(row[1])
+    return LoginState(int(row[0]), str(row[1]), str(row[2] or ""))
 
 
 def validate_launch(
@@ -109,20 +118,21 @@ def validate_launch(
             "missing", "the launch lacks its id_token or state; open the activity from your course"
         )
     with database.transaction() as session:
-        platform_id, nonce = consume_state(session, state, now)
+        login = consume_state(session, state, now)
     try:
         kid = jose.header(id_token).get("kid")
-        key = keys.key_for(database, platform_id, str(kid) if kid is not None else None)
+        key = keys.key_for(database, login.platform_id, str(kid) if kid is not None else None)
         body = jose.verify(id_token, key)
     except jose.InvalidToken as exc:
         raise LaunchError("signature", f"the launch token was refused: {exc}") from None
     except PlatformKeyError as exc:
         raise LaunchError("key", f"the launch token was refused: {exc}") from None
     with database.transaction() as session:
-        platform = session.get(LtiPlatform, platform_id)
+        platform = session.get(LtiPlatform, login.platform_id)
         if platform is None:
             raise LaunchError("platform", "the platform of this launch is no longer registered")
-        _check_claims(body, platform, nonce, now, leeway)
+        _check_claims(body, platform, login.nonce, now, leeway)
+        _check_target(body, login.target_link_uri)
         deployment_id = str(body.get(c.DEPLOYMENT_ID) or "")
         if not deployment_id or not has_deployment(session, platform.id, deployment_id):
             raise LaunchError(
@@ -188,6 +198,23 @@ def _check_claims(
         settings = body.get(c.DEEP_LINKING_SETTINGS)
         if not isinstance(settings, Mapping) or not settings.get("deep_link_return_url"):
             raise LaunchError("deep_linking", "the deep linking request has no return URL")
+
+
+def _check_target(body: Mapping[str, Any], login_target: str) -> None:
+    """The token's target_link_uri is required on a resource link launch (LTI Core §5.3.4) and,
+    when present, must be the page the login was started for (itself checked to be this tool's)."""
+    target = body.get(c.TARGET_LINK_URI)
+    if target is None and body.get(c.MESSAGE_TYPE) != c.RESOURCE_LINK_REQUEST:
+        return
+    if not isinstance(target, str) or not _same_page(target, login_target):
+        raise LaunchError(
+            "target_link_uri", "the launch token names another target than the login it answers"
+        )
+
+
+def _same_page(one: str, other: str) -> bool:
+    a, b = urlsplit(one), urlsplit(other)
+    return (a.scheme, a.netloc, a.path.rstrip("/")) == (b.scheme, b.netloc, b.path.rstrip("/"))
 
 
 def _is_number(value: Any) -> bool:

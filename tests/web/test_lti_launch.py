@@ -131,6 +131,9 @@ def test_a_state_made_by_one_worker_is_spent_for_every_worker(
         ({c.VERSION: "1.1"}, "1.3.0"),
         ({c.MESSAGE_TYPE: "LtiSubmissionReviewRequest"}, "kind of LTI message"),
         ({c.RESOURCE_LINK: None}, "resource link"),
+        ({c.TARGET_LINK_URI: "https://evil.example/lti/launch"}, "another target"),
+        ({c.TARGET_LINK_URI: "https://tool.example/portal/admin/"}, "another target"),
+        ({c.TARGET_LINK_URI: None}, "another target"),
     ],
 )
 def test_bad_launches_are_refused(
