@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
@@ -131,8 +132,8 @@ def test_a_state_made_by_one_worker_is_spent_for_every_worker(
         ({"aud": ["another-tool", "kF3ZpW8qL2sVb9T"], "azp": "another-tool"}, "authorised party"),
         ({"aud": ["another-tool", "kF3ZpW8qL2sVb9T"]}, "authorised party"),
         ({"iss": "https://other.example"}, "another platform"),
-        ({"exp": int(time.time()) - 120, "iat": int(time.time()) - 180}, "expired"),
-        ({"iat": int(time.time()) + 600, "exp": int(time.time()) + 660}, "future"),
+        ({"exp": dt.timedelta(seconds=-120), "iat": dt.timedelta(seconds=-180)}, "expired"),
+        ({"iat": dt.timedelta(seconds=600), "exp": dt.timedelta(seconds=660)}, "future"),
         ({c.DEPLOYMENT_ID: "99"}, "deployment"),
         ({c.VERSION: "1.1"}, "1.3.0"),
         ({c.MESSAGE_TYPE: "LtiSubmissionReviewRequest"}, "kind of LTI message"),
@@ -145,6 +146,12 @@ def test_a_state_made_by_one_worker_is_spent_for_every_worker(
 def test_bad_launches_are_refused(
     client: FlaskClient, platform: FakePlatform, overrides: dict, reason: str
 ) -> None:
+    # times are offsets from when the test runs, not from when it was collected
+    now = time.time()
+    overrides = {
+        key: int(now + value.total_seconds()) if isinstance(value, dt.timedelta) else value
+        for key, value in overrides.items()
+    }
     response = launch(client, platform, **overrides)
     assert response.status_code == 401
     assert reason in response.get_data(as_text=True)
@@ -200,7 +207,6 @@ def test_forged_unknown_kids_cannot_make_the_tool_fetch_the_key_set_again_and_ag
 def test_the_platform_key_rotation_is_followed_and_forged_kids_cost_one_fetch(
     site, app: Flask, platform: FakePlatform
 ) -> None:
-    import datetime as dt
 
     shift = dt.timedelta()
     client = make_app(site, clock=lambda: dt.datetime.now(dt.UTC) + shift).test_client()
