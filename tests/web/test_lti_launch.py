@@ -207,7 +207,6 @@ def test_forged_unknown_kids_cannot_make_the_tool_fetch_the_key_set_again_and_ag
 def test_the_platform_key_rotation_is_followed_and_forged_kids_cost_one_fetch(
     site, app: Flask, platform: FakePlatform
 ) -> None:
-
     shift = dt.timedelta()
     client = make_app(site, clock=lambda: dt.datetime.now(dt.UTC) + shift).test_client()
     assert launch(client, platform).status_code == 303
