@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from rm_plugin.config import ConfigError
 from rm_plugin.domain.records import ProgrammeInfo
 from rm_plugin.enrolment.programmes import live_programmes
+from rm_plugin.people.accounts import IdentityRule
 from rm_plugin.plugins import PluginError
 from rm_plugin.site import SITE_FILE, Site, find_site_root
 from rm_plugin.unit_of_work import unit_of_work
@@ -66,6 +67,8 @@ def check(site: Site, progress: Callable[[str], None] = lambda _step: None) -> I
     the connection's timeout when the host does not answer.
     """
     yield Finding("config", f"ok ({SITE_FILE} and {len(site.connections)} connector file(s))")
+    for text in IdentityRule.from_config(site.config["web"]["identity"]).warnings():
+        yield Finding("web", text, warning=True)
     programmes: list[ProgrammeInfo] = []
     try:
         site.database  # noqa: B018 - opening it applies migrations and proves it is reachable

@@ -15,6 +15,19 @@ INTERACTIVE_TIMEOUT = (5.0, 10.0)
 INTERACTIVE_RETRY = RetryPolicy(max_attempts=2, base_delay=0.2, max_delay=1.0, max_total_wait=2.0)
 
 
+#: Hosts where plain http is accepted: traffic that never leaves the machine (a lab, a test).
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def is_safe_url(value: str) -> bool:
+    """Whether ``value`` is an https URL, or an http one to a loopback host: anything else could be
+    read or changed on the way (a key set, a token endpoint, an authorisation redirect)."""
+    parts = urlsplit(value or "")
+    if not parts.netloc or not parts.hostname:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+
+
 def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"

@@ -1,10 +1,12 @@
 """The launch: the platform form-posts a signed ``id_token`` and our ``state`` back (LTI 1.3
 Core §5.1.2 and §5.1.3; 1EdTech Security Framework §5.1.3).
 
-The state is consumed first, by one atomic DELETE, whatever happens next: a launch can be tried
-once. Then the token must be signed by a key of the platform that state was made for, issued by
-that platform to our client id, current, carry the nonce made with the state, and name a
-deployment we know. Messages say what failed without quoting the token or any claim value.
+The state is consumed first, by one atomic DELETE committed in a transaction of its own, whatever
+happens next: a launch can be tried once, and a forged token spends the state it was sent with.
+Then the token must be signed by a key of the platform that state was made for, issued by that
+platform to our client id, current, carry the nonce made with the state, name a deployment we
+know, and name as its target the page of this tool the login was started for (same origin and
+path). Messages say what failed without quoting the token or any claim value.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -23,6 +26,7 @@ from rm_plugin.lti import jose
 from rm_plugin.lti.login import state_hash
 from rm_plugin.lti.platform_keys import PlatformKeyError, PlatformKeys
 from rm_plugin.lti.platforms import has_deployment
+from rm_plugin.store import Database
 from rm_plugin.store.models import LtiLoginState, LtiPlatform
 
 #: Clock difference tolerated between the platform and us (Moodle's id_token lives 60 s).
@@ -77,24 +81,31 @@ class Launch:
         return settings if isinstance(settings, Mapping) else {}
 
 
-def consume_state(session: Session, state: str, now: dt.datetime) -> tuple[int, str]:
-    """Delete the login state atomically and return (platform id, nonce); a state can be used once,
-    by one worker, before it expires."""
+@dataclass(frozen=True)
+class LoginState:
+    platform_id: int
+    nonce: str
+    target_link_uri: str
+
+
+def consume_state(session: Session, state: str, now: dt.datetime) -> LoginState:
+    """Delete the login state atomically and return what the login stored; a state can be used
+    once, by one worker, before it expires."""
     row = session.execute(
         delete(LtiLoginState)
         .where(LtiLoginState.state_hash == state_hash(state), LtiLoginState.expires_at > now)
-        .returning(LtiLoginState.platform_id, LtiLoginState.nonce)
+        .returning(LtiLoginState.platform_id, LtiLoginState.nonce, LtiLoginState.target_link_uri)
     ).first()
     if row is None:
         raise LaunchError(
             "state",
             "this launch was already used or has expired; open the activity again from your course",
         )
-    return int(row[0]), str(row[1])
+    return LoginState(int(row[0]), str(row[1]), str(row[2] or ""))
 
 
 def validate_launch(
-    session: Session,
+    database: Database,
     *,
     id_token: str,
     state: str,
@@ -106,34 +117,37 @@ def validate_launch(
         raise LaunchError(
             "missing", "the launch lacks its id_token or state; open the activity from your course"
         )
-    platform_id, nonce = consume_state(session, state, now)
-    platform = session.get(LtiPlatform, platform_id)
-    if platform is None:
-        raise LaunchError("platform", "the platform of this launch is no longer registered")
+    with database.transaction() as session:
+        login = consume_state(session, state, now)
     try:
         kid = jose.header(id_token).get("kid")
-        key = keys.key_for(session, platform, str(kid) if kid is not None else None)
+        key = keys.key_for(database, login.platform_id, str(kid) if kid is not None else None)
         body = jose.verify(id_token, key)
     except jose.InvalidToken as exc:
         raise LaunchError("signature", f"the launch token was refused: {exc}") from None
     except PlatformKeyError as exc:
         raise LaunchError("key", f"the launch token was refused: {exc}") from None
-    _check_claims(body, platform, nonce, now, leeway)
-    deployment_id = str(body.get(c.DEPLOYMENT_ID) or "")
-    if not deployment_id or not has_deployment(session, platform.id, deployment_id):
-        raise LaunchError(
-            "deployment", "the launch names a deployment of the tool that is not registered here"
+    with database.transaction() as session:
+        platform = session.get(LtiPlatform, login.platform_id)
+        if platform is None:
+            raise LaunchError("platform", "the platform of this launch is no longer registered")
+        _check_claims(body, platform, login.nonce, now, leeway)
+        _check_target(body, login.target_link_uri)
+        deployment_id = str(body.get(c.DEPLOYMENT_ID) or "")
+        if not deployment_id or not has_deployment(session, platform.id, deployment_id):
+            raise LaunchError(
+                "deployment", "the launch names a deployment of the tool that is not registered here"
+            )
+        message_type = str(body.get(c.MESSAGE_TYPE) or "")
+        return Launch(
+            platform_id=platform.id,
+            issuer=platform.issuer,
+            client_id=platform.client_id,
+            deployment_id=deployment_id,
+            message_type=message_type,
+            sub=str(body.get("sub") or ""),
+            claims=body,
         )
-    message_type = str(body.get(c.MESSAGE_TYPE) or "")
-    return Launch(
-        platform_id=platform.id,
-        issuer=platform.issuer,
-        client_id=platform.client_id,
-        deployment_id=deployment_id,
-        message_type=message_type,
-        sub=str(body.get("sub") or ""),
-        claims=body,
-    )
 
 
 def _check_claims(
@@ -184,6 +198,23 @@ def _check_claims(
         settings = body.get(c.DEEP_LINKING_SETTINGS)
         if not isinstance(settings, Mapping) or not settings.get("deep_link_return_url"):
             raise LaunchError("deep_linking", "the deep linking request has no return URL")
+
+
+def _check_target(body: Mapping[str, Any], login_target: str) -> None:
+    """The token's target_link_uri is required on a resource link launch (LTI Core §5.3.4) and,
+    when present, must be the page the login was started for (itself checked to be this tool's)."""
+    target = body.get(c.TARGET_LINK_URI)
+    if target is None and body.get(c.MESSAGE_TYPE) != c.RESOURCE_LINK_REQUEST:
+        return
+    if not isinstance(target, str) or not _same_page(target, login_target):
+        raise LaunchError(
+            "target_link_uri", "the launch token names another target than the login it answers"
+        )
+
+
+def _same_page(one: str, other: str) -> bool:
+    a, b = urlsplit(one), urlsplit(other)
+    return (a.scheme, a.netloc, a.path.rstrip("/")) == (b.scheme, b.netloc, b.path.rstrip("/"))
 
 
 def _is_number(value: Any) -> bool:

@@ -10,8 +10,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rm_plugin.lti.http import origin
+from rm_plugin.lti.http import is_safe_url, origin
 from rm_plugin.store.models import LtiDeployment, LtiPlatform
+
+NOT_SAFE = "must be an https URL (plain http only for 127.0.0.1, ::1 or localhost)"
 
 
 class PlatformError(Exception):
@@ -37,10 +39,10 @@ class PlatformValues:
             ("authentication request URL", self.auth_url),
             ("public keyset URL", self.jwks_url),
         ):
-            if not _is_url(value):
-                found.append(f"{label} must be an http(s) URL, not {value!r}")
-        if self.token_url and not _is_url(self.token_url):
-            found.append(f"access token URL must be an http(s) URL, not {self.token_url!r}")
+            if not is_safe_url(value):
+                found.append(f"{label} {NOT_SAFE}, not {value!r}")
+        if self.token_url and not is_safe_url(self.token_url):
+            found.append(f"access token URL {NOT_SAFE}, not {self.token_url!r}")
         if not self.client_id.strip():
             found.append("client id must not be empty")
         if any(not d.strip() for d in self.deployment_ids):

@@ -4,7 +4,10 @@ configuration, post our registration with the token as Bearer, and store what th
 answers (client id, deployment id).
 
 The URL carries a one-time code of ours (``rm-plugin lti register-url``): without it anybody
-could make the tool trust a platform of their own, and then launch as any person.
+could make the tool trust a platform of their own, and then launch as any person. The
+configuration must come from the issuer's own origin (scheme, host and port, exactly), and a
+registration never replaces a platform already stored: whoever holds a code could otherwise point
+a trusted issuer's login and key set URLs at servers of their own.
 """
 
 from __future__ import annotations
@@ -18,17 +21,17 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from rm_plugin.http import HostError
 from rm_plugin.lti import claims as c
-from rm_plugin.lti.http import client_for
-from rm_plugin.lti.platforms import PlatformValues, save_platform
+from rm_plugin.lti.http import client_for, is_safe_url
+from rm_plugin.lti.platforms import NOT_SAFE, PlatformValues, save_platform
 from rm_plugin.lti.tool import TOOL_NAME, ToolUrls
 from rm_plugin.secret import Secret
 from rm_plugin.store import Database
-from rm_plugin.store.models import LtiRegistrationToken
+from rm_plugin.store.models import LtiPlatform, LtiRegistrationToken
 
 DEFAULT_CODE_LIFETIME = dt.timedelta(hours=24)
 #: The grade-service scopes we ask for; the platform grants what its admin allows.
@@ -122,8 +125,8 @@ def tool_registration(urls: ToolUrls, claims: Sequence[str]) -> dict[str, Any]:
 
 def read_platform_configuration(url: str, http_session: requests.Session | None = None) -> dict[str, Any]:
     """The platform's OpenID configuration, checked for what registration and launches need."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise RegistrationError("the platform's openid_configuration is not an http(s) URL")
+    if not is_safe_url(url):
+        raise RegistrationError(f"the platform's openid_configuration {NOT_SAFE}")
     http = client_for(url, "LTI platform", session=http_session)
     try:
         body = http.request_json("GET", url, call_name="GET openid configuration")
@@ -140,14 +143,36 @@ def read_platform_configuration(url: str, http_session: requests.Session | None 
     ]
     if missing:
         raise RegistrationError(f"the platform's configuration lacks {', '.join(missing)}")
-    issuer = str(body["issuer"])
     # LTI-DR §3.5.1: the configuration must be served from under the issuer's own address.
-    if not url.startswith(issuer.rstrip("/")):
+    if not _served_under(url, str(body["issuer"])):
         raise RegistrationError("the platform's configuration is not served from under its issuer")
     methods = body.get("token_endpoint_auth_methods_supported")
     if isinstance(methods, list) and "private_key_jwt" not in methods:
         raise RegistrationError("the platform does not accept private_key_jwt at its token endpoint")
     return dict(body)
+
+
+def _served_under(url: str, issuer: str) -> bool:
+    """Same scheme, host and port as the issuer, and a path at or below the issuer's path."""
+    page, root = urlsplit(url), urlsplit(issuer)
+    try:
+        same_origin = (page.scheme, page.hostname, page.port) == (root.scheme, root.hostname, root.port)
+    except ValueError:  # a port that is not a number
+        return False
+    prefix = root.path.rstrip("/")
+    return same_origin and (page.path == prefix or page.path.startswith(prefix + "/"))
+
+
+def _refuse_a_known_platform(session: Session, issuer: str, client_id: str) -> None:
+    known = session.scalar(
+        select(LtiPlatform.id).where(LtiPlatform.issuer == issuer, LtiPlatform.client_id == client_id)
+    )
+    if known is not None:
+        raise RegistrationError(
+            f"the platform {issuer} with client id {client_id} is already registered here (platform "
+            f"{known}); a registration does not replace it. To register it again, remove it first with "
+            f"`rm-plugin lti platform remove {known}`, then open this registration address again"
+        )
 
 
 def register(
@@ -168,6 +193,8 @@ def register(
     try:
         config = read_platform_configuration(openid_configuration, http_session)
         answer = _post_registration(config, registration_token, urls, claims, http_session)
+        with database.transaction() as session:
+            _refuse_a_known_platform(session, str(config["issuer"]), str(answer["client_id"]))
     except BaseException:
         with database.transaction() as session:
             release_code(session, code)

@@ -144,6 +144,18 @@ class IdentityRule:
             claim=str(section.get("claim", cls.claim)), matches=str(section.get("matches", cls.matches))
         )
 
+    def warnings(self) -> list[str]:
+        """What makes this rule unsafe, for ``rm-plugin check`` and the portal's start."""
+        custom = NESTED["custom"]
+        if self.claim.startswith("custom.") or self.claim == custom or self.claim.startswith(custom + "."):
+            return [
+                f"[web.identity] claim = {self.claim!r} is a custom parameter: whoever may edit the "
+                "activity's custom parameters in the platform (a course teacher, say) can sign in as "
+                "anybody; prefer lis.person_sourcedid or email, which the platform fills from the "
+                "user's own account"
+            ]
+        return []
+
 
 @dataclass(frozen=True)
 class IdentityResult:

@@ -2,8 +2,7 @@
 
 The browser's cookie holds only a random id; the row is found by the id's SHA-256, so a copy of
 the database hands out no live session. A launch may also make a one-time *hand-off ticket*:
-when the cookie did not come back inside the LMS's frame, the portal's fallback page opens the
-ticket in a new window, where it becomes a session of its own.
+the landing page spends it with the session's own cookie, which shows the cookie came back.
 """
 
 from __future__ import annotations
@@ -81,17 +80,16 @@ class SessionStore:
         with self.database.transaction() as session:
             session.execute(delete(WebSession).where(WebSession.id_hash == _hash(sid)))
 
-    def claim_handoff(self, ticket: str, sid: str | None = None) -> dict[str, Any] | None:
+    def claim_handoff(self, ticket: str, sid: str) -> dict[str, Any] | None:
         """Spend a hand-off ticket (one UPDATE): its session's data, or None if it was spent, has
-        expired, or (with ``sid``) belongs to another session."""
+        expired, or belongs to another session than ``sid`` (a ticket alone signs nobody in)."""
         now = self.clock()
         query = update(WebSession).where(
             WebSession.handoff_hash == _hash(ticket),
             WebSession.handoff_expires_at > now,
             WebSession.expires_at > now,
+            WebSession.id_hash == _hash(sid),
         )
-        if sid is not None:
-            query = query.where(WebSession.id_hash == _hash(sid))
         with self.database.transaction() as session:
             row = session.execute(
                 query.values(handoff_hash=None, handoff_expires_at=None).returning(WebSession.data)

@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable
 
 import requests
-from flask import Flask, make_response, redirect, render_template, request, url_for
+from flask import Flask, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException
@@ -56,6 +56,8 @@ def create_app(
 ) -> Flask:
     """The portal for ``site``; raises ConfigError when ``[web]`` lacks what it needs."""
     settings = settings or WebSettings.from_site(site)
+    for warning in settings.identity.warnings():
+        log.warning("%s", warning)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key.reveal(),
@@ -112,8 +114,7 @@ def create_app(
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
         if status == 401:
-            checked = request.args.get("cookies") == "checked"
-            return make_response(render_template("participant/signed_out.html", after_handoff=checked), 401)
+            return make_response(render_template("participant/signed_out.html"), 401)
         detail = error.description if status in (400, 403, 429) else ""
         if error.description == "csrf":
             detail = _("The form was open too long or came from elsewhere. Reload the page and try again.")

@@ -51,6 +51,25 @@ def set_cookie(response: Response, sid: str, lifetime: dt.timedelta) -> None:
     )
 
 
+def set_lti_cookie(response: Response, name: str, value: str, lifetime: dt.timedelta) -> None:
+    """A short-lived cookie of the login (only ``/lti/`` sees it), with the session cookie's
+    attributes so that it comes back inside the LMS's frame too."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=int(lifetime.total_seconds()),
+        path="/lti/",
+        secure=True,
+        httponly=True,
+        samesite="None",
+        partitioned=True,
+    )
+
+
+def delete_lti_cookie(response: Response, name: str) -> None:
+    response.delete_cookie(name, path="/lti/", secure=True, httponly=True, samesite="None", partitioned=True)
+
+
 class DatabaseSessionInterface(SessionInterface):
     """Flask's ``session`` backed by :class:`SessionStore`; a request without a cookie costs no query."""
 

@@ -18,6 +18,7 @@ from rm_plugin.lti.platforms import PlatformValues, save_platform
 from rm_plugin.site import Site
 from rm_plugin.store.models import Person
 from rm_plugin.web.app import create_app
+from rm_plugin.web.sessions import COOKIE_NAME
 
 TOOL = "https://tool.example"
 
@@ -94,7 +95,8 @@ def client(app: Flask) -> FlaskClient:
 
 
 def login(client: FlaskClient, platform: FakePlatform, *, method: str = "POST") -> dict[str, str]:
-    """Initiate the login as Moodle's iframe does; returns the parameters of our redirect."""
+    """Initiate the login as Moodle's iframe does, through the cookie check; returns the
+    parameters of our redirect to the platform."""
     params = {
         "iss": platform.issuer,
         "login_hint": "7",
@@ -107,6 +109,8 @@ def login(client: FlaskClient, platform: FakePlatform, *, method: str = "POST") 
         response = client.post("/lti/login", data=params, base_url=TOOL)
     else:
         response = client.get("/lti/login", query_string=params, base_url=TOOL)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    response = client.get(response.headers["Location"], base_url=TOOL)
     assert response.status_code == 302, response.get_data(as_text=True)
     location = response.headers["Location"]
     assert location.startswith(platform.auth_url + "?")
@@ -122,3 +126,16 @@ def launch(client: FlaskClient, platform: FakePlatform, **overrides: Any) -> Any
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def session_cookies(response: Any) -> list[str]:
+    """The response's Set-Cookie lines for the portal's session (the login's own cookies aside)."""
+    return [line for line in response.headers.getlist("Set-Cookie") if line.startswith(f"{COOKIE_NAME}=")]
+
+
+def keep_login_cookie(client: FlaskClient, app: Flask, state: str) -> None:
+    """Give ``client`` the cookie the login of ``state`` set (as if the same browser posted)."""
+    from rm_plugin.lti.login import browser_binding
+
+    name, value = browser_binding(state, app.extensions["rm_portal"].settings.secret_key)
+    client.set_cookie(name, value, domain="tool.example", path="/lti/")

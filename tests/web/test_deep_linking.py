@@ -7,7 +7,7 @@ import html
 from fake_platform import FakePlatform
 from flask import Flask
 from flask.testing import FlaskClient
-from portal_helpers import TOOL, launch
+from portal_helpers import TOOL, launch, session_cookies
 
 from rm_plugin.lti import claims as c
 from rm_plugin.lti import jose
@@ -48,7 +48,7 @@ def test_the_answer_is_a_signed_resource_link_the_platform_can_check(
 ) -> None:
     response = launch(client, platform, **REQUEST)
     assert response.status_code == 200
-    assert "Set-Cookie" not in response.headers  # nothing to sign in to
+    assert session_cookies(response) == []  # nothing to sign in to
     answers = forms(response.get_data(as_text=True))
     assert [action for action, _ in answers] == [RETURN_URL, RETURN_URL]
     jwks = client.get("/lti/jwks", base_url=TOOL).get_json()["keys"]

@@ -129,9 +129,61 @@ def test_register_url_is_one_time_and_platforms_can_be_added_by_hand(site_root: 
         "1",
     )
     assert code == 1
-    assert "issuer must be an http(s) URL" in out and "client id must not be empty" in out
-    assert "authentication request URL must be an http(s) URL" in out
+    assert "issuer must be an https URL" in out and "client id must not be empty" in out
+    assert "authentication request URL must be an https URL" in out
     code, out = run(site_root, "lti", "platform", "remove", "1")
     assert code == 0 and "removed platform 1" in out
     code, out = run(site_root, "lti", "platform", "remove", "1")
     assert code == 1 and "no platform 1" in out
+
+
+def _add_platform(root: Path, base: str) -> tuple[int, str]:
+    return run(
+        root,
+        "lti",
+        "platform",
+        "add",
+        "--issuer",
+        base,
+        "--client-id",
+        "abc",
+        "--auth-url",
+        f"{base}/mod/lti/auth.php",
+        "--jwks-url",
+        f"{base}/mod/lti/certs.php",
+        "--token-url",
+        f"{base}/mod/lti/token.php",
+        "--deployment-id",
+        "1",
+    )
+
+
+def test_platform_urls_must_be_https_except_on_loopback(site_root: Path) -> None:
+    add_web_table(site_root)
+    code, out = _add_platform(site_root, "http://moodle.example")
+    assert code == 1
+    for label in ("issuer", "authentication request URL", "public keyset URL", "access token URL"):
+        assert f"{label} must be an https URL (plain http only for 127.0.0.1, ::1 or localhost)" in out
+    for loopback in ("http://127.0.0.1:8081", "http://localhost:8081", "http://[::1]:8081"):
+        code, out = _add_platform(site_root, loopback)
+        assert code == 0, out
+
+
+def test_check_warns_when_a_custom_parameter_names_the_person(site_root: Path, caplog) -> None:
+    add_web_table(site_root)
+    code, out = run(site_root, "check")
+    assert code == 0 and "custom parameter" not in out
+    with (site_root / "rm-plugin.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[web.identity]\nclaim = "custom.hr_id"\n')
+    code, out = run(site_root, "check")
+    assert code == 0, out
+    assert "warning: web: [web.identity] claim = 'custom.hr_id' is a custom parameter" in out
+    assert "can sign in as anybody" in out
+    from rm_plugin.web.app import create_app
+
+    site = Site.load(site_root, load_entrypoints=False)
+    try:
+        create_app(site)
+    finally:
+        site.close()
+    assert "is a custom parameter" in caplog.text

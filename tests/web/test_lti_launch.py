@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
@@ -9,7 +10,7 @@ import pytest
 from fake_platform import FakePlatform
 from flask import Flask
 from flask.testing import FlaskClient
-from portal_helpers import TOOL, launch, login, make_app
+from portal_helpers import TOOL, keep_login_cookie, launch, login, make_app, session_cookies
 from sqlalchemy import select
 
 from rm_plugin.lti import claims as c
@@ -70,7 +71,7 @@ def test_a_launch_signs_the_person_in_with_a_partitioned_cookie(
     response = launch(client, platform)
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/lti/landing?ticket=")
-    cookies = response.headers.getlist("Set-Cookie")
+    cookies = session_cookies(response)
     assert len(cookies) == 1
     cookie = cookies[0]
     assert cookie.startswith(f"{COOKIE_NAME}=")
@@ -84,10 +85,13 @@ def test_a_launch_signs_the_person_in_with_a_partitioned_cookie(
     assert "Hello, Ada Lovelace" in home.get_data(as_text=True)
 
 
-def test_the_same_launch_cannot_be_used_twice(client: FlaskClient, platform: FakePlatform) -> None:
+def test_the_same_launch_cannot_be_used_twice(
+    client: FlaskClient, platform: FakePlatform, app: Flask
+) -> None:
     sent = login(client, platform)
     form = {"id_token": platform.id_token(sent["nonce"]), "state": sent["state"]}
     assert client.post("/lti/launch", data=form, base_url=TOOL).status_code == 303
+    keep_login_cookie(client, app, sent["state"])  # the launch deleted it; the state is spent anyway
     replay = client.post("/lti/launch", data=form, base_url=TOOL)
     assert replay.status_code == 401
     assert "already used or has expired" in replay.get_data(as_text=True)
@@ -114,8 +118,11 @@ def test_a_state_made_by_one_worker_is_spent_for_every_worker(
     other_worker = make_app(site).test_client()
     sent = login(app.test_client(), platform)
     form = {"id_token": platform.id_token(sent["nonce"]), "state": sent["state"]}
+    keep_login_cookie(other_worker, app, sent["state"])  # one browser, its requests on two workers
     assert other_worker.post("/lti/launch", data=form, base_url=TOOL).status_code == 303
-    assert app.test_client().post("/lti/launch", data=form, base_url=TOOL).status_code == 401
+    first_worker = app.test_client()
+    keep_login_cookie(first_worker, app, sent["state"])
+    assert first_worker.post("/lti/launch", data=form, base_url=TOOL).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -125,21 +132,30 @@ def test_a_state_made_by_one_worker_is_spent_for_every_worker(
         ({"aud": ["another-tool", "kF3ZpW8qL2sVb9T"], "azp": "another-tool"}, "authorised party"),
         ({"aud": ["another-tool", "kF3ZpW8qL2sVb9T"]}, "authorised party"),
         ({"iss": "https://other.example"}, "another platform"),
-        ({"exp": int(time.time()) - 120, "iat": int(time.time()) - 180}, "expired"),
-        ({"iat": int(time.time()) + 600, "exp": int(time.time()) + 660}, "future"),
+        ({"exp": dt.timedelta(seconds=-120), "iat": dt.timedelta(seconds=-180)}, "expired"),
+        ({"iat": dt.timedelta(seconds=600), "exp": dt.timedelta(seconds=660)}, "future"),
         ({c.DEPLOYMENT_ID: "99"}, "deployment"),
         ({c.VERSION: "1.1"}, "1.3.0"),
         ({c.MESSAGE_TYPE: "LtiSubmissionReviewRequest"}, "kind of LTI message"),
         ({c.RESOURCE_LINK: None}, "resource link"),
+        ({c.TARGET_LINK_URI: "https://evil.example/lti/launch"}, "another target"),
+        ({c.TARGET_LINK_URI: "https://tool.example/portal/admin/"}, "another target"),
+        ({c.TARGET_LINK_URI: None}, "another target"),
     ],
 )
 def test_bad_launches_are_refused(
     client: FlaskClient, platform: FakePlatform, overrides: dict, reason: str
 ) -> None:
+    # times are offsets from when the test runs, not from when it was collected
+    now = time.time()
+    overrides = {
+        key: int(now + value.total_seconds()) if isinstance(value, dt.timedelta) else value
+        for key, value in overrides.items()
+    }
     response = launch(client, platform, **overrides)
     assert response.status_code == 401
     assert reason in response.get_data(as_text=True)
-    assert "Set-Cookie" not in response.headers
+    assert session_cookies(response) == []
 
 
 def test_a_token_signed_by_another_key_is_refused(client: FlaskClient, platform: FakePlatform) -> None:
@@ -163,11 +179,34 @@ def test_an_unsigned_token_is_refused(client: FlaskClient, platform: FakePlatfor
     assert response.status_code == 401
 
 
+def test_a_state_tried_with_a_forged_token_is_spent(client: FlaskClient, platform: FakePlatform) -> None:
+    forger_pem, _ = jose.new_rsa_key()
+    sent = login(client, platform)
+    forged = platform.id_token(sent["nonce"], sign_with=forger_pem)
+    genuine = platform.id_token(sent["nonce"])
+    refused = client.post("/lti/launch", data={"id_token": forged, "state": sent["state"]}, base_url=TOOL)
+    assert refused.status_code == 401
+    late = client.post("/lti/launch", data={"id_token": genuine, "state": sent["state"]}, base_url=TOOL)
+    assert late.status_code == 401
+    assert "already used or has expired" in late.get_data(as_text=True)
+
+
+def test_forged_unknown_kids_cannot_make_the_tool_fetch_the_key_set_again_and_again(
+    client: FlaskClient, platform: FakePlatform
+) -> None:
+    pem, _ = jose.new_rsa_key()
+    for number in range(5):
+        sent = login(client, platform)
+        forged = jose.sign({"nonce": sent["nonce"]}, pem, f"forged-kid-{number}")
+        form = {"id_token": forged, "state": sent["state"]}
+        response = client.post("/lti/launch", data=form, base_url=TOOL)
+        assert response.status_code == 401
+    assert platform.jwks_fetches == 1  # the first fetch is recorded though its launch failed
+
+
 def test_the_platform_key_rotation_is_followed_and_forged_kids_cost_one_fetch(
     site, app: Flask, platform: FakePlatform
 ) -> None:
-    import datetime as dt
-
     shift = dt.timedelta()
     client = make_app(site, clock=lambda: dt.datetime.now(dt.UTC) + shift).test_client()
     assert launch(client, platform).status_code == 303
@@ -192,7 +231,7 @@ def test_nobody_matching_gets_a_clear_page_and_no_session(
     response = launch(client, platform, **{c.LIS: {"person_sourcedid": "E9999"}})
     assert response.status_code == 403
     assert "does not match anybody" in response.get_data(as_text=True)
-    assert "Set-Cookie" not in response.headers
+    assert session_cookies(response) == []
     empty = launch(client, platform, **{c.LIS: {"person_sourcedid": ""}})
     assert empty.status_code == 403 and "has no" in empty.get_data(as_text=True)
     gone = launch(client, platform, **{c.LIS: {"person_sourcedid": "E1003"}})

@@ -3,35 +3,90 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fake_platform import FakePlatform
 from flask import Flask
 from flask.testing import FlaskClient
-from portal_helpers import TOOL, add_web_table, launch, login, make_app
+from portal_helpers import TOOL, add_web_table, launch, login, make_app, session_cookies
+from sqlalchemy import select
 
+from rm_plugin.lti.login import PROBE_COOKIE
 from rm_plugin.site import Site
-from rm_plugin.web.sessions import COOKIE_NAME
+from rm_plugin.store.models import LtiLoginState
 
 
-def test_without_the_cookie_the_landing_offers_a_new_window_that_signs_in_once(
-    app: Flask, platform: FakePlatform
+def _login_params(platform: FakePlatform) -> dict[str, str]:
+    return {
+        "iss": platform.issuer,
+        "login_hint": "7",
+        "target_link_uri": f"{TOOL}/lti/launch",
+        "lti_message_hint": '{"cmid":4,"launchid":"ltilaunch1_1"}',
+        "client_id": platform.client_id,
+    }
+
+
+def test_a_frame_that_keeps_no_cookie_is_offered_a_new_window_before_the_platform_is_asked(
+    app: Flask, platform: FakePlatform, site: Site
 ) -> None:
     framed = app.test_client()
-    response = launch(framed, platform)
-    framed.delete_cookie(COOKIE_NAME, domain="tool.example")  # the browser dropped it in the frame
-    fallback = framed.get(response.headers["Location"], base_url=TOOL)
-    page = fallback.get_data(as_text=True)
-    assert fallback.status_code == 200
+    first = framed.post("/lti/login", data=_login_params(platform), base_url=TOOL)
+    assert first.status_code == 303 and PROBE_COOKIE in first.headers["Set-Cookie"]
+    framed.delete_cookie(PROBE_COOKIE, domain="tool.example", path="/lti/")  # the frame dropped it
+    check = framed.get(first.headers["Location"], base_url=TOOL, headers={"Sec-Fetch-Dest": "iframe"})
+    page = check.get_data(as_text=True)
+    assert check.status_code == 200
     assert "Open in a new window" in page and 'target="_blank"' in page
+    with site.database.transaction() as s:
+        assert s.scalars(select(LtiLoginState)).all() == []  # the platform was not asked yet
     link = page.split('class="button" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
-    assert "window=new" in link
-    window = app.test_client()  # a first-party window: a cookie jar of its own
-    opened = window.get(link, base_url=TOOL)
-    assert opened.status_code == 302 and COOKIE_NAME in opened.headers["Set-Cookie"]
+    assert link.startswith("/lti/login?") and "cookie_check" not in link
+    window = app.test_client()  # a window of its own: first-party cookies
+    started = window.get(link, base_url=TOOL)
+    to_platform = window.get(started.headers["Location"], base_url=TOOL)
+    assert to_platform.status_code == 302 and to_platform.headers["Location"].startswith(platform.auth_url)
+    sent = {k: v[0] for k, v in parse_qs(urlsplit(to_platform.headers["Location"]).query).items()}
+    assert sent["lti_message_hint"] == '{"cmid":4,"launchid":"ltilaunch1_1"}' and sent["login_hint"] == "7"
+    form = {"id_token": platform.id_token(sent["nonce"]), "state": sent["state"]}
+    landing = window.post("/lti/launch", data=form, base_url=TOOL)
+    assert landing.status_code == 303
+    window.get(landing.headers["Location"], base_url=TOOL)
     assert "Ada Lovelace" in window.get("/portal/", base_url=TOOL).get_data(as_text=True)
-    again = app.test_client().get(link, base_url=TOOL)  # the ticket works once
-    assert again.status_code == 400
+
+
+def test_a_window_that_keeps_no_cookie_is_told_to_allow_them(app: Flask, platform: FakePlatform) -> None:
+    window = app.test_client()
+    first = window.get("/lti/login", query_string=_login_params(platform), base_url=TOOL)
+    window.delete_cookie(PROBE_COOKIE, domain="tool.example", path="/lti/")
+    check = window.get(first.headers["Location"], base_url=TOOL, headers={"Sec-Fetch-Dest": "document"})
+    page = check.get_data(as_text=True)
+    assert "Allow cookies for this site" in page and "Open in a new window" not in page
+
+
+def test_an_id_token_posted_from_another_browser_signs_nobody_in(app: Flask, platform: FakePlatform) -> None:
+    attacker = app.test_client()
+    sent = login(attacker, platform)  # a real launch of the attacker's own, stopped before the post
+    form = {"id_token": platform.id_token(sent["nonce"]), "state": sent["state"]}
+    victim = app.test_client()  # a page of the attacker's makes the victim's browser post it
+    refused = victim.post("/lti/launch", data=form, base_url=TOOL)
+    assert refused.status_code == 401
+    assert "did not start in this browser" in refused.get_data(as_text=True)
+    assert session_cookies(refused) == []
+    assert victim.get("/portal/", base_url=TOOL).status_code == 401
+
+
+def test_a_ticket_signs_in_only_the_browser_that_launched(app: Flask, platform: FakePlatform) -> None:
+    attacker = app.test_client()
+    location = launch(attacker, platform).headers["Location"]  # the attacker's own ticket
+    victim = app.test_client()
+    for link in (location, location + "&window=new"):
+        answer = victim.get(link, base_url=TOOL)
+        assert answer.status_code == 400
+        assert "only the browser that opened the activity" in answer.get_data(as_text=True)
+        assert session_cookies(answer) == []
+    assert victim.get("/portal/", base_url=TOOL).status_code == 401
+    assert attacker.get(location, base_url=TOOL).headers["Location"].endswith("/portal/")
 
 
 def test_the_ticket_is_spent_when_the_cookie_came_back(app: Flask, platform: FakePlatform) -> None:

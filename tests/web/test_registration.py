@@ -135,3 +135,57 @@ def test_the_registration_address_without_platform_parameters_explains_itself(si
     client = make_app(site).test_client()
     page = client.get("/lti/register?code=abc", base_url=TOOL).get_data(as_text=True)
     assert "Manage tools" in page
+
+
+def test_a_configuration_on_a_look_alike_host_is_refused(
+    site: Site, platform: FakePlatform, mock: responses.RequestsMock
+) -> None:
+    client = fresh_portal(site, platform, mock)
+    for look_alike in (
+        "https://lms.example.evil.org/mod/lti/openid-configuration.php",
+        "https://lms.example:8443/mod/lti/openid-configuration.php",
+        "https://lms.exampleevil/mod/lti/openid-configuration.php",
+    ):
+        mock.add(responses.GET, look_alike, json=platform.configuration())  # issuer https://lms.example
+        response = client.get(
+            "/lti/register",
+            query_string={"code": code_for(site), "openid_configuration": look_alike},
+            base_url=TOOL,
+        )
+        assert response.status_code == 400, look_alike
+        assert "not served from under its issuer" in response.get_data(as_text=True)
+    assert platform.registrations == []
+
+
+def test_a_registration_does_not_replace_a_registered_platform(
+    site: Site, platform: FakePlatform, mock: responses.RequestsMock
+) -> None:
+    client = fresh_portal(site, platform, mock)
+    assert open_registration(client, platform, code_for(site)).status_code == 200
+    with site.database.transaction() as s:
+        stored = s.scalars(select(LtiPlatform)).one()
+        stored.auth_url = "https://lms.example/auth-as-stored"
+        platform_id = stored.id
+    code = code_for(site)
+    again = open_registration(client, platform, code)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400
+    assert "already registered here" in page
+    assert f"rm-plugin lti platform remove {platform_id}" in page
+    with site.database.transaction() as s:
+        assert s.scalars(select(LtiPlatform.auth_url)).all() == ["https://lms.example/auth-as-stored"]
+        s.delete(s.get(LtiPlatform, platform_id))
+    assert open_registration(client, platform, code).status_code == 200  # the code was given back
+
+
+def test_a_plain_http_configuration_is_refused_except_on_loopback(
+    site: Site, mock: responses.RequestsMock
+) -> None:
+    remote = FakePlatform(issuer="http://lms.example")
+    client = fresh_portal(site, remote, mock)
+    refused = open_registration(client, remote, code_for(site))
+    assert refused.status_code == 400
+    assert "must be an https URL" in refused.get_data(as_text=True)
+    lab = FakePlatform(issuer="http://127.0.0.1:8081")
+    lab.serve(mock)
+    assert open_registration(client, lab, code_for(site)).status_code == 200

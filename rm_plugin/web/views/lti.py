@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -17,13 +27,22 @@ from rm_plugin.lti import deep_linking, registration
 from rm_plugin.lti.grades import grade_connections, queue_progress_refresh, record_grade_target
 from rm_plugin.lti.keys import ToolKeyError
 from rm_plugin.lti.launch import Launch, LaunchError, validate_launch
-from rm_plugin.lti.login import LoginError, start_login
+from rm_plugin.lti.login import (
+    CHECK_PARAM,
+    PROBE_COOKIE,
+    STATE_LIFETIME,
+    LoginError,
+    bound_to_browser,
+    browser_binding,
+    check_login,
+    start_login,
+)
 from rm_plugin.lti.tool import TOOL_NAME
 from rm_plugin.people.accounts import person_for_launch
 from rm_plugin.secret import Secret
 from rm_plugin.web import csrf
 from rm_plugin.web.portal import portal
-from rm_plugin.web.sessions import set_cookie
+from rm_plugin.web.sessions import delete_lti_cookie, set_cookie, set_lti_cookie
 from rm_plugin.web.views.limits import limit
 
 log = logging.getLogger("rm_plugin.lti")
@@ -34,13 +53,27 @@ LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "cli
 
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt
-def login() -> Response:
-    """OIDC third-party login initiation, by GET or form POST."""
-    limit("lti-login")
+def login() -> Response | str:
+    """OIDC third-party login initiation, by GET or form POST, in two requests: the first sets
+    the probe cookie, the second (``cookie_check=1``) sees whether it came back
+    (:mod:`rm_plugin.lti.login` says why)."""
     p = portal()
     params = {key: request.values.get(key, "") for key in LOGIN_PARAMS}
+    given = {key: value for key, value in params.items() if value}
+    checking = request.values.get(CHECK_PARAM) == "1"
+    limit("lti-login-check" if checking else "lti-login")
     try:
         with p.database.transaction() as s:
+            if not checking:
+                check_login(s, params, tool_base_url=p.settings.public_url)
+                probe = redirect(url_for("lti.login", **given, **{CHECK_PARAM: "1"}), code=303)
+                set_lti_cookie(probe, PROBE_COOKIE, "1", STATE_LIFETIME)
+                return probe  # type: ignore[return-value]
+            if request.cookies.get(PROBE_COOKIE) != "1":
+                framed = request.headers.get("Sec-Fetch-Dest", "iframe") != "document"
+                log.info("lti login: the browser kept no cookie framed=%s", framed)
+                link = url_for("lti.login", **given) if framed else None
+                return render_template("lti/open_in_window.html", link=link)
             answer = start_login(
                 s,
                 params,
@@ -52,30 +85,41 @@ def login() -> Response:
         log.info("lti login refused: %s", exc)
         abort(400, description=_("The learning platform's sign-in could not start: %(why)s.", why=exc))
     log.info("lti login started platform=%s", answer.platform_id)
-    return redirect(answer.url, code=302)  # type: ignore[return-value]
+    response = redirect(answer.url, code=302)
+    set_lti_cookie(response, *browser_binding(answer.state, p.settings.secret_key), STATE_LIFETIME)
+    return response  # type: ignore[return-value]
 
 
 @bp.post("/launch")
 @csrf.exempt
 def launch() -> Response | tuple[str, int]:
-    """The platform's form post of ``id_token`` and ``state``."""
+    """The platform's form post of ``id_token`` and ``state``, from the browser that logged in."""
     limit("lti-launch")
     p = portal()
+    state = request.form.get("state", "")
+    if state and not bound_to_browser(state, request.cookies, p.settings.secret_key):
+        log.warning("lti launch refused reason=browser")
+        detail = _(
+            "This launch did not start in this browser: the check set when it started did not come "
+            "back (a browser blocking this site's cookies, or a page elsewhere that sent it here). "
+            "Open the activity again from your course."
+        )
+        return render_template("error.html", title=_("This launch was refused"), detail=detail), 401
     try:
-        with p.database.transaction() as s:
-            checked = validate_launch(
-                s,
-                id_token=request.form.get("id_token", ""),
-                state=request.form.get("state", ""),
-                keys=p.platform_keys,
-                now=p.now(),
-            )
+        checked = validate_launch(
+            p.database,
+            id_token=request.form.get("id_token", ""),
+            state=state,
+            keys=p.platform_keys,
+            now=p.now(),
+        )
     except LaunchError as exc:
         log.warning("lti launch refused reason=%s", exc.reason)
         return render_template("error.html", title=_("This launch was refused"), detail=str(exc)), 401
-    if checked.message_type == c.DEEP_LINKING_REQUEST:
-        return _deep_linking(checked)
-    return _sign_in(checked)
+    deep_linking_request = checked.message_type == c.DEEP_LINKING_REQUEST
+    response = make_response(_deep_linking(checked) if deep_linking_request else _sign_in(checked))
+    delete_lti_cookie(response, browser_binding(state, p.settings.secret_key)[0])
+    return response
 
 
 def _sign_in(checked: Launch) -> Response | tuple[str, int]:
@@ -130,8 +174,13 @@ def _deep_linking(checked: Launch) -> tuple[str, int]:
 
 
 @bp.get("/landing")
-def landing() -> Response | str:
-    """After a launch: into the portal if the cookie came back, else the new-window fallback."""
+def landing() -> Response:
+    """After a launch: into the portal once the session cookie came back with the launch's ticket.
+
+    The ticket is spent only by the session it was made for. It never signs a browser in by
+    itself: a link carrying somebody's ticket must not sign another browser in as them. The
+    launch itself needed our login cookie, so the session cookie set with it comes back here.
+    """
     p = portal()
     ticket = request.args.get("ticket", "")
     if not ticket:
@@ -139,21 +188,13 @@ def landing() -> Response | str:
     sid = getattr(session, "sid", None)
     if sid and p.sessions.claim_handoff(ticket, sid=sid) is not None:
         return redirect(url_for("participant.home"))  # type: ignore[return-value]
-    if request.args.get("window") == "new":
-        data = p.sessions.claim_handoff(ticket)
-        if data is None:
-            abort(
-                400,
-                description=_(
-                    "This link was already used or has expired. Open the activity again from your course."
-                ),
-            )
-        new_sid, _ticket = p.sessions.create(data)
-        response = redirect(url_for("participant.home", cookies="checked"))
-        set_cookie(response, new_sid, p.settings.session_lifetime)  # type: ignore[arg-type]
-        return response  # type: ignore[return-value]
-    return render_template(
-        "lti/open_in_window.html", link=url_for("lti.landing", ticket=ticket, window="new")
+    abort(
+        400,
+        description=_(
+            "This link signs in only the browser that opened the activity, once, for two minutes. "
+            "Open the activity again from your course; if this page comes back, allow cookies for "
+            "this site."
+        ),
     )
 
 
