@@ -56,6 +56,19 @@ def _objective(value: Any) -> str:
     return value.strip()
 
 
+def _hr_ids(value: Any) -> list[str]:
+    """HR ids separated by commas (empty: no panel)"""
+    if isinstance(value, str):
+        items: list[Any] = value.replace(",", " ").split()
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise ValueError
+    return list(dict.fromkeys(item.strip() for item in items))
+
+
 def _name(value: Any) -> str:
     """a non-empty name"""
     if not isinstance(value, str) or not value.strip():
@@ -79,6 +92,11 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], str]] = {
         _objective,
         "what matching maximises: most_pairs (default: the most pairs, then the best total score) "
         "or best_score (the best total score, even if fewer people get a partner)",
+    ),
+    "reviewers": (
+        _hr_ids,
+        "the review panel: the only people who may review the programme's pairs, and those the portal "
+        "shows its review queue (empty: anyone not in conflict, from the command line only)",
     ),
     "executive_level": (
         _whole(0),
@@ -196,7 +214,7 @@ def update_programme(
     parsed, problems = _parse(settings or {})
     columns = {k: v for k, v in parsed.items() if k in COLUMNS}
     typed = {k: v for k, v in parsed.items() if k in SETTINGS}
-    problems += _column_problems(session, programme, columns)
+    problems += _column_problems(session, programme, columns) + _panel_problems(session, typed)
     set_rules = {k: v for k, v in (rules or {}).items() if v is not None}
     set_weights = {k: v for k, v in (weights or {}).items() if v is not None}
     problems += rule_problems(set_rules) + weight_problems(set_weights)
@@ -218,7 +236,7 @@ def update_programme(
     old_settings = dict(programme.settings or {})
     new_settings = {**old_settings, **typed}
     for key, value in typed.items():
-        if key == "orientation_course" and value == "":
+        if key in ("orientation_course", "reviewers") and not value:
             new_settings.pop(key)
     rebuilt = False
     if milestone_list is not None:
@@ -318,4 +336,17 @@ def _column_problems(session: Session, programme: Programme, columns: Mapping[st
             problems.append(f"setting admin_hr_id: no person with HR id {hr_id!r}")
         elif status != "active":
             problems.append(f"setting admin_hr_id: {hr_id} is {status}, not an active person")
+    return problems
+
+
+def _panel_problems(session: Session, settings: Mapping[str, Any]) -> list[str]:
+    """Every review panel member must be an active person (a leaver cannot review)."""
+    wanted = settings.get("reviewers") or []
+    found = dict(session.execute(select(Person.hr_id, Person.status).where(Person.hr_id.in_(wanted))).all())
+    problems = []
+    for hr_id in wanted:
+        if hr_id not in found:
+            problems.append(f"setting reviewers: no person with HR id {hr_id!r}")
+        elif found[hr_id] != "active":
+            problems.append(f"setting reviewers: {hr_id} is {found[hr_id]}, not an active person")
     return problems
