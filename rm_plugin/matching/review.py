@@ -8,6 +8,8 @@ later runs. Reviewers see the score breakdown without any term computed from opt
 demographic data. Activation enqueues one ``enrol`` delivery per progress connection in the
 same transaction, then fires ``rm_pair_approved`` after the commit.
 
+A programme may name a review panel (its ``reviewers`` setting): then only its members review.
+
 The doors call :func:`approve_pair` and :func:`reject_pair` in a unit of work;
 :func:`approve` and :func:`reject` run them in a transaction of their own.
 """
@@ -101,7 +103,21 @@ def _load(session: Session, pair_id: int, programme_slug: str | None) -> tuple[P
     return pair, programme
 
 
-def _reviewer(session: Session, pair: Pair, reviewer_hr_id: str) -> Person:
+def review_panel(programme: Programme) -> tuple[str, ...]:
+    """The programme's review panel (its ``reviewers`` setting): who alone may review its pairs.
+
+    Empty when none was set: then anyone not in conflict may, but only from the command line;
+    the portal shows proposals to panel members only, so no employee browses them unasked.
+    """
+    return tuple((programme.settings or {}).get("reviewers") or ())
+
+
+def _reviewer(session: Session, pair: Pair, programme: Programme, reviewer_hr_id: str) -> Person:
+    panel = review_panel(programme)
+    if panel and reviewer_hr_id not in panel:
+        raise MatchingError(
+            f"{reviewer_hr_id} is not on the review panel of {programme.slug!r} ({', '.join(panel)})"
+        )
     reviewer = session.scalars(select(Person).where(Person.hr_id == reviewer_hr_id)).one_or_none()
     if reviewer is None or reviewer.status != "active":
         raise MatchingError(f"reviewer {reviewer_hr_id} is not an active person")
@@ -209,7 +225,7 @@ def approve_pair(
     pair, programme = _load(session, pair_id, programme_slug)
     require_running(programme, work.today, "approve pairs")
     _check_members_active(session, pair)
-    reviewer = _reviewer(session, pair, reviewer_hr_id)
+    reviewer = _reviewer(session, pair, programme, reviewer_hr_id)
     session.add(ReviewDecision(pair_id=pair.id, reviewer_id=reviewer.id, decision="approve"))
     session.flush()
     record(session, reviewer_hr_id, "match.approve", "pair", pair.id, programme=programme.slug)
@@ -311,7 +327,7 @@ def reject_pair(
         raise MatchingError("a rejection needs a reason (say why this pair should not be made)")
     session = work.session
     pair, programme = _load(session, pair_id, programme_slug)
-    reviewer = _reviewer(session, pair, reviewer_hr_id)
+    reviewer = _reviewer(session, pair, programme, reviewer_hr_id)
     session.add(
         ReviewDecision(pair_id=pair.id, reviewer_id=reviewer.id, decision="reject", reason=reason.strip())
     )

@@ -57,6 +57,19 @@ def _objective(value: Any) -> str:
     return value.strip()
 
 
+def _hr_ids(value: Any) -> list[str]:
+    """HR ids separated by commas (empty: no panel)"""
+    if isinstance(value, str):
+        items: list[Any] = value.replace(",", " ").split()
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise ValueError
+    return list(dict.fromkeys(item.strip() for item in items))
+
+
 def _name(value: Any) -> str:
     """a non-empty name"""
     if not isinstance(value, str) or not value.strip():
@@ -80,6 +93,11 @@ SETTINGS: dict[str, tuple[Callable[[Any], Any], str]] = {
         _objective,
         "what matching maximises: most_pairs (default: the most pairs, then the best total score) "
         "or best_score (the best total score, even if fewer people get a partner)",
+    ),
+    "reviewers": (
+        _hr_ids,
+        "the review panel: the only people who may review the programme's pairs, and those the portal "
+        "shows its review queue (empty: anyone not in conflict, from the command line only)",
     ),
     "executive_level": (
         _whole(0),
@@ -246,7 +264,7 @@ def update_programme(
     old_settings = dict(programme.settings or {})
     new_settings = {**old_settings, **typed}
     for key, value in typed.items():
-        if key == "orientation_course" and value == "":
+        if key in ("orientation_course", "reviewers") and not value:
             new_settings.pop(key)
     rebuilt = False
     if milestone_list is not None:
@@ -310,6 +328,7 @@ def change_problems(
     (a setting's key, ``rules.<key>``, ``weights.<term>``, ``milestones``)."""
     parsed, problems = _parse(settings or {})
     problems += _column_problems(session, programme, {k: v for k, v in parsed.items() if k in COLUMNS})
+    problems += _panel_problems(session, {k: v for k, v in parsed.items() if k in SETTINGS})
     problems += keyed(rule_problems({k: v for k, v in (rules or {}).items() if v is not None}))
     problems += keyed(weight_problems({k: v for k, v in (weights or {}).items() if v is not None}))
     if milestone_list is not None:
@@ -392,4 +411,17 @@ def _column_problems(
             problems.append(
                 ("admin_hr_id", f"setting admin_hr_id: {hr_id} is {status}, not an active person")
             )
+    return problems
+
+
+def _panel_problems(session: Session, settings: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every review panel member must be an active person (a leaver cannot review)."""
+    wanted = settings.get("reviewers") or []
+    found = dict(session.execute(select(Person.hr_id, Person.status).where(Person.hr_id.in_(wanted))).all())
+    problems = []
+    for hr_id in wanted:
+        if hr_id not in found:
+            problems.append(("reviewers", f"setting reviewers: no person with HR id {hr_id!r}"))
+        elif found[hr_id] != "active":
+            problems.append(("reviewers", f"setting reviewers: {hr_id} is {found[hr_id]}, not an active person"))
     return problems

@@ -166,9 +166,9 @@ def _inline(document: str, chart: Chart, name: str) -> str:
         style = element.attrib.pop("style", None)
         if style:
             for declaration in style.split(";"):
-                name, sep, value = declaration.partition(":")
-                if sep and name.strip():
-                    element.set(name.strip(), value.strip())
+                prop, sep, value = declaration.partition(":")
+                if sep and prop.strip():
+                    element.set(prop.strip(), value.strip())
     # What the removed <style> set for every element: inherited presentation attributes.
     root.set("stroke-linejoin", "round")
     root.set("stroke-linecap", "butt")

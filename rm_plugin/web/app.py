@@ -90,12 +90,13 @@ def create_app(
     headers.init_app(app, portal.origins)
     i18n.init_app(app, site.root, str(site.config["site"]["timezone"]))
 
-    from rm_plugin.web.views import admin, admin_setup, badges, lti, mine, pairs, participant, stories
+    from rm_plugin.web.views import admin, admin_setup, badges, lti, mine, pairs, participant, review, stories
 
     app.register_blueprint(lti.bp)
     app.register_blueprint(participant.bp)
     app.register_blueprint(pairs.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(review.bp)
     app.register_blueprint(badges.bp)
     app.register_blueprint(mine.bp)
     app.register_blueprint(admin_setup.bp)

@@ -200,3 +200,15 @@ def test_reading_a_pair_for_review_costs_the_same_in_a_small_and_a_large_organis
     larger, may_review = queries()
     assert len(may_review) == 20 and "SEN-A" not in may_review
     assert larger == smaller < 25
+
+
+def test_with_a_review_panel_only_its_members_review(db: Database, proposals: dict[str, int]) -> None:
+    with db.transaction() as s:
+        programme = s.scalar(select(Programme).where(Programme.slug == "rm-2026"))
+        programme.settings = {**(programme.settings or {}), "reviewers": ["REV-2", "REV-3"]}
+    panel = r"REV-1 is not on the review panel of .rm-2026. \(REV-2, REV-3\)"
+    with pytest.raises(MatchingError, match=panel):
+        approve(db, proposals["SEN-A"], "REV-1")
+    with pytest.raises(MatchingError, match="REV-1 is not on the review panel"):
+        reject(db, proposals["SEN-A"], "REV-1", "no")
+    assert approve(db, proposals["SEN-A"], "REV-2").approvals == 1

@@ -183,3 +183,17 @@ def test_the_readme_milestone_example_is_valid() -> None:
     example = re.search(r"```toml\n(.*?)```", section, re.S)
     assert example is not None
     assert check_milestones(tomllib.loads(example.group(1))["milestones"]) == []
+
+
+def test_a_review_panel_names_active_people_and_an_empty_one_removes_it(world, rm_set) -> None:
+    with world.db.transaction() as s:
+        from rm_plugin.store.models import Person
+
+        s.scalar(select(Person).where(Person.hr_id == "JUNIOR2")).status = "left"
+    out = rm_set("--setting", "reviewers=ADMIN, NOBODY JUNIOR2", code=1)
+    assert "no person with HR id 'NOBODY'" in out and "JUNIOR2 is left, not an active person" in out
+    assert "reviewers" not in stored(world)[0]
+    rm_set("--setting", "reviewers=ADMIN,SENIOR ADMIN")
+    assert stored(world)[0]["reviewers"] == ["ADMIN", "SENIOR"]
+    rm_set("--setting", "reviewers=")
+    assert "reviewers" not in stored(world)[0]

@@ -144,6 +144,8 @@ def test_charts_are_inline_svg_without_styles_scripts_or_shared_ids(org, db) -> 
     for svg in svgs:
         assert 'style="' not in svg and "<style" not in svg and "<script" not in svg
         assert 'role="img"' in svg and "<title " in svg and "<desc " in svg
+        title = re.search(r'<title id="chart-([a-z_-]+)-title">([^<]*)</title>', svg)
+        assert title and title.group(2).endswith(f": {title.group(1)}"), "a chart's name is its section's"
         assert not re.search(r"(?:href|src)=\"https?:", svg)
     ids = re.findall(r'\bid="([^"]+)"', body)
     assert len(ids) == len(set(ids)), "two elements share an id"
