@@ -423,5 +423,6 @@ def _panel_problems(session: Session, settings: Mapping[str, Any]) -> list[tuple
         if hr_id not in found:
             problems.append(("reviewers", f"setting reviewers: no person with HR id {hr_id!r}"))
         elif found[hr_id] != "active":
-            problems.append(("reviewers", f"setting reviewers: {hr_id} is {found[hr_id]}, not an active person"))
+            status = found[hr_id]
+            problems.append(("reviewers", f"setting reviewers: {hr_id} is {status}, not an active person"))
     return problems
