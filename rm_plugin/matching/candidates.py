@@ -85,14 +85,24 @@ class CandidateGraph:
 
     def add(self, edges: Edges) -> None:
         """Merge ``edges`` (none of them in the graph yet), keeping (mentee, mentor) order."""
+        before = len(self.rows)
         rows = np.concatenate((self.rows, edges.rows))
         cols = np.concatenate((self.cols, edges.cols))
         order = np.lexsort((cols, rows))
         self.rows, self.cols = rows[order], cols[order]
         self.score = np.concatenate((self.score, edges.score))[order]
-        self.terms = {
-            name: np.concatenate((values, edges.terms[name]))[order] for name, values in self.terms.items()
+        # A term may be new to the graph: a plugin term first seen on widened pairs, when every
+        # pair of the first graph was vetoed. The pairs without it count it as 0.
+        names = list(self.terms) + [name for name in edges.terms if name not in self.terms]
+        merged = {
+            name: np.concatenate((_term(self.terms, name, before), _term(edges.terms, name, len(edges))))
+            for name in names
         }
+        self.terms = {name: values[order] for name, values in merged.items()}
+
+
+def _term(terms: dict[str, np.ndarray], name: str, size: int) -> np.ndarray:
+    return terms[name] if name in terms else np.zeros(size)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
@@ -287,6 +287,9 @@ def test_seeding_by_overlap_gives_the_same_graph_as_looking_at_every_pair(seed, 
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 50))
+# Every pair of the first graph vetoed: the plugin term was first seen on widened pairs and was
+# dropped from their breakdown, so the visible total read 1.5 where the pair scored 3.008.
+@example(seed=3585, n=19)
 def test_site_vetoes_and_terms_apply_to_every_pair_the_search_widens_to(seed, n) -> None:
     """With plugin terms and vetoes, starting from one candidate per mentee gives the same result
     as starting from every passing pair, and no vetoed pair is ever proposed."""
