@@ -436,6 +436,20 @@ def test_a_course_completion_badge_is_read_back_as_its_assertion(
     assert receipt.data["badge_id"] == 7 and receipt.data["dateissued"] == 1767800000
 
 
+def test_a_badge_receipt_names_the_page_a_person_sees_it_on(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    # What Moodle 4.4 gives the integration user for another user's badge: no email, no issuedid.
+    # Its assertion.php answers JSON (for verifiers); badge.php?hash= is the page people read.
+    expect_course(expect)
+    expect_users(expect, "E100")
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_of_another_user"))
+    receipt = make_connection(people).rm_award(delivery=delivery("award", AWARD))
+    unique = "fe4d5ca6ab6b6597ccc6fd92dda7530aa4cb74c6"
+    assert receipt.host_ref == f"https://moodle.example.org/badges/assertion.php?b={unique}"
+    assert receipt.data["page"] == f"https://moodle.example.org/badges/badge.php?hash={unique}"
+
+
 def test_a_badge_already_issued_makes_no_write(make_connection, people: Database, expect: Expect) -> None:
     expect_course(expect)
     expect_users(expect, "E100")
