@@ -15,6 +15,7 @@ from sqlalchemy import select
 from rm_plugin.connectors.moodle.connection import BadgePending, reference
 from rm_plugin.connectors.moodle.errors import MoodleSetupError
 from rm_plugin.connectors.moodle.groups import GroupMissing
+from rm_plugin.http import HostError
 from rm_plugin.domain.records import Delivery, PersonRecord, ProgrammeInfo
 from rm_plugin.store import Database
 from rm_plugin.store.models import AccountLink
@@ -331,6 +332,23 @@ def test_enrol_fails_on_an_unknown_cohort(make_connection, people: Database, exp
         MoodleSetupError, match=r"could not add to cohort.s. rm-participants: Cohort does not exist"
     ):
         make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
+
+
+def test_an_enrolment_whose_welcome_message_moodle_cannot_send_says_what_to_fix(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    # Moodle 4.4 with the Manual enrolments method's course welcome message on and a course contact
+    # (a teacher) to send it: when its mail fails, the call answers this after enrolling both.
+    expect_course(expect)
+    expect_users(expect, "E100", "E200")
+    answer = {"exception": "moodle_exception", "errorcode": "Message was not sent.",
+              "message": "error/Message was not sent."}  # fmt: skip
+    expect("enrol_manual_enrol_users", None, answer, any_fields=True)
+    with pytest.raises(HostError) as caught:
+        make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
+    assert "could not send the course welcome message" in str(caught.value)
+    assert "Send course welcome message" in str(caught.value)
+    assert not classify(caught.value).retryable  # parked: retrying re-sends the welcome message
 
 
 def test_a_rerun_with_receipts_makes_no_call_at_all(make_connection, people: Database) -> None:
