@@ -15,8 +15,8 @@ from sqlalchemy import select
 from rm_plugin.connectors.moodle.connection import BadgePending, reference
 from rm_plugin.connectors.moodle.errors import MoodleSetupError
 from rm_plugin.connectors.moodle.groups import GroupMissing
-from rm_plugin.http import HostError
 from rm_plugin.domain.records import Delivery, PersonRecord, ProgrammeInfo
+from rm_plugin.http import HostError
 from rm_plugin.store import Database
 from rm_plugin.store.models import AccountLink
 from rm_plugin.sync.backoff import classify
