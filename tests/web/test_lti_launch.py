@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 import pytest
 from fake_platform import FakePlatform
@@ -118,6 +119,13 @@ def test_a_state_made_by_one_worker_is_spent_for_every_worker(
     assert app.test_client().post("/lti/launch", data=form, base_url=TOOL).status_code == 401
 
 
+@dataclass(frozen=True)
+class FromNow:
+    """A claim's time, taken when the test runs: a slow suite reaches a test long after collection."""
+
+    seconds: int
+
+
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
@@ -125,8 +133,8 @@ def test_a_state_made_by_one_worker_is_spent_for_every_worker(
         ({"aud": ["another-tool", "kF3ZpW8qL2sVb9T"], "azp": "another-tool"}, "authorised party"),
         ({"aud": ["another-tool", "kF3ZpW8qL2sVb9T"]}, "authorised party"),
         ({"iss": "https://other.example"}, "another platform"),
-        ({"exp": int(time.time()) - 120, "iat": int(time.time()) - 180}, "expired"),
-        ({"iat": int(time.time()) + 600, "exp": int(time.time()) + 660}, "future"),
+        ({"exp": FromNow(-120), "iat": FromNow(-180)}, "expired"),
+        ({"iat": FromNow(600), "exp": FromNow(660)}, "future"),
         ({c.DEPLOYMENT_ID: "99"}, "deployment"),
         ({c.VERSION: "1.1"}, "1.3.0"),
         ({c.MESSAGE_TYPE: "LtiSubmissionReviewRequest"}, "kind of LTI message"),
@@ -136,7 +144,9 @@ def test_a_state_made_by_one_worker_is_spent_for_every_worker(
 def test_bad_launches_are_refused(
     client: FlaskClient, platform: FakePlatform, overrides: dict, reason: str
 ) -> None:
-    response = launch(client, platform, **overrides)
+    now = int(time.time())
+    claims = {k: now + v.seconds if isinstance(v, FromNow) else v for k, v in overrides.items()}
+    response = launch(client, platform, **claims)
     assert response.status_code == 401
     assert reason in response.get_data(as_text=True)
     assert "Set-Cookie" not in response.headers
