@@ -376,11 +376,20 @@ def _badges(work: UnitOfWork, slug: str, pair_id: int, hr_id: str) -> list[Badge
             Badge(
                 award=str(item.payload.get("award", "")),
                 name=str(data.get("badge") or ""),
-                link=receipt.host_ref if receipt is not None and _is_web_link(receipt.host_ref) else "",
+                link=_badge_link(receipt),
                 status=status,
             )
         )
     return badges
+
+
+def _badge_link(receipt: StoredReceipt | None) -> str:
+    """The page a person sees their badge on: the host's ``page`` when its receipt names one
+    (Moodle's receipt is its JSON assertion, which is for verifiers), else the receipt itself."""
+    if receipt is None:
+        return ""
+    page = str((receipt.data or {}).get("page") or "")
+    return next((link for link in (page, receipt.host_ref) if _is_web_link(link)), "")
 
 
 def _is_web_link(value: str) -> bool:

@@ -131,6 +131,25 @@ def test_milestones_show_their_day_and_issued_badges_link_to_the_host(
     assert [(b.award, b.status, b.link) for b in theirs.badges] == [("reverse-mentoring", "pending", "")]
 
 
+def test_a_badge_links_to_the_page_its_host_names_rather_than_its_assertion(
+    world: World, ctx: ProgrammeContext
+) -> None:
+    pair_id = world.pair("SENIOR", "JUNIOR")
+    key = f"award:rm-2026:programme_completed:{pair_id}:SENIOR:moodle"
+    payload = {"programme": "rm-2026", "award": "reverse-mentoring", "person": "SENIOR", "pair_id": pair_id}
+    receipt = {
+        "badge": "Reverse mentor",
+        "assertion": "https://lms.example/badges/assertion.php?b=ab",
+        "page": "https://lms.example/badges/badge.php?hash=ab",
+    }
+    with world.db.transaction() as s:
+        s.add(OutboxItem(key=key, connection="moodle", action="award", payload=payload, status="done"))
+        s.add(StoredReceipt(connection="moodle", key=key, host_ref=receipt["assertion"], data=receipt))
+    with work_on(world, ctx, START) as work:
+        mine = participant.my_progress(work, "SENIOR", pair_id)
+    assert [b.link for b in mine.badges] == ["https://lms.example/badges/badge.php?hash=ab"]
+
+
 def test_a_form_edit_saves_only_what_changed_and_is_refused_on_a_replaced_version(
     world: World, ctx: ProgrammeContext
 ) -> None:

@@ -394,6 +394,8 @@ class MoodleConnection(Connection):
     def _badge_receipt(self, badge: Mapping[str, Any], uid: int, *, skipped: bool) -> Receipt:
         unique = str(badge.get("uniquehash") or "")
         link = f"{self.client.base_url}/badges/assertion.php?b={unique}" if unique else ""
+        # The assertion is Open Badges 2 JSON for verifiers; a person is shown the badge's page.
+        page = f"{self.client.base_url}/badges/badge.php?hash={unique}" if unique else ""
         return Receipt(
             host_ref=link,
             data={
@@ -403,6 +405,7 @@ class MoodleConnection(Connection):
                 "uniquehash": unique,
                 "dateissued": badge.get("dateissued"),
                 "assertion": link,
+                "page": page,
             },
             skipped=skipped,
         )

@@ -137,6 +137,11 @@ _HINTS: dict[str, str] = {
     "wsusercannotassign": "give the integration role moodle/role:assign and allow it to assign the "
     f"participant role ({ROLES_PAGE} › Allow role assignments)",
     "wsnoinstance": "add the Manual enrolments method to the programme course",
+    # Moodle 4.4 enrols first, then mails the course welcome message from the course contact;
+    # a mail failure fails the whole call, and each retry sends the welcome message again.
+    "Message was not sent.": "Moodle enrolled them but could not send the course welcome message: fix "
+    "Moodle's outgoing mail, or turn off Send course welcome message in the programme course's "
+    "Manual enrolments method (Participants › Enrolment methods), then `rm-plugin sync retry`",
     "webservicesnotenabled": "enable web services and the REST protocol in Site administration",
 }
 

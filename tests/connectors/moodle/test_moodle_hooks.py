@@ -16,6 +16,7 @@ from rm_plugin.connectors.moodle.connection import BadgePending, reference
 from rm_plugin.connectors.moodle.errors import MoodleSetupError
 from rm_plugin.connectors.moodle.groups import GroupMissing
 from rm_plugin.domain.records import Delivery, PersonRecord, ProgrammeInfo
+from rm_plugin.http import HostError
 from rm_plugin.store import Database
 from rm_plugin.store.models import AccountLink
 from rm_plugin.sync.backoff import classify
@@ -333,6 +334,23 @@ def test_enrol_fails_on_an_unknown_cohort(make_connection, people: Database, exp
         make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
 
 
+def test_an_enrolment_whose_welcome_message_moodle_cannot_send_says_what_to_fix(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    # Moodle 4.4 with the Manual enrolments method's course welcome message on and a course contact
+    # (a teacher) to send it: when its mail fails, the call answers this after enrolling both.
+    expect_course(expect)
+    expect_users(expect, "E100", "E200")
+    answer = {"exception": "moodle_exception", "errorcode": "Message was not sent.",
+              "message": "error/Message was not sent."}  # fmt: skip
+    expect("enrol_manual_enrol_users", None, answer, any_fields=True)
+    with pytest.raises(HostError) as caught:
+        make_connection(people).rm_enrol_pair(delivery=delivery("enrol", PAIR))
+    assert "could not send the course welcome message" in str(caught.value)
+    assert "Send course welcome message" in str(caught.value)
+    assert not classify(caught.value).retryable  # parked: retrying re-sends the welcome message
+
+
 def test_a_rerun_with_receipts_makes_no_call_at_all(make_connection, people: Database) -> None:
     connection = make_connection(people)
     previous = {"host_ref": "course 12", "data": {"course_id": 12}}
@@ -434,6 +452,20 @@ def test_a_course_completion_badge_is_read_back_as_its_assertion(
         "https://moodle.example.org/badges/assertion.php?b=5f1d0c3a9e2b4d6f8a7c1e3b5d7f9a0c2e4b6d8f"
     )
     assert receipt.data["badge_id"] == 7 and receipt.data["dateissued"] == 1767800000
+
+
+def test_a_badge_receipt_names_the_page_a_person_sees_it_on(
+    make_connection, people: Database, expect: Expect
+) -> None:
+    # What Moodle 4.4 gives the integration user for another user's badge: no email, no issuedid.
+    # Its assertion.php answers JSON (for verifiers); badge.php?hash= is the page people read.
+    expect_course(expect)
+    expect_users(expect, "E100")
+    expect("core_badges_get_user_badges", {"userid": "41"}, body("badges_of_another_user"))
+    receipt = make_connection(people).rm_award(delivery=delivery("award", AWARD))
+    unique = "fe4d5ca6ab6b6597ccc6fd92dda7530aa4cb74c6"
+    assert receipt.host_ref == f"https://moodle.example.org/badges/assertion.php?b={unique}"
+    assert receipt.data["page"] == f"https://moodle.example.org/badges/badge.php?hash={unique}"
 
 
 def test_a_badge_already_issued_makes_no_write(make_connection, people: Database, expect: Expect) -> None:
