@@ -43,6 +43,7 @@ def export(handle: SiteHandle, hr_id: str, out: Path | None) -> None:
 @pass_site
 def erase(handle: SiteHandle, hr_id: str, by: str, revoke: bool, yes: bool) -> None:
     """Erase a person: free text and notes removed, the person pseudonymised where figures count them."""
+    data_rights.erasable_for(handle.site, hr_id, by=by)  # refused before anyone is asked to confirm
     if not yes:
         click.confirm(f"Erase {hr_id}? This cannot be undone", abort=True)
     done = data_rights.erase_for(handle.site, hr_id, by=by, revoke=revoke)

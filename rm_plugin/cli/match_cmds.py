@@ -1,4 +1,4 @@
-"""Matching commands: ``rm-plugin match propose|show|pin|approve|reject|audit|export PROGRAMME``."""
+"""Matching commands: ``rm-plugin match propose|show|pin|approve|reject|close|audit|export PROGRAMME``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from rm_plugin.matching.review import (
 )
 from rm_plugin.matching.service import pin as pin_pair
 from rm_plugin.matching.service import propose as propose_pairs
+from rm_plugin.programme.closing import close_one_pair
 from rm_plugin.unit_of_work import unit_of_work
 
 
@@ -224,6 +225,27 @@ def reject(handle: SiteHandle, programme: str, pair_id: int, reviewer: str, reas
     with unit_of_work(handle.site) as work:
         reject_pair(work, pair_id, reviewer, reason, programme_slug=programme)
     click.echo(f"pair {pair_id} rejected; run `rm-plugin match propose {programme}` to propose again")
+
+
+@match.command(short_help="End one active pair early; the hosts and both members hear it.")
+@click.argument("programme")
+@click.argument("pair_id", type=int)
+@click.option("--reason", required=True, help="Why it ends; kept in the pair's history, not sent to them.")
+@click.option("--by", "by", required=True, help="Who closes it (your HR id or name); the audit log keeps it.")
+@pass_site
+def close(handle: SiteHandle, programme: str, pair_id: int, reason: str, by: str) -> None:
+    """Close active pair PAIR_ID of PROGRAMME today, as when a member leaves.
+
+    Each progress host gets a close delivery (run `rm-plugin sync` to deliver it) and both members
+    get a message that the pair has ended; they stay in the programme and can be matched again.
+    """
+    with unit_of_work(handle.site) as work:
+        closed = close_one_pair(work, programme, pair_id, reason=reason, by=by)
+    click.echo(
+        f"pair {closed.pair_id} ({closed.mentee} with {closed.mentor}) closed on {closed.ends_on}; "
+        f"{closed.deliveries} close delivery(ies) and {closed.told} message(s) queued: "
+        "`rm-plugin sync` delivers them"
+    )
 
 
 @match.command(name="audit")

@@ -16,6 +16,7 @@ COMMANDS = [
     ("match", "propose", "pilt"),
     ("match", "show", "pilt"),
     ("match", "audit", "pilt"),
+    ("match", "close", "pilt", "1", "--reason", "r", "--by", "ADMIN"),
     ("agreement", "draft", "pilt"),
     ("meeting", "at-risk", "pilt"),
     ("meeting", "nudge", "pilt", "--dry-run"),
