@@ -15,12 +15,12 @@ from rm_plugin.programme.agreement_body import changes_from_fields
 from rm_plugin.unit_of_work import unit_of_work
 
 
-@click.group()
+@click.group(short_help="Pair agreements: goals, norms, schedule; both sign.")
 def agreement() -> None:
     """Pair agreements: purpose, goals, norms, schedule; both parties sign."""
 
 
-@agreement.command("draft")
+@agreement.command("draft", short_help="Draft an agreement for every active pair without one.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @pass_site
 def draft(handle: SiteHandle, programme_slug: str) -> None:
@@ -30,7 +30,7 @@ def draft(handle: SiteHandle, programme_slug: str) -> None:
     click.echo(f"drafted {count} agreement(s) in {programme_slug}")
 
 
-@agreement.command("show")
+@agreement.command("show", short_help="Show a pair's agreement to a member or an admin.")
 @as_option(required=False)
 @pair_options
 @click.option("--version", type=int, help="An earlier version (default: the current one).")
@@ -62,7 +62,7 @@ def show(
     click.echo(text.rstrip("\n"))
 
 
-@agreement.command("versions")
+@agreement.command("versions", short_help="Every version: who wrote, who signed, what changed.")
 @as_option()
 @pair_options
 @pass_site
@@ -149,7 +149,7 @@ def sign(
         click.echo(f"signed version {signed.version}; waiting for the other party")
 
 
-@agreement.command("export")
+@agreement.command("export", short_help="Write the agreement (HTML, Markdown) and its .ics.")
 @as_option(required=False)
 @pair_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: <output>/agreements.")

@@ -19,7 +19,7 @@ def programme() -> None:
     """Reverse-mentoring programmes."""
 
 
-@programme.command("create")
+@programme.command("create", short_help="Create a programme.")
 @click.argument("slug")
 @click.option("--name", required=True, help="The programme's name as participants see it.")
 @click.option("--starts", type=click.DateTime(["%Y-%m-%d"]), help="Start date (YYYY-MM-DD).")
@@ -92,7 +92,7 @@ def list_programmes(handle: SiteHandle) -> None:
         click.echo("no programmes yet; create one with `rm-plugin programme create`")
 
 
-@programme.command("show")
+@programme.command("show", short_help="A programme's rules and who is eligible.")
 @click.argument("slug")
 @pass_site
 def show(handle: SiteHandle, slug: str) -> None:
@@ -103,7 +103,7 @@ def show(handle: SiteHandle, slug: str) -> None:
         click.echo(line)
 
 
-@programme.command("close")
+@programme.command("close", short_help="Close a programme and end its active pairs.")
 @click.argument("slug")
 @click.option("--reason", default="programme closed", show_default=True, help="Recorded on every pair.")
 @pass_site

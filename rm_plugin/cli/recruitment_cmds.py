@@ -21,7 +21,7 @@ def _warn_if_silent(ctx: ProgrammeContext, count: int, what: str) -> None:
         click.echo(NOTHING_SENT.format(what=what), err=True)
 
 
-@click.command("invite")
+@click.command("invite", short_help="Invite people, or announce an open programme.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option("--hr-id", "hr_ids", multiple=True, metavar="HR_ID", help="A person to invite (repeatable).")
 @click.option("--min-level", type=int, help="Invite everyone at this job level or above.")
@@ -56,7 +56,7 @@ def invite_command(
     _warn_if_silent(work.ctx, len(result.invited), "the invitations are")
 
 
-@click.command("remind")
+@click.command("remind", short_help="Remind, once, invitees who have not applied.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option("--after-days", type=int, help="Default: the programme's reminder_days setting, else 7.")
 @pass_site
@@ -72,7 +72,7 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
 
 
-@click.command("invitations")
+@click.command("invitations", short_help="Who was invited, reminded, and applied.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @pass_site
 def invitations_command(handle: SiteHandle, programme_slug: str) -> None:
