@@ -108,7 +108,7 @@ def edit(
     sets: tuple[str, ...],
     from_file: Path | None,
 ) -> None:
-    """Save a new version of the agreement; both must sign it again."""
+    """Save a new version of the agreement; any signatures start over."""
     changes: dict[str, Any] = {}
     if from_file is not None:
         try:
@@ -125,9 +125,12 @@ def edit(
         edited = agreements.edit_as_member(
             work, as_hr_id, changes, pair_id=pair_id, programme_slug=programme_slug
         )
-    click.echo(
-        f"saved version {edited.version} of pair {edited.pair_id}'s agreement; both of you sign it again"
+    next_step = (
+        "it had been signed, so both of you sign it again"
+        if edited.signatures_dropped
+        else "both of you sign it when you agree (`rm-plugin agreement sign`)"
     )
+    click.echo(f"saved version {edited.version} of pair {edited.pair_id}'s agreement; {next_step}")
 
 
 @agreement.command("sign")
