@@ -156,6 +156,7 @@ def sign(
 @as_option(required=False)
 @pair_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: <output>/agreements.")
+@click.option("-v", "--verbose", is_flag=True, help="With only --programme: list every file written.")
 @pass_site
 def export(
     handle: SiteHandle,
@@ -163,22 +164,26 @@ def export(
     pair_id: int | None,
     programme_slug: str | None,
     out: Path | None,
+    verbose: bool,
 ) -> None:
     """Write the agreement as HTML and Markdown, and its schedule as an .ics file.
 
-    With only --programme, every agreement of that programme is written.
+    With only --programme, every agreement of that programme is written, and the command says how
+    many and where (-v lists each file); for one pair it prints the three files.
     """
     site = handle.site
+    folder = out or site.output_dir / "agreements"
     with unit_of_work(site) as work:
         files = agreements.export(
-            work,
-            out or site.output_dir / "agreements",
-            hr_id=as_hr_id,
-            pair_id=pair_id,
-            programme_slug=programme_slug,
+            work, folder, hr_id=as_hr_id, pair_id=pair_id, programme_slug=programme_slug
         )
-    for path in files:
-        click.echo(str(path))
+    whole_programme = pair_id is None and as_hr_id is None
+    if not whole_programme or verbose:
+        for path in files:
+            click.echo(str(path))
+    if whole_programme:
+        count = len({path.stem for path in files})
+        click.echo(f"wrote {count} agreement(s) of {programme_slug} (HTML, Markdown, .ics each) to {folder}")
 
 
 COMMANDS = [agreement]
