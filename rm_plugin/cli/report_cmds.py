@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from rm_plugin.cli.acting import as_option, parse_date
-from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.cli.context import SiteHandle, pass_site, progress_printer
 from rm_plugin.reports import export as report_export
 from rm_plugin.reports import stories as story_service
 from rm_plugin.unit_of_work import unit_of_work
@@ -33,7 +33,12 @@ def report(handle: SiteHandle, programme_slug: str, fmt: str, out: Path | None, 
     site = handle.site
     with unit_of_work(site) as work:
         written = report_export.write_report(
-            work, programme_slug, out or site.output_dir, fmt, parse_date(as_of, "--as-of")
+            work,
+            programme_slug,
+            out or site.output_dir,
+            fmt,
+            parse_date(as_of, "--as-of"),
+            progress_printer(),
         )
     shown = sorted({path.parent for path in written.paths}) if fmt == "csv" else written.paths
     for path in shown:
