@@ -83,7 +83,7 @@ def create(
 @programme.command("list")
 @pass_site
 def list_programmes(handle: SiteHandle) -> None:
-    """Every programme, one per line, under a header: its status, then whether enrolment is open."""
+    """Every programme, one per line under a header."""
     with unit_of_work(handle.site) as work:
         rows = programmes.list_programmes(work)
     if not rows:
