@@ -15,12 +15,12 @@ from rm_plugin.programme.agreement_body import changes_from_fields
 from rm_plugin.unit_of_work import unit_of_work
 
 
-@click.group()
+@click.group(short_help="Pair agreements: goals, norms, schedule; both sign.")
 def agreement() -> None:
     """Pair agreements: purpose, goals, norms, schedule; both parties sign."""
 
 
-@agreement.command("draft")
+@agreement.command("draft", short_help="Draft an agreement for every active pair without one.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @pass_site
 def draft(handle: SiteHandle, programme_slug: str) -> None:
@@ -30,7 +30,7 @@ def draft(handle: SiteHandle, programme_slug: str) -> None:
     click.echo(f"drafted {count} agreement(s) in {programme_slug}")
 
 
-@agreement.command("show")
+@agreement.command("show", short_help="Show a pair's agreement to a member or an admin.")
 @as_option(required=False)
 @pair_options
 @click.option("--version", type=int, help="An earlier version (default: the current one).")
@@ -62,7 +62,7 @@ def show(
     click.echo(text.rstrip("\n"))
 
 
-@agreement.command("versions")
+@agreement.command("versions", short_help="Every version: who wrote, who signed, what changed.")
 @as_option()
 @pair_options
 @pass_site
@@ -108,7 +108,7 @@ def edit(
     sets: tuple[str, ...],
     from_file: Path | None,
 ) -> None:
-    """Save a new version of the agreement; both must sign it again."""
+    """Save a new version of the agreement; any signatures start over."""
     changes: dict[str, Any] = {}
     if from_file is not None:
         try:
@@ -125,9 +125,12 @@ def edit(
         edited = agreements.edit_as_member(
             work, as_hr_id, changes, pair_id=pair_id, programme_slug=programme_slug
         )
-    click.echo(
-        f"saved version {edited.version} of pair {edited.pair_id}'s agreement; both of you sign it again"
+    next_step = (
+        "it had been signed, so both of you sign it again"
+        if edited.signatures_dropped
+        else "both of you sign it when you agree (`rm-plugin agreement sign`)"
     )
+    click.echo(f"saved version {edited.version} of pair {edited.pair_id}'s agreement; {next_step}")
 
 
 @agreement.command("sign")
@@ -149,10 +152,11 @@ def sign(
         click.echo(f"signed version {signed.version}; waiting for the other party")
 
 
-@agreement.command("export")
+@agreement.command("export", short_help="Write the agreement (HTML, Markdown) and its .ics.")
 @as_option(required=False)
 @pair_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: <output>/agreements.")
+@click.option("-v", "--verbose", is_flag=True, help="With only --programme: list every file written.")
 @pass_site
 def export(
     handle: SiteHandle,
@@ -160,22 +164,26 @@ def export(
     pair_id: int | None,
     programme_slug: str | None,
     out: Path | None,
+    verbose: bool,
 ) -> None:
     """Write the agreement as HTML and Markdown, and its schedule as an .ics file.
 
-    With only --programme, every agreement of that programme is written.
+    With only --programme, every agreement of that programme is written, and the command says how
+    many and where (-v lists each file); for one pair it prints the three files.
     """
     site = handle.site
+    folder = out or site.output_dir / "agreements"
     with unit_of_work(site) as work:
         files = agreements.export(
-            work,
-            out or site.output_dir / "agreements",
-            hr_id=as_hr_id,
-            pair_id=pair_id,
-            programme_slug=programme_slug,
+            work, folder, hr_id=as_hr_id, pair_id=pair_id, programme_slug=programme_slug
         )
-    for path in files:
-        click.echo(str(path))
+    whole_programme = pair_id is None and as_hr_id is None
+    if not whole_programme or verbose:
+        for path in files:
+            click.echo(str(path))
+    if whole_programme:
+        count = len({path.stem for path in files})
+        click.echo(f"wrote {count} agreement(s) of {programme_slug} (HTML, Markdown, .ics each) to {folder}")
 
 
 COMMANDS = [agreement]

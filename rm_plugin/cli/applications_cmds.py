@@ -20,7 +20,7 @@ def applications() -> None:
     """Applications to programmes."""
 
 
-@applications.command("import")
+@applications.command("import", short_help="Import applications from a CSV file.")
 @click.argument("programme_slug")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sample", is_flag=True, help="Import the bundled sample applications.")
@@ -39,7 +39,7 @@ def import_command(handle: SiteHandle, programme_slug: str, file: Path | None, s
         raise SystemExit(1)
 
 
-@applications.command("list")
+@applications.command("list", short_help="Who applied, as what, with which skills.")
 @click.argument("programme_slug")
 @click.option("--role", type=click.Choice(ROLES), help="Only mentees or only mentors.")
 @pass_site

@@ -10,12 +10,12 @@ from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.credentials import service
 
 
-@click.group()
+@click.group(short_help="Open Badges 3.0 credentials this site issues.")
 def badges() -> None:
     """Open Badges 3.0 credentials issued by this site (the `badges` connection)."""
 
 
-@badges.command("keys")
+@badges.command("keys", short_help="Make, rotate and list the issuer's signing keys.")
 @click.option(
     "--rotate", is_flag=True, help="Make a new signing key; older ones keep verifying what they signed."
 )
@@ -48,7 +48,7 @@ def list_credentials(handle: SiteHandle, programme: str | None, hr_id: str | Non
     click.echo(f"{len(lines)} credential(s)")
 
 
-@badges.command("revoke")
+@badges.command("revoke", short_help="Revoke credentials by id or verification address.")
 @click.argument("credentials", nargs=-1, required=True)
 @click.option("--reason", required=True, help="Why (an award granted in error); the audit log keeps it.")
 @click.option("--by", "by", required=True, help="Who revokes (your HR id or name).")
@@ -62,7 +62,7 @@ def revoke(handle: SiteHandle, credentials: tuple[str, ...], reason: str, by: st
         click.echo(f"{len(credentials) - len(done)} already revoked")
 
 
-@badges.command("verify")
+@badges.command("verify", short_help="Verify a credential against this issuer.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_site
 def verify(handle: SiteHandle, file: Path) -> None:

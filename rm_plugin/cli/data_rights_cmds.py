@@ -15,7 +15,7 @@ from rm_plugin.people import data_rights
 from rm_plugin.programme import retention as retention_service
 
 
-@people.command("export")
+@people.command("export", short_help="Every record about a person, as JSON.")
 @click.argument("hr_id")
 @click.option(
     "--out",
@@ -37,7 +37,7 @@ def export(handle: SiteHandle, hr_id: str, out: Path | None) -> None:
     click.echo(f"wrote {out} (readable by you only: it holds personal data)", err=True)
 
 
-@people.command("erase")
+@people.command("erase", short_help="Erase a person's data (pseudonymised in figures).")
 @click.argument("hr_id")
 @click.option("--by", "by", required=True, help="Who erases (your HR id or name); the audit log keeps it.")
 @click.option(
@@ -47,6 +47,7 @@ def export(handle: SiteHandle, hr_id: str, out: Path | None) -> None:
 @pass_site
 def erase(handle: SiteHandle, hr_id: str, by: str, revoke: bool, yes: bool) -> None:
     """Erase a person: free text and notes removed, the person pseudonymised where figures count them."""
+    data_rights.erasable_for(handle.site, hr_id, by=by)  # refused before anyone is asked to confirm
     if not yes:
         click.confirm(f"Erase {hr_id}? This cannot be undone", abort=True)
     done = data_rights.erase_for(handle.site, hr_id, by=by, revoke=revoke)
@@ -58,12 +59,12 @@ def erase(handle: SiteHandle, hr_id: str, by: str, revoke: bool, yes: bool) -> N
         click.echo(f"  {done.deliveries_stopped} pending host deliveries stopped")
 
 
-@click.group()
+@click.group(short_help="Delete notes and free text past their retention.")
 def retention() -> None:
     """Deleting private notes and survey free text once their retention time is over."""
 
 
-@retention.command("run")
+@retention.command("run", short_help="Delete what each programme's retention_days says.")
 @click.option("--dry-run", is_flag=True, help="Only show what would be deleted.")
 @pass_site
 def run(handle: SiteHandle, dry_run: bool) -> None:

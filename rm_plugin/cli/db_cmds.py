@@ -14,7 +14,7 @@ def db() -> None:
     """The site's database."""
 
 
-@db.command()
+@db.command(short_help="Apply pending database migrations.")
 @click.pass_obj
 def upgrade(handle: SiteHandle) -> None:
     """Apply pending migrations (they are also applied at start); needs only rm-plugin.toml."""

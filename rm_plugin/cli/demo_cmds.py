@@ -9,7 +9,7 @@ import click
 from rm_plugin.demo import run_demo
 
 
-@click.command()
+@click.command(short_help="Run the whole product on a sample organisation.")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def demo(directory: Path | None) -> None:
     """Run the demo in a temporary site, or in DIRECTORY (created if needed, then kept)."""

@@ -1,4 +1,4 @@
-"""Matching commands: ``rm-plugin match propose|show|pin|approve|reject|audit|export PROGRAMME``."""
+"""Matching commands: ``rm-plugin match propose|show|pin|approve|reject|close|audit|export PROGRAMME``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from rm_plugin.matching.review import (
 )
 from rm_plugin.matching.service import pin as pin_pair
 from rm_plugin.matching.service import propose as propose_pairs
+from rm_plugin.programme.closing import close_one_pair
 from rm_plugin.unit_of_work import unit_of_work
 
 
@@ -33,7 +34,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-@click.group()
+@click.group(short_help="Propose, review, close and audit pairs.")
 def match() -> None:
     """Propose pairs, review them, and audit the matching for fairness."""
 
@@ -41,7 +42,7 @@ def match() -> None:
 SHOWN = 50  # pairs and skipped applications listed by `propose` unless --all
 
 
-@match.command()
+@match.command(short_help="Propose pairs from the submitted applications.")
 @click.argument("programme")
 @click.option("--actor", default="admin", show_default=True, help="Who runs it (for the audit log).")
 @click.option("--all", "show_all", is_flag=True, help="List every pair and every unmatched person.")
@@ -85,7 +86,7 @@ def propose(handle: SiteHandle, programme: str, actor: str, show_all: bool) -> N
     click.echo(f"\nnext: `rm-plugin match show {programme}`, then reviewers approve or reject each pair")
 
 
-@match.command()
+@match.command(short_help="List pairs, or one pair as reviewers see it.")
 @click.argument("programme")
 @click.option(
     "--status",
@@ -173,7 +174,7 @@ def pin(handle: SiteHandle, programme: str, mentee: str, mentor: str, actor: str
     click.echo(f"pinned pair {pair_id}: {mentee} with {mentor}; it still needs its reviewers' approval")
 
 
-@match.command()
+@match.command(short_help="Approve pairs as a reviewer.")
 @click.argument("programme")
 @click.argument("pair_ids", metavar="[PAIR_ID]...", nargs=-1, type=int)
 @click.option("--reviewer", required=True, help="The reviewer's HR id.")
@@ -213,7 +214,7 @@ def approve(
         raise SystemExit(1)
 
 
-@match.command()
+@match.command(short_help="Reject a proposed pair, with a reason.")
 @click.argument("programme")
 @click.argument("pair_id", type=int)
 @click.option("--reviewer", required=True, help="The reviewer's HR id.")
@@ -226,7 +227,28 @@ def reject(handle: SiteHandle, programme: str, pair_id: int, reviewer: str, reas
     click.echo(f"pair {pair_id} rejected; run `rm-plugin match propose {programme}` to propose again")
 
 
-@match.command(name="audit")
+@match.command(short_help="End one active pair early, with a reason.")
+@click.argument("programme")
+@click.argument("pair_id", type=int)
+@click.option("--reason", required=True, help="Why it ends; kept in the pair's history, not sent to them.")
+@click.option("--by", "by", required=True, help="Who closes it (your HR id or name); the audit log keeps it.")
+@pass_site
+def close(handle: SiteHandle, programme: str, pair_id: int, reason: str, by: str) -> None:
+    """Close active pair PAIR_ID of PROGRAMME today, as when a member leaves.
+
+    Each progress host gets a close delivery (run `rm-plugin sync` to deliver it) and both members
+    get a message that the pair has ended; they stay in the programme and can be matched again.
+    """
+    with unit_of_work(handle.site) as work:
+        closed = close_one_pair(work, programme, pair_id, reason=reason, by=by)
+    click.echo(
+        f"pair {closed.pair_id} ({closed.mentee} with {closed.mentor}) closed on {closed.ends_on}; "
+        f"{closed.deliveries} close delivery(ies) and {closed.told} message(s) queued: "
+        "`rm-plugin sync` delivers them"
+    )
+
+
+@match.command(name="audit", short_help="Flag groups with low proposal or approval rates.")
 @click.argument("programme")
 @click.option("--threshold", default=0.8, show_default=True, help="Flag rates below this share of the best.")
 @click.option("--min-group", default=5, show_default=True, help="Smaller groups are not flagged.")
@@ -271,7 +293,7 @@ def audit_cmd(handle: SiteHandle, programme: str, threshold: float, min_group: i
     click.echo(f"\n{flagged} group(s) flagged" if flagged else "\nno group flagged")
 
 
-@match.command(name="export")
+@match.command(name="export", short_help="Write pairs and unmatched people as CSV/JSON.")
 @click.argument("programme")
 @click.option("--format", "fmt", type=click.Choice([*FORMATS, "both"]), default="both", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: <output>/matching.")

@@ -78,7 +78,7 @@ def list_command(
             click.echo(f"\tnote: {row.private_note}")
 
 
-@meeting.command("at-risk")
+@meeting.command("at-risk", short_help="Pairs at risk and why; changes nothing.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option("--today", help="The date to judge on (default: today); a later one looks ahead.")
 @pass_site
@@ -100,7 +100,7 @@ def at_risk(handle: SiteHandle, programme_slug: str, today: str | None) -> None:
     click.echo(f"{len(risks)} pair(s) at risk")
 
 
-@meeting.command("nudge")
+@meeting.command("nudge", short_help="Nudge pairs that have not met for too long.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option("--today", help="The date to judge lapses on (default: today; not later).")
 @click.option("--dry-run", is_flag=True, help="Only say what would be sent; record and send nothing.")

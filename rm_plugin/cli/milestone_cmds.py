@@ -15,12 +15,12 @@ from rm_plugin.programme import milestones
 from rm_plugin.unit_of_work import unit_of_work
 
 
-@click.group()
+@click.group(short_help="Milestones pairs reach; report one by hand.")
 def milestone() -> None:
     """Milestones pairs reach; most are reached by what the pair does, some are reported."""
 
 
-@milestone.command("report")
+@milestone.command("report", short_help="Report that a person reached a milestone.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.argument("key", metavar="MILESTONE")
 @click.option("--person", "hr_id", required=True, metavar="HR_ID", help="Who reached it.")

@@ -15,7 +15,7 @@ def people() -> None:
     """The people the HR sources describe."""
 
 
-@people.command("sync")
+@people.command("sync", short_help="Pull people from every enabled HR source.")
 @click.option("--source", help="Only this connection (a file name in connectors/, without .toml).")
 @click.option("--full", is_flag=True, help="Ignore stored cursors and pull whole rosters.")
 @click.option(
@@ -41,7 +41,7 @@ def sync(handle: SiteHandle, source: str | None, full: bool, accept_leavers: boo
         raise SystemExit(1)
 
 
-@people.command("show")
+@people.command("show", short_help="One person, their manager chain and applications.")
 @click.argument("hr_id")
 @pass_site
 def show(handle: SiteHandle, hr_id: str) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.cli.match_cmds import table
 from rm_plugin.cli.programme_settings_cmds import backfill_command, key_values, set_command
 from rm_plugin.cli.recruitment_cmds import invitations_command, invite_command, remind_command
 from rm_plugin.enrolment import programmes
@@ -19,7 +20,7 @@ def programme() -> None:
     """Reverse-mentoring programmes."""
 
 
-@programme.command("create")
+@programme.command("create", short_help="Create a programme.")
 @click.argument("slug")
 @click.option("--name", required=True, help="The programme's name as participants see it.")
 @click.option("--starts", type=click.DateTime(["%Y-%m-%d"]), help="Start date (YYYY-MM-DD).")
@@ -82,17 +83,24 @@ def create(
 @programme.command("list")
 @pass_site
 def list_programmes(handle: SiteHandle) -> None:
-    """Every programme, one per line."""
+    """Every programme, one per line under a header."""
     with unit_of_work(handle.site) as work:
         rows = programmes.list_programmes(work)
-    for p in rows:
-        dates = f"{p.starts_on or '?'} to {p.ends_on or '?'}"
-        click.echo(f"{p.slug:<20} {p.status:<8} {p.enrolment:<7} {dates:<26} {p.name}")
     if not rows:
         click.echo("no programmes yet; create one with `rm-plugin programme create`")
+        return
+    click.echo(
+        table(
+            ["slug", "status", "enrolment", "dates", "name"],
+            [
+                (p.slug, p.status, p.enrolment, f"{p.starts_on or '?'} to {p.ends_on or '?'}", p.name)
+                for p in rows
+            ],
+        )
+    )
 
 
-@programme.command("show")
+@programme.command("show", short_help="A programme's rules and who is eligible.")
 @click.argument("slug")
 @pass_site
 def show(handle: SiteHandle, slug: str) -> None:
@@ -103,7 +111,7 @@ def show(handle: SiteHandle, slug: str) -> None:
         click.echo(line)
 
 
-@programme.command("close")
+@programme.command("close", short_help="Close a programme and end its active pairs.")
 @click.argument("slug")
 @click.option("--reason", default="programme closed", show_default=True, help="Recorded on every pair.")
 @pass_site

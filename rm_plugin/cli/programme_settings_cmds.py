@@ -55,7 +55,7 @@ def scalar(raw: str) -> object:
     return raw
 
 
-@click.command("set")
+@click.command("set", short_help="Change a programme's settings, rules or milestones.")
 @click.argument("slug")
 @click.option(
     "--setting",
@@ -123,7 +123,7 @@ def set_command(
         )
 
 
-@click.command("backfill")
+@click.command("backfill", short_help="Send a host enabled late what it missed.")
 @click.argument("slug")
 @click.option(
     "--connection", required=True, metavar="NAME", help="An enabled connection with the role progress."

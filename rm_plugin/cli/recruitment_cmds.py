@@ -16,12 +16,15 @@ NOTHING_SENT = (
 )
 
 
-def _warn_if_silent(ctx: ProgrammeContext, count: int, what: str) -> None:
-    if count and not ctx.notify:
+def _say_where_messages_go(ctx: ProgrammeContext, count: int, what: str) -> None:
+    """Messages are only queued here: say that ``sync`` delivers them, or that nothing will."""
+    if count and ctx.notify:
+        click.echo("their messages are queued: `rm-plugin sync` (or the worker) delivers them")
+    elif count:
         click.echo(NOTHING_SENT.format(what=what), err=True)
 
 
-@click.command("invite")
+@click.command("invite", short_help="Invite people, or announce an open programme.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option("--hr-id", "hr_ids", multiple=True, metavar="HR_ID", help="A person to invite (repeatable).")
 @click.option("--min-level", type=int, help="Invite everyone at this job level or above.")
@@ -53,10 +56,10 @@ def invite_command(
         click.echo(f"{len(result.applied)} had already applied: recorded as invited, not messaged")
     for hr_id in result.unknown:
         click.echo(f"warning: {hr_id} is not an active person; not invited", err=True)
-    _warn_if_silent(work.ctx, len(result.invited), "the invitations are")
+    _say_where_messages_go(work.ctx, len(result.invited), "the invitations are")
 
 
-@click.command("remind")
+@click.command("remind", short_help="Remind, once, invitees who have not applied.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option("--after-days", type=int, help="Default: the programme's reminder_days setting, else 7.")
 @pass_site
@@ -65,14 +68,14 @@ def remind_command(handle: SiteHandle, programme_slug: str, after_days: int | No
     with unit_of_work(handle.site) as work:
         reminded = recruitment.remind(work.session, work.ctx, programme_slug, after_days=after_days)
     click.echo(f"reminded {len(reminded)} person(s)")
-    _warn_if_silent(work.ctx, len(reminded), "the reminders are")
+    _say_where_messages_go(work.ctx, len(reminded), "the reminders are")
 
 
 def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
 
 
-@click.command("invitations")
+@click.command("invitations", short_help="Who was invited, reminded, and applied.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @pass_site
 def invitations_command(handle: SiteHandle, programme_slug: str) -> None:

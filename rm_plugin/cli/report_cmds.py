@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from rm_plugin.cli.acting import as_option, parse_date
-from rm_plugin.cli.context import SiteHandle, pass_site
+from rm_plugin.cli.context import SiteHandle, pass_site, progress_printer
 from rm_plugin.reports import export as report_export
 from rm_plugin.reports import stories as story_service
 from rm_plugin.unit_of_work import unit_of_work
@@ -15,7 +15,7 @@ from rm_plugin.unit_of_work import unit_of_work
 OUT_HELP = "The folder to write into (default: the site's output folder)."
 
 
-@click.command("report")
+@click.command("report", short_help="Write PROGRAMME's report: metrics and charts.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option(
     "--format",
@@ -33,7 +33,12 @@ def report(handle: SiteHandle, programme_slug: str, fmt: str, out: Path | None, 
     site = handle.site
     with unit_of_work(site) as work:
         written = report_export.write_report(
-            work, programme_slug, out or site.output_dir, fmt, parse_date(as_of, "--as-of")
+            work,
+            programme_slug,
+            out or site.output_dir,
+            fmt,
+            parse_date(as_of, "--as-of"),
+            progress_printer(),
         )
     shown = sorted({path.parent for path in written.paths}) if fmt == "csv" else written.paths
     for path in shown:
@@ -52,7 +57,7 @@ def _show(listing: story_service.StoryListing) -> str:
     )
 
 
-@click.group("stories")
+@click.group("stories", short_help="Success stories: drafted, consented, published.")
 def stories() -> None:
     """Success stories: a member drafts, both consent, the programme's admin publishes."""
 
@@ -63,7 +68,7 @@ def _text_options(func):  # type: ignore[no-untyped-def]
     return click.option("--title", help="The story's title.")(func)
 
 
-@stories.command("draft")
+@stories.command("draft", short_help="Draft your pair's story.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @as_option()
 @click.option("--pair", "pair_id", type=int, help="The pair, if you are in several.")
@@ -92,7 +97,7 @@ def draft(
     click.echo(_show(listing))
 
 
-@stories.command("edit")
+@stories.command("edit", short_help="Change a story; both members consent again.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @as_option()
 @click.option("--pair", "pair_id", type=int, help="The pair, if you are in several.")
@@ -169,7 +174,7 @@ def publish(handle: SiteHandle, programme_slug: str, as_hr_id: str, story_id: in
     click.echo(_show(listing))
 
 
-@stories.command("list")
+@stories.command("list", short_help="A programme's stories and their consents.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @as_option()
 @pass_site
@@ -185,7 +190,7 @@ def list_stories(handle: SiteHandle, programme_slug: str, as_hr_id: str) -> None
         )
 
 
-@stories.command("export")
+@stories.command("export", short_help="Write published stories as a newsletter and page.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=OUT_HELP)
 @pass_site

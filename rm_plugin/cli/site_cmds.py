@@ -24,7 +24,7 @@ def init(directory: Path) -> None:
     click.echo(f"  then run `rm-plugin --site {directory} check`")
 
 
-@click.command()
+@click.command(short_help="Check all config and reach every enabled connection.")
 @click.pass_obj
 def check(handle: SiteHandle) -> None:
     """Validate all config, then reach every enabled connection; one line per problem."""
@@ -45,7 +45,7 @@ def check(handle: SiteHandle) -> None:
     click.echo("all checks passed" + (f" ({warnings} warning(s))" if warnings else ""))
 
 
-@click.command()
+@click.command(short_help="List loaded plugins and the hooks they implement.")
 @pass_site
 def plugins(handle: SiteHandle) -> None:
     """List loaded plugins, where each came from and which hooks it implements."""

@@ -15,12 +15,12 @@ from rm_plugin.reports.reversion import reversion_watch
 from rm_plugin.unit_of_work import unit_of_work
 
 
-@click.group()
+@click.group(short_help="Pulses after meetings and retrospectives.")
 def survey() -> None:
     """Short pulses after meetings, midpoint and final retrospectives."""
 
 
-@survey.command("submit")
+@survey.command("submit", short_help="Answer a pulse or a retrospective.")
 @as_option()
 @click.argument("kind", type=click.Choice(surveys.KINDS))
 @pair_options
@@ -111,7 +111,7 @@ def _parse_skills(items: tuple[str, ...]) -> dict[str, dict[str, int]]:
     return out
 
 
-@survey.command("summary")
+@survey.command("summary", short_help="Figures over the answers, never any text.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @click.option("--kind", type=click.Choice(surveys.KINDS), default="pulse", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
@@ -149,7 +149,7 @@ def summary(handle: SiteHandle, programme_slug: str, kind: str, fmt: str) -> Non
         )
 
 
-@survey.command("reversion")
+@survey.command("reversion", short_help="Pairs where the mentee did most of the teaching.")
 @click.argument("programme_slug", metavar="PROGRAMME")
 @pass_site
 def reversion(handle: SiteHandle, programme_slug: str) -> None:

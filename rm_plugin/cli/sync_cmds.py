@@ -16,7 +16,7 @@ from rm_plugin.sync.status import COLUMNS, Row, outbox_status, retry_rows
 from rm_plugin.sync.worker import SyncOptions, due_count, run_sync
 
 
-@click.group(invoke_without_command=True)
+@click.group(invoke_without_command=True, short_help="Deliver what the outbox holds to the hosts.")
 @click.option("-c", "--connection", "connections", multiple=True, help="Only this connection (repeatable).")
 @click.option(
     "--concurrency",
@@ -49,7 +49,7 @@ def sync(ctx: click.Context, connections: tuple[str, ...], concurrency: int | No
         click.echo("see `rm-plugin sync status` for why rows were parked")
 
 
-@sync.command()
+@sync.command(short_help="Counts per connection, and rows that need a look.")
 @pass_site
 def status(handle: SiteHandle) -> None:
     """Counts per connection and state, and every row that needs a look, with its reason.
@@ -95,7 +95,7 @@ def _rows(title: str, rows: Sequence[Row], now: dt.datetime | None = None) -> No
         click.echo(f"{line}: {row.reason}" if row.reason else line)
 
 
-@sync.command()
+@sync.command(short_help="Put parked or waiting rows back in the queue.")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("-c", "--connection", help="Every parked and waiting row of this connection.")
 @click.option("--all", "everything", is_flag=True, help="Every parked and waiting row.")

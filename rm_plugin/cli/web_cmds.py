@@ -34,7 +34,7 @@ class _QuietHandler(WSGIRequestHandler):
         self.log("info", '"%s %s" %s %s', self.command, path, code, size)
 
 
-@click.command()
+@click.command(short_help="Run the portal with the development server.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option(
@@ -59,7 +59,7 @@ def web() -> None:
     """The participant portal's own settings."""
 
 
-@web.command("secret")
+@web.command("secret", short_help="Write a new random web secret to FILE.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), default="secrets/web-secret")
 @pass_site
 def web_secret(handle: SiteHandle, file: Path) -> None:
@@ -79,12 +79,12 @@ def web_secret(handle: SiteHandle, file: Path) -> None:
     click.echo(f'  secret_key_file = "{file}"')
 
 
-@click.group()
+@click.group(short_help="The LTI 1.3 tool: keys, platforms, registration.")
 def lti() -> None:
     """The LTI 1.3 tool: keys, registration with a platform, the values IT copies."""
 
 
-@lti.command("keys")
+@lti.command("keys", short_help="Make, rotate and list the tool's signing keys.")
 @click.option(
     "--rotate", is_flag=True, help="Make a new signing key; the old one stays published for the grace."
 )
@@ -112,7 +112,7 @@ def lti_keys(handle: SiteHandle, rotate: bool, grace_days: int) -> None:
         click.echo(f"{key.kid}  {key.status}  made {key.created_at:%Y-%m-%d %H:%M} UTC{until}")
 
 
-@lti.command("config")
+@lti.command("config", short_help="Print the values IT copies into a platform.")
 @pass_site
 def lti_config(handle: SiteHandle) -> None:
     """Print the values IT copies into a platform to register the tool by hand."""
@@ -139,7 +139,7 @@ def lti_config(handle: SiteHandle) -> None:
     )
 
 
-@lti.command("register-url")
+@lti.command("register-url", short_help="Print a one-time dynamic registration address.")
 @click.option("--valid-hours", default=24, show_default=True, type=click.IntRange(1, 24 * 14))
 @click.option("--note", default="", help="What this registration is for (kept with the code).")
 @pass_site
@@ -163,7 +163,7 @@ def platform() -> None:
     """Platforms the tool trusts."""
 
 
-@platform.command("add")
+@platform.command("add", short_help="Trust a platform registered by hand.")
 @click.option("--issuer", required=True, help="Platform ID (Moodle: the site's address).")
 @click.option("--client-id", required=True)
 @click.option("--auth-url", required=True, help="Authentication request URL.")

@@ -11,7 +11,7 @@ from rm_plugin.cli.context import SiteHandle, pass_site
 from rm_plugin.sync.service import Worker
 
 
-@click.command()
+@click.command(short_help="Deliver the outbox and run scheduled jobs (service).")
 @pass_site
 def worker(handle: SiteHandle) -> None:
     """Deliver the outbox as rows arrive and run the scheduled jobs, until SIGTERM or Ctrl-C.

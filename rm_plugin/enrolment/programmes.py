@@ -16,7 +16,7 @@ from rm_plugin.domain.milestones import check_milestones, defaults_for_settings,
 from rm_plugin.domain.programme_rules import DEFAULT_WEIGHTS, rule_problems, unknown_terms, weight_problems
 from rm_plugin.domain.records import ProgrammeInfo
 from rm_plugin.enrolment.eligibility import EligibilitySummary, summarise
-from rm_plugin.errors import FieldProblems, ProgrammeError, keyed
+from rm_plugin.errors import FieldProblems, NotFound, ProgrammeError, keyed
 from rm_plugin.store.audit import record
 from rm_plugin.store.models import Programme
 from rm_plugin.unit_of_work import UnitOfWork
@@ -147,12 +147,14 @@ def new_programme(work: UnitOfWork, *, slug: str, name: str, **options: Any) -> 
     return NewProgramme(programme.slug, programme.name, creation_warnings(programme, work.today))
 
 
-def get_programme(session: Session, slug: str) -> Programme:
-    """The programme ``slug``; the error lists the programmes there are."""
-    programme = session.scalar(select(Programme).where(Programme.slug == slug))
+def get_programme(session: Session, slug: str, *, for_update: bool = False) -> Programme:
+    """The programme ``slug``, the one lookup every command goes through so that a mistyped slug
+    is answered the same way everywhere: the error lists the programmes there are."""
+    query = select(Programme).where(Programme.slug == slug)
+    programme = session.scalar(query.with_for_update() if for_update else query)
     if programme is None:
         known = ", ".join(session.scalars(select(Programme.slug).order_by(Programme.slug))) or "none yet"
-        raise ProgrammeError(f"no programme {slug!r} (known: {known})")
+        raise NotFound(f"no programme {slug!r} (known: {known})")
     return programme
 
 

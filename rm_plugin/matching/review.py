@@ -458,9 +458,7 @@ def approve_proposals(
     skipped with the reason, and one that would exceed a capacity is skipped too.
     """
     with db.transaction() as session:
-        programme = session.scalars(select(Programme).where(Programme.slug == programme_slug)).one_or_none()
-        if programme is None:
-            raise MatchingError(f"no programme {programme_slug!r}")
+        programme = load_programme(session, programme_slug)
         required = max(programme.reviewers_required, 1)
         pair_ids = list(
             session.scalars(

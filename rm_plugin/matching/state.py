@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.domain.orgtree import OrgIndex, find_cycles
 from rm_plugin.domain.seniority import SeniorityRule
+from rm_plugin.enrolment.programmes import get_programme
 from rm_plugin.errors import UserError
 from rm_plugin.matching.applicants import Applicant, MatchSettings, SettingsError
 from rm_plugin.matching.availability import AvailabilityError, weekly_slots
@@ -28,14 +29,7 @@ class MatchingError(UserError):
 
 
 def load_programme(session: Session, slug: str, *, for_update: bool = False) -> Programme:
-    query = select(Programme).where(Programme.slug == slug)
-    if for_update:
-        query = query.with_for_update()
-    programme = session.scalars(query).one_or_none()
-    if programme is None:
-        known = ", ".join(session.scalars(select(Programme.slug).order_by(Programme.slug))) or "none yet"
-        raise MatchingError(f"no programme {slug!r}; known programmes: {known}")
-    return programme
+    return get_programme(session, slug, for_update=for_update)
 
 
 def require_open(programme: Programme) -> None:

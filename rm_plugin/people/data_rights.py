@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from rm_plugin.errors import NotFound, UserError
 from rm_plugin.store import Database, audit
-from rm_plugin.store.models import Base, IssuedCredential, OutboxItem, Pair, Person
+from rm_plugin.store.models import Base, IssuedCredential, OutboxItem, Pair, Person, Programme
 from rm_plugin.unit_of_work import unit_of_work
 
 if TYPE_CHECKING:
@@ -381,28 +381,49 @@ class Erasure:
     deliveries_stopped: int = 0
 
 
-def erase_person(
-    session: Session, hr_id: str, *, by: str, revoke: bool = False, now: dt.datetime | None = None
-) -> Erasure:
-    """Erase a person's data as the module says; refused while they are in a proposed or active pair."""
+def check_erasable(session: Session, hr_id: str, *, by: str) -> None:
+    """Refuse, naming every reason at once, an erasure that cannot go ahead; it changes nothing.
+
+    ``people erase`` asks it before asking "are you sure?", so nobody confirms what is then refused.
+    A pair still proposed or active is named with the command that ends it, so the partner is
+    never left in a pair with nobody.
+    """
+    problems = []
     missing = unruled_tables()
     if missing:
-        raise UserError(
+        problems.append(
             f"erasure has no rule for table(s) {', '.join(missing)}; add one to ERASURE in "
             "rm_plugin/people/data_rights.py before erasing anybody"
         )
     if not by.strip():
-        raise UserError("say who erases (--by HR_ID or name): the audit log keeps it")
+        problems.append("say who erases (--by HR_ID or name): the audit log keeps it")
+    who = subject(session, hr_id)
+    busy = session.execute(
+        select(Pair.id, Pair.status, Programme.slug)
+        .join(Programme, Programme.id == Pair.programme_id)
+        .where(Pair.id.in_(who.pair_ids), Pair.status.in_(("proposed", "active")))
+        .order_by(Pair.id)
+    ).all()
+    for pair_id, status, slug in busy:
+        if status == "active":
+            how = f"rm-plugin match close {slug} {pair_id} --reason TEXT --by HR_ID"
+        else:
+            how = f"rm-plugin match reject {slug} {pair_id} --reviewer HR_ID --reason TEXT"
+        problems.append(
+            f"{hr_id} is in {status} pair {pair_id} ({slug}); end it first, so the partner is not left "
+            f"in a pair with nobody: {how}"
+        )
+    if problems:
+        raise UserError("\n".join(problems))
+
+
+def erase_person(
+    session: Session, hr_id: str, *, by: str, revoke: bool = False, now: dt.datetime | None = None
+) -> Erasure:
+    """Erase a person's data as the module says; refused while they are in a proposed or active pair."""
+    check_erasable(session, hr_id, by=by)
     now = now or dt.datetime.now(dt.UTC)
     who = subject(session, hr_id)
-    busy = session.scalars(
-        select(Pair.id).where(Pair.id.in_(who.pair_ids), Pair.status.in_(("proposed", "active")))
-    ).all()
-    if busy:
-        raise UserError(
-            f"{hr_id} is in pair(s) {', '.join(map(str, busy))} that are still proposed or active; "
-            "close or withdraw them first, so the partner is not left in a pair with nobody"
-        )
     pseudonym = f"erased-{secrets.token_hex(6)}"
     changed: dict[str, int] = {}
     for table in tables_about_people():
@@ -483,6 +504,12 @@ def export_for(site: Site, hr_id: str) -> dict[str, Any]:
     """``rm-plugin people export`` and the portal's "your data": everything about ``hr_id``."""
     with unit_of_work(site) as work:
         return export_person(work.session, hr_id)
+
+
+def erasable_for(site: Site, hr_id: str, *, by: str) -> None:
+    """``rm-plugin people erase`` before it asks: every reason the erasure would be refused."""
+    with unit_of_work(site) as work:
+        check_erasable(work.session, hr_id, by=by)
 
 
 def erase_for(site: Site, hr_id: str, *, by: str, revoke: bool = False) -> Erasure:

@@ -413,7 +413,8 @@ def show_to_admin(work: UnitOfWork, pair_id: int, *, version: int | None = None)
 @dataclass(frozen=True)
 class Edited:
     pair_id: int
-    version: int  # the new version, which both must sign again
+    version: int  # the new version, which both must sign
+    signatures_dropped: bool  # someone had signed the version it replaces, and must sign again
 
 
 def edit_as_member(
@@ -426,7 +427,9 @@ def edit_as_member(
 ) -> Edited:
     """Save a member's changes as a new version of their pair's agreement."""
     pair_id = lookups.acting_pair(work.session, hr_id, pair_id, programme_slug)
-    return Edited(pair_id, edit_agreement(work.session, work.ctx, pair_id, hr_id, changes, work.today))
+    version = edit_agreement(work.session, work.ctx, pair_id, hr_id, changes, work.today)
+    replaced = signatures(work.session, get_agreement(work.session, pair_id), version - 1)
+    return Edited(pair_id, version, bool(replaced))
 
 
 @dataclass(frozen=True)

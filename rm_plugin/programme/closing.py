@@ -5,7 +5,8 @@ history), one ``close`` delivery per progress connection is written in the same 
 (so Workday closes the mentorship and Moodle suspends or keeps the enrolment as configured),
 and ``rm_pair_closed`` fires after the commit. :func:`close_programme` closes every active
 pair of a programme that way, then ``rm_programme_closed`` fires with aggregate figures only;
-:mod:`.leavers` closes the pairs of people who left.
+:mod:`.leavers` closes the pairs of people who left, and :func:`close_one_pair` one pair an admin
+ends (``match close``), for instance so that one of its members can be erased.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from rm_plugin.domain.records import PairInfo, ProgrammeInfo
-from rm_plugin.enrolment.programmes import ProgrammeError, get_programme, programme_info
+from rm_plugin.enrolment.programmes import get_programme, programme_info
+from rm_plugin.errors import NotFound, ProgrammeError
 from rm_plugin.outbox import enqueue, enrolment_key
+from rm_plugin.programme.messages import send_message
 from rm_plugin.store.audit import record
-from rm_plugin.store.models import Meeting, MilestoneReached, Pair, PairStatusChange, Person
+from rm_plugin.store.models import Meeting, MilestoneReached, Pair, PairStatusChange, Person, Programme
 from rm_plugin.store.types import utcnow
 from rm_plugin.unit_of_work import UnitOfWork, fire_after_commit
 
@@ -143,3 +146,91 @@ def close_programme(
     info = programme_info(programme)
     fire_after_commit(session, work.ctx.hook, "rm_programme_closed", programme=info, summary=summary)
     return ClosedProgramme(info, len(pairs), deliveries, summary)
+
+
+@dataclass(frozen=True)
+class ClosedPair:
+    """One pair an admin closed: whom it joined, the host deliveries queued, the members told."""
+
+    pair_id: int
+    programme: str
+    mentee: str
+    mentor: str
+    ends_on: dt.date
+    deliveries: int
+    told: int
+
+
+def close_one_pair(
+    work: UnitOfWork, programme_slug: str, pair_id: int, *, reason: str, by: str
+) -> ClosedPair:
+    """``match close``: end one active pair today, with a reason, as :func:`close_pair` ends every pair.
+
+    The hosts hear it on the next ``sync`` and both members are told that the pair has ended (the
+    reason stays in the pair's history and the audit log: it may say more than they should read).
+    """
+    problems = []
+    if not reason.strip():
+        problems.append("say why the pair is closed (--reason): its history keeps it")
+    if not by.strip():
+        problems.append("say who closes it (--by HR_ID or name): the audit log keeps it")
+    if problems:
+        raise ProgrammeError("\n".join(problems))
+    session = work.session
+    programme = get_programme(session, programme_slug)
+    pair = session.get(Pair, pair_id, with_for_update=True)
+    if pair is None or pair.programme_id != programme.id:
+        raise NotFound(f"no pair {pair_id} in programme {programme_slug!r}")
+    if pair.status == "proposed":
+        raise ProgrammeError(
+            f"pair {pair_id} is only proposed; a reviewer rejects it instead: "
+            f"rm-plugin match reject {programme_slug} {pair_id} --reviewer HR_ID --reason TEXT"
+        )
+    if pair.status != "active":
+        raise ProgrammeError(f"pair {pair_id} is {pair.status}, not active; there is nothing to close")
+    mentee, mentor = session.get(Person, pair.mentee_id), session.get(Person, pair.mentor_id)
+    assert mentee is not None and mentor is not None
+    end = min(pair.ends_on or work.today, work.today)
+    if pair.starts_on is not None:
+        end = max(end, pair.starts_on)
+    deliveries = close_pair(
+        work,
+        pair,
+        programme_slug=programme.slug,
+        mentee=mentee.hr_id,
+        mentor=mentor.hr_id,
+        reason=reason.strip(),
+        actor=by.strip(),
+        end=end,
+    )
+    record(
+        session, by.strip(), "pair.close", "pair", pair.id, programme=programme.slug, reason=reason.strip()
+    )
+    told = sum(
+        tell_pair_closed(work, pair, programme, told=person, partner=other, template="pair_ended.txt.j2")
+        for person, other in ((mentee, mentor), (mentor, mentee))
+    )
+    return ClosedPair(pair.id, programme.slug, mentee.hr_id, mentor.hr_id, end, deliveries, told)
+
+
+def tell_pair_closed(
+    work: UnitOfWork, pair: Pair, programme: Programme, *, told: Person, partner: Person, template: str
+) -> int:
+    """Tell ``told`` that their pair with ``partner`` has ended; nobody who has left is written to."""
+    if told.status != "active":
+        return 0
+    added = send_message(
+        work.session,
+        work.ctx,
+        key=f"pair-closed:{programme.slug}:{pair.id}:{told.hr_id}",
+        audience=[told.hr_id],
+        template=template,
+        context={
+            "programme": {"slug": programme.slug, "name": programme.name},
+            "person": {"name": told.display_name},
+            "partner": {"name": partner.display_name},
+            "pair_id": pair.id,
+        },
+        kind="pair_closed",
+    )
+    return 1 if added else 0

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from rm_plugin.matching.departures import Departure, pairs_with_leavers, withdraw_proposals_of_leavers
 from rm_plugin.people.roster_apply import RosterReport
 from rm_plugin.people.roster_import import sync_people
-from rm_plugin.programme.closing import close_pair
-from rm_plugin.programme.messages import send_message
+from rm_plugin.programme.closing import close_pair, tell_pair_closed
 from rm_plugin.site import Site
 from rm_plugin.store.models import Pair, Person, Programme
 from rm_plugin.unit_of_work import UnitOfWork
@@ -80,25 +79,9 @@ def settle_leavers(work: UnitOfWork, *, actor: str = ACTOR) -> Settled:
 def _tell_partner(
     work: UnitOfWork, pair: Pair, departure: Departure, *, staying: Person, gone: Person
 ) -> int:
-    if staying.status != "active":
-        return 0  # both left: nobody to tell
     found = work.session.get(Programme, pair.programme_id)
     assert found is not None
-    added = send_message(
-        work.session,
-        work.ctx,
-        key=f"pair-closed:{departure.programme}:{pair.id}:{staying.hr_id}",
-        audience=[staying.hr_id],
-        template="pair_closed.txt.j2",
-        context={
-            "programme": {"slug": found.slug, "name": found.name},
-            "person": {"name": staying.display_name},
-            "partner": {"name": gone.display_name},
-            "pair_id": pair.id,
-        },
-        kind="pair_closed",
-    )
-    return 1 if added else 0
+    return tell_pair_closed(work, pair, found, told=staying, partner=gone, template="pair_closed.txt.j2")
 
 
 def sync_roster(

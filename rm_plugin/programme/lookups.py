@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rm_plugin.domain.records import PairInfo
+from rm_plugin.enrolment.programmes import get_programme
 from rm_plugin.errors import NotFound, NotPermitted, ProgrammeError
 from rm_plugin.store.models import Pair, Person, Programme
 
@@ -18,10 +19,7 @@ def person(session: Session, hr_id: str) -> Person:
 
 
 def programme(session: Session, slug: str) -> Programme:
-    found = session.scalar(select(Programme).where(Programme.slug == slug))
-    if found is None:
-        raise NotFound(f"no programme {slug!r}")
-    return found
+    return get_programme(session, slug)
 
 
 def open_programme(session: Session, slug: str, doing: str) -> Programme:

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,14 +166,22 @@ class Written:
 
 
 def write_report(
-    work: UnitOfWork, programme_slug: str, out_dir: Path, fmt: str = "html", as_of: dt.date | None = None
+    work: UnitOfWork,
+    programme_slug: str,
+    out_dir: Path,
+    fmt: str = "html",
+    as_of: dt.date | None = None,
+    progress: Callable[[str], None] = lambda _step: None,
 ) -> Written:
     """Write the report in ``fmt`` into ``out_dir``: ``report-SLUG.html``, ``report-SLUG.json``, or
     a folder ``report-SLUG-csv`` with one CSV per table (``pairs.csv`` and
-    ``milestones_reached.csv`` among them)."""
+    ``milestones_reached.csv`` among them). ``progress`` hears each step: the figures of a large
+    programme take a while, and a silent command looks stuck."""
     if fmt not in FORMATS:
         raise ProgrammeError(f"report format must be one of {list(FORMATS)}, not {fmt!r}")
+    progress(f"computing the figures of {programme_slug}")
     report = metrics.programme_report(work, programme_slug, as_of)
+    progress(f"writing the {fmt} report")
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"report-{report.programme.slug}"
     if fmt == "html":

@@ -64,6 +64,23 @@ def period(every: str) -> dt.timedelta | None:
     return dt.timedelta(seconds=int(every[:-1]) * _UNITS[every[-1]])
 
 
+_SPOKEN = (("day", 86400), ("h", 3600), ("min", 60), ("s", 1))
+
+
+def spoken(every: dt.timedelta) -> str:
+    """A period as a person writes it in a log line: ``1 day``, ``2 days``, ``15 min``, ``90 s``.
+
+    The largest unit that divides it evenly, so ``period("1d")`` reads back as ``1 day`` and not
+    as Python's ``1 day, 0:00:00``.
+    """
+    seconds = int(every.total_seconds())
+    for unit, size in _SPOKEN:
+        if seconds and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if unit == 'day' and count != 1 else ''}"
+    return f"{seconds} s"
+
+
 def schedule(worker_config: Mapping[str, object]) -> dict[str, dt.timedelta]:
     """Each enabled job and its period, from ``[worker.jobs]`` over the defaults.
 

@@ -23,7 +23,7 @@ from typing import Any
 from rm_plugin.errors import UserError
 from rm_plugin.site import Site
 from rm_plugin.store.types import utcnow
-from rm_plugin.sync.jobs import job_states, run_due_jobs, schedule
+from rm_plugin.sync.jobs import job_states, run_due_jobs, schedule, spoken
 from rm_plugin.sync.leases import new_worker_id
 from rm_plugin.sync.status import outbox_status
 from rm_plugin.sync.worker import SyncOptions, SyncRun, SyncSummary
@@ -123,7 +123,7 @@ class Worker:
         log.info(
             "worker %s started; jobs: %s",
             self.id,
-            ", ".join(f"{n} every {p}" for n, p in self.periods.items()),
+            ", ".join(f"{n} every {spoken(p)}" for n, p in self.periods.items()),
         )
         for thread in threads:
             thread.start()

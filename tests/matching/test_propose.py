@@ -9,6 +9,7 @@ from matching_factory import apply, person, programme, small_org
 from sqlalchemy import select
 
 from rm_plugin import hookimpl
+from rm_plugin.errors import NotFound
 from rm_plugin.matching.review import approve, reject
 from rm_plugin.matching.service import MatchingError, pin, propose
 from rm_plugin.plugins import make_plugin_manager, register
@@ -127,7 +128,7 @@ def test_a_bad_application_is_reported_and_the_others_are_matched(db: Database) 
 
 
 def test_unknown_programme_and_bad_rules_are_named(db: Database) -> None:
-    with pytest.raises(MatchingError, match="no programme 'nope'"):
+    with pytest.raises(NotFound, match="no programme 'nope' \\(known: "):
         propose(db, None, "nope")
     with db.transaction() as s:
         small_org(s, rules={"not_same_dept": True})

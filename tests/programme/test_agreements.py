@@ -238,4 +238,6 @@ def test_agreement_export_with_only_a_programme_writes_all_its_agreements(
         for pair_id in (first, second)
         for ext in ("html", "md", "ics")
     )
-    assert len(out.split()) == 6
+    assert out == f"wrote 2 agreement(s) of rm-2026 (HTML, Markdown, .ics each) to {tmp_path / 'out'}\n"
+    listed = rm("agreement", "export", "--programme", "rm-2026", "--out", str(tmp_path / "out"), "-v")
+    assert len(listed.splitlines()) == 7 and listed.splitlines()[-1].startswith("wrote 2 agreement(s)")

@@ -32,13 +32,16 @@ def test_agreement_meeting_and_survey_through_the_cli(world, site) -> None:
     edited = run(
         "agreement", "edit", "--as", "JUNIOR", "--set", "schedule.weekday=thu", "--set", "schedule.minutes=60"
     )
-    assert "saved version 2" in edited
+    assert "saved version 2" in edited and "it had been signed, so both of you sign it again" in edited
+    unsigned = run("agreement", "edit", "--as", "JUNIOR", "--set", "schedule.minutes=50")
+    assert "saved version 3" in unsigned and "again" not in unsigned  # nobody had signed version 2
+    assert "both of you sign it when you agree" in unsigned
     assert "schedule.weekday" in run(
         "agreement", "edit", "--as", "JUNIOR", "--set", "schedule.weekday=x", code=1
     )
-    assert "replaced by version 2" in run("agreement", "sign", "--as", "SENIOR", "--version", "1", code=1)
+    assert "replaced by version 3" in run("agreement", "sign", "--as", "SENIOR", "--version", "1", code=1)
     body = json.loads(run("agreement", "show", "--as", "SENIOR", "--format", "json"))["body"]
-    assert body["schedule"]["weekday"] == "thu" and body["schedule"]["minutes"] == 60
+    assert body["schedule"]["weekday"] == "thu" and body["schedule"]["minutes"] == 50
 
     logged = run(
         "meeting", "log", "--as", "SENIOR", "--date", "2026-03-04", "--minutes", "45", "--mode", "video",

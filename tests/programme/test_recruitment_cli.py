@@ -36,10 +36,12 @@ def test_invite_remind_and_list(world, programme) -> None:
     assert "nobody has been invited to rm-2026 yet" in programme("invitations", "rm-2026")
     out = programme("invite", "rm-2026", "--hr-id", "SENIOR", "--hr-id", "NOBODY")
     assert "invited 1" in out and "NOBODY is not an active person" in out
+    assert "their messages are queued: `rm-plugin sync` (or the worker) delivers them" in out
     assert "invited 1; 1 had been invited before" in programme("invite", "rm-2026", "--min-level", "8")
     assert "invite-only" in programme("invite", "rm-2026", code=1)
     assert "reminded 2" in programme("remind", "rm-2026", "--after-days", "0")
-    assert "reminded 0" in programme("remind", "rm-2026", "--after-days", "0")
+    nobody = programme("remind", "rm-2026", "--after-days", "0")
+    assert "reminded 0" in nobody and "queued" not in nobody
     apply(world, "SENIOR2", dt.datetime(2026, 2, 3, 9, 30, tzinfo=dt.UTC))
     listing = programme("invitations", "rm-2026").splitlines()
     assert listing[0].split()[:2] == ["HR", "id"]
@@ -79,7 +81,7 @@ def test_without_a_notify_connection_invite_and_remind_warn(world, programme, si
     files = site / "connectors" / "files.toml"
     files.write_text(files.read_text().replace("enabled = true", "enabled = false"))
     out = programme("invite", "rm-2026", "--hr-id", "SENIOR")
-    assert "invited 1" in out and "nothing was sent" in out
+    assert "invited 1" in out and "nothing was sent" in out and "queued" not in out
     assert "nothing was sent" in programme("remind", "rm-2026", "--after-days", "0")
     assert world.outbox("notify") == []
 

@@ -13,7 +13,10 @@ from report_factory import SLUG
 
 from rm_plugin.cli import build_cli
 from rm_plugin.exports.renderer import Renderer
+from rm_plugin.reports import export as report_export
 from rm_plugin.reports import metrics, render, reversion
+from rm_plugin.site import Site
+from rm_plugin.unit_of_work import unit_of_work
 
 AS_OF = dt.date(2026, 7, 1)
 PLANTED = "PLANTED"
@@ -195,3 +198,22 @@ def test_role_reversion_is_a_flag_and_a_count(org, db) -> None:  # type: ignore[
     assert "Jo Junior" in flag.conversation
     with db.transaction() as s:
         assert metrics.build(s, SLUG, AS_OF).reversion == metrics.Reversion(2, 1)
+
+
+def test_report_says_each_step_on_a_terminal_and_only_its_result_when_piped(
+    org, db, site_root: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    pairs_with_answers(org, 2)
+    args = ["--site", str(site_root), "report", SLUG, "--out", str(tmp_path), "--as-of", "2026-07-01"]
+    piped = CliRunner().invoke(build_cli(), args)
+    assert piped.exit_code == 0, piped.output
+    assert (piped.stdout, piped.stderr) == (f"{tmp_path / f'report-{SLUG}.html'}\n", "")
+
+    site = Site.load(site_root)
+    steps: list[str] = []
+    try:
+        with unit_of_work(site) as work:
+            report_export.write_report(work, SLUG, tmp_path, "json", AS_OF, steps.append)
+    finally:
+        site.close()
+    assert steps == [f"computing the figures of {SLUG}", "writing the json report"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import socket
@@ -110,7 +111,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_health_says_what_the_worker_does_and_how_far_behind_it_is(tmp_path: Path, db_url: str) -> None:
+def test_health_says_what_the_worker_does_and_how_far_behind_it_is(
+    tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="rm_plugin")
     root = make_site_dir(tmp_path / "site", db_url)
     port = free_port()
     config = root / "rm-plugin.toml"
@@ -129,6 +133,8 @@ def test_health_says_what_the_worker_does_and_how_far_behind_it_is(tmp_path: Pat
         assert (health["backlog"], health["parked"]) == (0, 3)
         assert health["jobs"]["people_sync"]["last_outcome"].startswith("nothing to do: no enabled HR source")
         assert "lag_seconds" in health
+        started = next(r.getMessage() for r in caplog.records if "started; jobs:" in r.getMessage())
+        assert "people_sync every 6 h, nudges every 1 day" in started and "0:00" not in started
     finally:
         worker.stop()
         thread.join()
@@ -178,3 +184,11 @@ def test_an_unknown_job_in_the_config_is_named_with_its_file_and_key(tmp_path: P
             Worker(site)
     finally:
         site.close()
+
+
+@pytest.mark.parametrize(
+    ("every", "said"), [("1d", "1 day"), ("2d", "2 days"), ("6h", "6 h"), ("15m", "15 min"), ("90s", "90 s")]
+)
+def test_a_period_reads_the_way_it_was_written(every: str, said: str) -> None:
+    period = jobs.period(every)
+    assert period is not None and jobs.spoken(period) == said

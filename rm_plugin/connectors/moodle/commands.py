@@ -13,7 +13,7 @@ def moodle() -> None:
     """Set up and inspect Moodle connections."""
 
 
-@moodle.command("functions")
+@moodle.command("functions", short_help="Print the web-service functions the token needs.")
 @click.option("--capabilities", is_flag=True, help="List the integration role's capabilities instead.")
 @click.option("--explain", is_flag=True, help="Say what each one is for (and, for capabilities, when).")
 def functions(capabilities: bool, explain: bool) -> None:
@@ -27,7 +27,7 @@ def functions(capabilities: bool, explain: bool) -> None:
         click.echo(f"{name}  # {BY_NAME[name].purpose}" if explain else name)
 
 
-@moodle.command("accounts")
+@moodle.command("accounts", short_help="List active people without a Moodle account.")
 @click.option("--connection", "connection_name", help="The Moodle connection (default: every enabled one).")
 @click.pass_obj
 def accounts(handle: object, connection_name: str | None) -> None:
