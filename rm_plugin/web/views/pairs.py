@@ -61,7 +61,10 @@ def edit_agreement(pair_id: int) -> Response:
         except UserError as exc:
             refused(exc)
             return _back("pairs.agreement", pair_id, edit=1)
-    flash(_("Saved as version %(version)s. You both sign it again.", version=edited.version), "done")
+    if edited.signatures_dropped:
+        flash(_("Saved as version %(version)s. You both sign it again.", version=edited.version), "done")
+    else:
+        flash(_("Saved as version %(version)s.", version=edited.version), "done")
     return _back("pairs.agreement", pair_id)
 
 
