@@ -176,6 +176,9 @@ def test_a_programme_is_created_by_someone_who_runs_one_or_whom_the_site_lists(
         "rules.shared_language": "on", "weights.interests": "2",
     })  # fmt: skip
     assert "Programme Reverse mentoring 2027 created" in _follow(admin, created)
+    home = admin.get("/admin/", base_url=TOOL).get_data(as_text=True)
+    for page in ("setup", "recruitment", "stories", "running", "report"):
+        assert f'href="/admin/rm-2027/{page}"' in home, page
     new = _programme(org, "rm-2027")
     assert (new.admin_hr_id, new.enrolment, new.cadence_days, new.allow_mutual) == (ADMIN, "invite", 10, True)
     assert new.objectives == ["digital-skills"] and new.rules == {"shared_language": True}
@@ -188,7 +191,10 @@ def test_a_programme_is_created_by_someone_who_runs_one_or_whom_the_site_lists(
     listed = Site.load(org.root, load_entrypoints=False)
     try:
         other = make_app(listed)
-        assert sign_in(other, platform, "E1001").get("/admin/new", base_url=TOOL).status_code == 200
+        creator = sign_in(other, platform, "E1001")
+        assert creator.get("/admin/new", base_url=TOOL).status_code == 200
+        home = creator.get("/admin/", base_url=TOOL)  # their way in, before they run anything
+        assert home.status_code == 200 and 'href="/admin/new"' in home.get_data(as_text=True)
     finally:
         listed.close()
 

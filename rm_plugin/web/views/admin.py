@@ -16,6 +16,7 @@ from rm_plugin.errors import UserError
 from rm_plugin.matching.review_queue import reviewing
 from rm_plugin.programme.nudges import nudge_programme
 from rm_plugin.programme.running import running_pairs
+from rm_plugin.programme.setup_form import may_create
 from rm_plugin.reports import dashboard as dashboards
 from rm_plugin.reports.reversion import reversion_watch
 from rm_plugin.sync.status import COLUMNS, outbox_status, retry_rows
@@ -37,9 +38,10 @@ def home() -> str:
     with acting() as (work, me):
         programmes = admin_programmes(work, me)
         seats = reviewing(work, me.hr_id)
-    if not programmes and not seats:
+        creates = may_create(work, me.hr_id, portal().settings.programme_creators)
+    if not programmes and not seats and not creates:
         abort(403, description=_("Only a programme's admin or a review panel member sees these pages."))
-    return render_template("admin/home.html", me=me, programmes=programmes, seats=seats)
+    return render_template("admin/home.html", me=me, programmes=programmes, seats=seats, creates=creates)
 
 
 # --- running pairs, nudges and the role-reversion watch --------------------------------------

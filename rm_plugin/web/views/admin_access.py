@@ -36,8 +36,11 @@ def require_some_admin(work: UnitOfWork, me: Participant) -> list[AdminProgramme
 
 
 def sees_admin_pages(me: Participant | None) -> bool:
-    """Whether the page header links to the admin pages: for admins and review panel members."""
+    """Whether the page header links to the admin pages: for admins, review panel members and
+    those the site lets create a programme."""
     if me is None:
         return False
+    if me.hr_id in portal().settings.programme_creators:
+        return True
     with unit_of_work(portal().site) as work:
         return bool(administered(work, me.hr_id)) or on_a_panel(work, me.hr_id)
