@@ -60,7 +60,7 @@ def list_command(handle: SiteHandle, programme_slug: str, role: str | None) -> N
     click.echo(f"{len(rows)} application(s): {counts['mentee']} mentee(s), {counts['mentor']} mentor(s)")
 
 
-@applications.command("skills")
+@applications.command("skills", short_help="Skills mentees want against mentors who offer them.")
 @click.argument("programme_slug")
 @pass_site
 def skills_command(handle: SiteHandle, programme_slug: str) -> None:
