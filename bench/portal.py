@@ -36,7 +36,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -201,13 +201,30 @@ class Participant:
             allow_redirects=False,
             timeout=30,
         )
-        assert login.status_code == 302, login.status_code
-        sent = {k: v[0] for k, v in parse_qs(urlsplit(login.headers["Location"]).query).items()}
-        token = p.id_token(sent["nonce"], sub=self.uid, **{c.LIS: {"person_sourcedid": self.hr_id}})
+        # The login first checks the browser keeps its cookies (a probe and a redirect to itself),
+        # then sets the cookie that binds the launch to this browser; carry both by hand, since
+        # they are Secure and this runs on plain http.
+        cookies = dict(login.cookies)
+        assert login.status_code == 303, login.status_code
+        checked = self.http.get(
+            urljoin(self.base + "/lti/login", login.headers["Location"]),
+            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert checked.status_code == 302, checked.status_code
+        cookies.update(checked.cookies)
+        sent = {k: v[0] for k, v in parse_qs(urlsplit(checked.headers["Location"]).query).items()}
+        token = p.id_token(
+            sent["nonce"],
+            sub=self.uid,
+            **{c.LIS: {"person_sourcedid": self.hr_id}, c.TARGET_LINK_URI: f"{self.base}/lti/launch"},
+        )
         signed = time.perf_counter()
         landed = self.http.post(
             self.base + "/lti/launch",
             data={"id_token": token, "state": sent["state"]},
+            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
             allow_redirects=False,
             timeout=30,
         )
