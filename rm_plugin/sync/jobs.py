@@ -31,7 +31,7 @@ from rm_plugin.programme.nudges import at_risk_pairs, nudge_programme
 from rm_plugin.site import SITE_FILE, Site
 from rm_plugin.store import Database
 from rm_plugin.store.models import WorkerJob
-from rm_plugin.unit_of_work import unit_of_work
+from rm_plugin.unit_of_work import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -213,34 +213,40 @@ def people_sync_job(site: Site, today: dt.date | None) -> str:
     return report.lines()[0] + failed
 
 
-def nudges_job(site: Site, today: dt.date | None) -> str:
-    """Nudges (and agreement reminders) for the pairs at risk in every live programme."""
+def _each_programme(site: Site, slugs: list[str], step: Callable[[UnitOfWork, str], str], none: str) -> str:
+    """``step`` for each programme in a transaction of its own, so one refused programme does not
+    stop the others; the job's line joins what each said."""
     parts = []
-    with unit_of_work(site) as work:
-        slugs = [p.slug for p in live_programmes(work)]
     for slug in slugs:
         try:
             with unit_of_work(site) as work:
-                run = nudge_programme(work, slug, today)
-            parts.append(f"{slug}: {run.at_risk} at risk, {len(run.sent)} nudge(s)")
+                parts.append(f"{slug}: {step(work, slug)}")
         except UserError as exc:
             parts.append(f"{slug}: {exc}")
-    return "; ".join(parts) or "no live programme"
+    return "; ".join(parts) or none
+
+
+def nudges_job(site: Site, today: dt.date | None) -> str:
+    """Nudges (and agreement reminders) for the pairs at risk in every live programme."""
+    with unit_of_work(site) as work:
+        slugs = [p.slug for p in live_programmes(work)]
+
+    def nudge(work: UnitOfWork, slug: str) -> str:
+        run = nudge_programme(work, slug, today)
+        return f"{run.at_risk} at risk, {len(run.sent)} nudge(s)"
+
+    return _each_programme(site, slugs, nudge, "no live programme")
 
 
 def invitation_reminders_job(site: Site, today: dt.date | None) -> str:
     """Invitation reminders in every programme that is open for applications."""
-    parts = []
     with unit_of_work(site) as work:
         slugs = [p.slug for p in list_programmes(work) if p.status == "open"]
-    for slug in slugs:
-        try:
-            with unit_of_work(site) as work:
-                reminded = recruitment.remind(work.session, work.ctx, slug)
-            parts.append(f"{slug}: {len(reminded)} reminded")
-        except UserError as exc:
-            parts.append(f"{slug}: {exc}")
-    return "; ".join(parts) or "no open programme"
+
+    def remind(work: UnitOfWork, slug: str) -> str:
+        return f"{len(recruitment.remind(work.session, work.ctx, slug))} reminded"
+
+    return _each_programme(site, slugs, remind, "no open programme")
 
 
 def at_risk_job(site: Site, today: dt.date | None) -> str:
